@@ -1,0 +1,104 @@
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AppModule } from './app.module.js';
+import { ProblemFilter } from './common/problem-details/problem.filter.js';
+import { RouteIndex } from './common/problem-details/route-index.js';
+import { ProblemValidationPipe } from './common/problem-details/validation.pipe.js';
+import { JsonLogger } from './common/logging/json-logger.js';
+import type { AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accept a caller's x-request-id when it is sane, else mint one. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Builds the Nest application on Fastify and configures it exactly as `main.ts` serves it. */
+export async function createApp(
+  config: AppConfig,
+  logger: JsonLogger,
+  extra: { imports?: DynamicModule[] } = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestId,
+    requestIdHeader: false,
+    logger: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, extra.imports ?? []), adapter, {
+    logger,
+    bufferLogs: false,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureApp(app, config, logger);
+  await app.init();
+  return app;
+}
+
+/** Body limit, JSON parsing, request ids, access log, the pipe, the filter and Swagger (STYLE: app.setup.ts). */
+export function configureApp(app: NestFastifyApplication, config: AppConfig, logger: JsonLogger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const routes = new RouteIndex();
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+
+  // JSON is the only body type (anything else is a 415). An empty body is "no body" (SPEC: backfill accepts one); bad JSON is a 400.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(Object.assign(new SyntaxError(`Malformed JSON body: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+    }
+  });
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, seconds);
+    logger.emit('info', 'request', {
+      request_id: request.id,
+      method: request.method,
+      path: request.url.split('?')[0],
+      route,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+    });
+  });
+
+  const filter = new ProblemFilter(logger, routes, config.publicBaseUrl);
+  app.useGlobalPipes(new ProblemValidationPipe());
+  app.useGlobalFilters(filter);
+  app.enableShutdownHooks([]);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Factline')
+      .setDescription(
+        'Reporting over projected, org-scoped fact tables. Authenticate with `Authorization: Bearer <api key>`. ' +
+          'Every error is RFC 9457 problem+json; see each route for the statuses it can return.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}

@@ -1,0 +1,58 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ProblemException } from '../common/problem-details/problem.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ApiKeyService } from './api-key.service.js';
+import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
+import { Caller, Permission, ROLE_PERMISSIONS } from './permissions.js';
+import { RateLimiter } from './rate-limiter.js';
+
+const UNAUTHORIZED_DETAIL = {
+  missing: 'Send an API key as `Authorization: Bearer <key>`.',
+  malformed: 'The Authorization header is not `Bearer <api key>` with a well-formed key.',
+  unknown: 'The API key is not recognised.',
+  revoked: 'The API key has been revoked.',
+} as const;
+
+/**
+ * Global guard: every route is authenticated unless marked @Public, then checked against the
+ * permission its @RequirePermission names, then rate limited per key.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limiter = new RateLimiter(config.rateLimitPerMinute);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>();
+    const result = await this.keys.authenticate(request.headers.authorization);
+    if (!result.ok) {
+      throw new ProblemException('unauthorized', UNAUTHORIZED_DETAIL[result.reason], {
+        headers: { 'www-authenticate': 'Bearer realm="factline"' },
+      });
+    }
+    const wait = this.limiter.take(result.caller.keyId);
+    if (wait > 0) {
+      throw new ProblemException('rate_limited', `Rate limit exceeded for this API key; retry in ${wait} s.`, {
+        retryAfterSeconds: wait,
+        allowedActions: [{ rel: 'retry-later', hint: `Wait ${wait} s, then repeat the same request.` }],
+      });
+    }
+    const needed = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
+    if (!needed || !ROLE_PERMISSIONS[result.caller.role].includes(needed)) {
+      throw new ProblemException('forbidden', `This route needs the ${needed ?? 'an explicit'} permission, which the ${result.caller.role} role does not grant.`);
+    }
+    request.caller = result.caller;
+    return true;
+  }
+}

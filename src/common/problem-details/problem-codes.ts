@@ -1,0 +1,48 @@
+/**
+ * The closed table of problem codes (SPEC §3): every non-2xx body carries one of these.
+ * `about` is the text of the page that the problem's `type` URI resolves to.
+ */
+export const PROBLEM_CODES = {
+  bad_request: { status: 400, title: 'Bad Request', about: 'The request could not be understood: malformed JSON, a malformed path parameter, or a body where none is allowed.' },
+  validation_failed: { status: 400, title: 'Invalid request', about: 'One or more fields of the body or query string are invalid. `errors[]` lists every one with a JSON pointer (`/field` for the body, `/query/name` for query parameters).' },
+  invalid_report_query: { status: 400, title: 'Invalid semantic query', about: 'The report query does not fit the catalog. `errors[]` lists every problem with its pointer and the allowed names; GET /v1/reports/catalog lists datasets, dimensions, measures and filter fields.' },
+  invalid_query: { status: 400, title: 'Invalid query parameter', about: 'A query-string parameter (such as `window` or `group_by`) is malformed or out of range; `detail` says which and why.' },
+  invalid_app_id: { status: 400, title: 'Invalid app id', about: 'The app id in the path is not a public app id (`app_` followed by 32 lowercase hex characters).' },
+  invalid_report_id: { status: 400, title: 'Invalid report id', about: 'The saved-report id in the path is not a UUID.' },
+  unauthorized: { status: 401, title: 'Unauthorized', about: 'The request needs `Authorization: Bearer <api key>`; the key was missing, malformed, unknown or revoked.' },
+  forbidden: { status: 403, title: 'Forbidden', about: "The API key's role lacks the permission this route needs; `detail` names it." },
+  not_found: { status: 404, title: 'Not Found', about: 'No route matches this path.' },
+  saved_report_not_found: { status: 404, title: 'Saved report not found', about: 'No saved report with this id exists in your org.' },
+  app_not_found: { status: 404, title: 'App not found', about: 'No app with this id exists in your org.' },
+  method_not_allowed: { status: 405, title: 'Method Not Allowed', about: 'The path exists but not with this HTTP method; the `Allow` header lists the methods it accepts.' },
+  not_acceptable: { status: 406, title: 'Not Acceptable', about: 'The route cannot produce the media type asked for in `Accept`.' },
+  conflict: { status: 409, title: 'Conflict', about: 'The change conflicts with existing data (for example a duplicate name).' },
+  payload_too_large: { status: 413, title: 'Payload Too Large', about: 'Request bodies are limited to 1 MiB.' },
+  unsupported_media_type: { status: 415, title: 'Unsupported Media Type', about: 'Request bodies must be `application/json`.' },
+  rate_limited: { status: 429, title: 'Too Many Requests', about: 'The per-key rate limit was exceeded. Wait `retry_after_seconds` (also in `Retry-After`) and retry.' },
+  internal_error: { status: 500, title: 'Internal Server Error', about: 'An unexpected error. It was logged with the request id (`x-request-id`); the response never carries internals.' },
+  service_unavailable: { status: 503, title: 'Service Unavailable', about: 'The database is unreachable or overloaded. Retry after `retry_after_seconds`.' },
+  query_timeout: { status: 503, title: 'Query timed out', about: 'The report query exceeded the statement timeout. Narrow the time range or the dimensions, or retry later.' },
+  query_concurrency_limited: { status: 503, title: 'Too many concurrent queries', about: 'Your org has reached its cap of concurrent report queries. Retry after `retry_after_seconds`.' },
+} as const satisfies Record<string, { status: number; title: string; about: string }>;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+export function isProblemCode(value: string): value is ProblemCode {
+  return Object.prototype.hasOwnProperty.call(PROBLEM_CODES, value);
+}
+
+export const STATUS_TO_CODE: Record<number, ProblemCode> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  500: 'internal_error',
+  503: 'service_unavailable',
+};

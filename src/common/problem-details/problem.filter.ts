@@ -1,0 +1,168 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { JsonLogger } from '../logging/json-logger.js';
+import { ProblemBody, ProblemException } from './problem.js';
+import { isProblemCode, PROBLEM_CODES, ProblemCode, STATUS_TO_CODE } from './problem-codes.js';
+import { RouteIndex } from './route-index.js';
+
+interface Mapped {
+  code: ProblemCode;
+  detail?: string;
+  exception?: ProblemException;
+  headers?: Record<string, string>;
+  retryAfterSeconds?: number;
+  log?: unknown;
+}
+
+const DB_UNAVAILABLE_CODES = new Set(['53300', '53400', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '08P01']);
+const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+/** Is this error the database being away (as opposed to a bad statement)? */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = String(e.driverError?.code ?? e.code ?? '');
+  if (DB_UNAVAILABLE_CODES.has(code) || NET_CODES.has(code)) return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|the database system is (starting up|shutting down)|terminating connection/i.test(msg);
+}
+
+function mapFastifyError(err: { code?: string; statusCode?: number; message?: string }): Mapped | null {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', detail: 'The request body exceeds the 1 MiB limit.' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'unsupported_media_type', detail: 'Send the body as application/json.' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'bad_request', detail: 'Content-Length does not match the body.' };
+    case 'FST_ERR_BAD_URL':
+      return { code: 'bad_request', detail: 'The URL is malformed.' };
+    default:
+      break;
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return { code: 'bad_request', detail: `Malformed JSON body: ${err.message ?? ''}`.trim() };
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return { code: STATUS_TO_CODE[err.statusCode] ?? 'bad_request', detail: err.message };
+  }
+  return null;
+}
+
+/**
+ * The one catch-all (STYLE §6): every error from every layer leaves as RFC 9457 problem+json.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(
+    private readonly logger: JsonLogger,
+    private readonly routes: RouteIndex,
+    private readonly publicBaseUrl?: string,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    this.send(ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>(), exception);
+  }
+
+  send(request: FastifyRequest, reply: FastifyReply, exception: unknown): void {
+    const mapped = this.map(request, exception);
+    const { status, title } = PROBLEM_CODES[mapped.code];
+    if (mapped.log !== undefined) {
+      const err = mapped.log as { message?: string; stack?: string; code?: string };
+      this.logger.emit(status >= 500 ? 'error' : 'warn', 'request failed', {
+        request_id: request.id,
+        method: request.method,
+        path: request.url.split('?')[0],
+        status,
+        error: err?.message ?? String(err),
+        error_code: err?.code,
+        stack: err?.stack,
+      });
+    }
+    const ex = mapped.exception;
+    const retryAfter = ex?.options.retryAfterSeconds ?? mapped.retryAfterSeconds;
+    const body: ProblemBody = {
+      type: this.typeUri(mapped.code),
+      title,
+      status,
+      ...(mapped.detail !== undefined ? { detail: mapped.detail } : {}),
+      code: mapped.code,
+      instance: request.url.split('?')[0],
+      ...(retryAfter !== undefined ? { retry_after_seconds: retryAfter } : {}),
+      ...(ex?.options.allowedActions ? { allowed_actions: ex.options.allowedActions } : {}),
+      ...(ex?.options.errors ? { errors: ex.options.errors } : {}),
+    };
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
+    const headers: Record<string, string> = { ...(mapped.headers ?? {}), ...(ex?.options.headers ?? {}) };
+    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+    reply.removeHeader('content-disposition');
+    reply.status(status).headers(headers).type('application/problem+json').send(JSON.stringify(body));
+  }
+
+  typeUri(code: ProblemCode): string {
+    return `${this.publicBaseUrl ?? ''}/problems/${code}`;
+  }
+
+  private map(request: FastifyRequest, exception: unknown): Mapped {
+    if (exception instanceof ProblemException) {
+      return { code: exception.code, detail: exception.detail, exception };
+    }
+    if (exception instanceof HttpException) {
+      const cause = (exception as { cause?: unknown }).cause as { code?: string; statusCode?: number; message?: string } | undefined;
+      if (cause && typeof cause === 'object' && typeof cause.code === 'string' && cause.code.startsWith('FST_')) {
+        const m = mapFastifyError(cause);
+        if (m) return m;
+      }
+      const status = exception.getStatus();
+      if (status === 404 && !request.routeOptions?.url) return this.routeMiss(request);
+      const response = exception.getResponse();
+      const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
+      if (status >= 500) return { code: 'internal_error', detail: 'An unexpected error occurred.', log: exception };
+      return { code: STATUS_TO_CODE[status] ?? (status >= 400 && status < 500 ? 'bad_request' : 'internal_error'), detail };
+    }
+    const err = exception as { code?: string; statusCode?: number; message?: string; driverError?: { code?: string } } | null;
+    if (err && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('FST_')) {
+      const m = mapFastifyError(err);
+      if (m) return m;
+    }
+    if (exception instanceof SyntaxError && (exception as { statusCode?: number }).statusCode === 400) {
+      return { code: 'bad_request', detail: `Malformed JSON body: ${exception.message}` };
+    }
+    const pgCode = String(err?.driverError?.code ?? err?.code ?? '');
+    if (pgCode === '57014') {
+      return { code: 'query_timeout', detail: 'The query was cancelled by the statement timeout.', retryAfterSeconds: 5, log: exception };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return { code: 'service_unavailable', detail: 'The database is unreachable; retry shortly.', retryAfterSeconds: 5, log: exception };
+    }
+    if (pgCode === '23505') return { code: 'conflict', detail: 'A resource with the same unique value already exists.', log: exception };
+    if (pgCode.startsWith('22')) {
+      return { code: 'bad_request', detail: 'A value is out of range or malformed for its field.', log: exception };
+    }
+    return { code: 'internal_error', detail: 'An unexpected error occurred.', log: exception };
+  }
+
+  private routeMiss(request: FastifyRequest): Mapped {
+    const path = request.url.split('?')[0];
+    const allowed = this.routes.methodsFor(path);
+    if (allowed.length > 0) {
+      return {
+        code: 'method_not_allowed',
+        detail: `${request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
+        headers: { allow: allowed.join(', ') },
+      };
+    }
+    return { code: 'not_found', detail: `No route for ${request.method} ${path}.` };
+  }
+}
+
+export function problemPage(code: string): string | null {
+  if (!isProblemCode(code)) return null;
+  const p = PROBLEM_CODES[code];
+  return `${p.title} (${code}, HTTP ${p.status})\n\n${p.about}\n`;
+}

@@ -1,0 +1,127 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/**
+ * Every environment variable Factline reads, alphabetical, with its default.
+ * Validated once at boot (SPEC §1): a bad value stops the process naming the variable.
+ */
+export class EnvironmentVariables {
+  /** Owner key created on first boot instead of a random one (automation, containers). */
+  @IsOptional() @Matches(/^fl_[A-Za-z0-9_-]{43}$/, { message: 'must look like fl_<43 base64url chars> (npm run cli -- keys generate)' })
+  BOOTSTRAP_API_KEY?: string;
+
+  /** PostgreSQL URL; unset = start the embedded server under DATA_DIR/pg. */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString() DATA_DIR = './.data';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE = 20;
+
+  /** Slug of the org that owns the first-boot key. */
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'must be a lowercase slug' }) DEFAULT_ORG_SLUG = 'default';
+
+  @IsString() HOST = '127.0.0.1';
+
+  @IsIn(['debug', 'info', 'warn', 'error', 'silent']) LOG_LEVEL: LogLevelName = 'info';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+
+  /** Absolute base for problem `type` URIs; unset = relative `/problems/<code>` references. */
+  @IsOptional() @Matches(/^https?:\/\/[^\s]+[^/]$/, { message: 'must be an http(s) URL without a trailing slash' })
+  PUBLIC_BASE_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) RATE_LIMIT_PER_MINUTE = 1200;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3_600_000) REPORTING_OUTBOX_BACKOFF_BASE_MS = 1000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000) REPORTING_OUTBOX_BACKOFF_CAP_MS = 300_000;
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) REPORTING_OUTBOX_LEASE_MS = 300_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) REPORTING_OUTBOX_MAX_ATTEMPTS = 8;
+  @Transform(toInt) @IsInt() @Min(0) @Max(8760) REPORTING_OUTBOX_RETENTION_HOURS = 24;
+  @Transform(toInt) @IsInt() @Min(1) @Max(50_000) REPORTING_PROJECTOR_BATCH_SIZE = 2000;
+  @Transform(toBool) @IsBoolean() REPORTING_PROJECTOR_ENABLED = true;
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) REPORTING_PROJECTOR_INTERVAL_MS = 1000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) REPORTING_QUERY_CONCURRENCY_PER_ORG = 4;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPORTING_QUERY_TIMEOUT_MS = 15_000;
+}
+
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface AppConfig {
+  bootstrapApiKey?: string;
+  databaseUrl?: string;
+  dataDir: string;
+  dbPoolSize: number;
+  defaultOrgSlug: string;
+  host: string;
+  logLevel: LogLevelName;
+  port: number;
+  publicBaseUrl?: string;
+  rateLimitPerMinute: number;
+  outbox: { backoffBaseMs: number; backoffCapMs: number; leaseMs: number; maxAttempts: number; retentionHours: number };
+  projector: { batchSize: number; enabled: boolean; intervalMs: number };
+  query: { concurrencyPerOrg: number; timeoutMs: number };
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const known = Object.keys(new EnvironmentVariables());
+  const raw: Record<string, string> = {};
+  for (const name of [...known, 'BOOTSTRAP_API_KEY', 'DATABASE_URL', 'PUBLIC_BASE_URL']) {
+    const v = env[name];
+    if (v !== undefined && v !== '') raw[name] = v;
+  }
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(vars, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.property}=${JSON.stringify(raw[e.property] ?? '')}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  if (vars.REPORTING_OUTBOX_BACKOFF_CAP_MS < vars.REPORTING_OUTBOX_BACKOFF_BASE_MS) {
+    throw new ConfigError('Invalid configuration:\n  REPORTING_OUTBOX_BACKOFF_CAP_MS: must be >= REPORTING_OUTBOX_BACKOFF_BASE_MS');
+  }
+  return {
+    bootstrapApiKey: vars.BOOTSTRAP_API_KEY,
+    databaseUrl: vars.DATABASE_URL,
+    dataDir: vars.DATA_DIR,
+    dbPoolSize: vars.DB_POOL_SIZE,
+    defaultOrgSlug: vars.DEFAULT_ORG_SLUG,
+    host: vars.HOST,
+    logLevel: vars.LOG_LEVEL,
+    port: vars.PORT,
+    publicBaseUrl: vars.PUBLIC_BASE_URL,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    outbox: {
+      backoffBaseMs: vars.REPORTING_OUTBOX_BACKOFF_BASE_MS,
+      backoffCapMs: vars.REPORTING_OUTBOX_BACKOFF_CAP_MS,
+      leaseMs: vars.REPORTING_OUTBOX_LEASE_MS,
+      maxAttempts: vars.REPORTING_OUTBOX_MAX_ATTEMPTS,
+      retentionHours: vars.REPORTING_OUTBOX_RETENTION_HOURS,
+    },
+    projector: {
+      batchSize: vars.REPORTING_PROJECTOR_BATCH_SIZE,
+      enabled: vars.REPORTING_PROJECTOR_ENABLED,
+      intervalMs: vars.REPORTING_PROJECTOR_INTERVAL_MS,
+    },
+    query: { concurrencyPerOrg: vars.REPORTING_QUERY_CONCURRENCY_PER_ORG, timeoutMs: vars.REPORTING_QUERY_TIMEOUT_MS },
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

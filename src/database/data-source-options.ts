@@ -1,0 +1,33 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from '../auth/api-key.entity.js';
+import { OrgEntity } from '../auth/org.entity.js';
+import { MIGRATIONS } from './migrations/migration-list.js';
+
+export interface DatabaseSettings {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** The only place database options are built: the app, ormconfig.ts, the CLI and the tests call it. */
+export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities: [OrgEntity, ApiKeyEntity],
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    applicationName: settings.applicationName ?? 'factline',
+    extra: {
+      max: settings.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      // A dropped server must not leave requests hanging on a dead socket.
+      keepAlive: true,
+    },
+  };
+}

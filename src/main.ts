@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { createApp } from './app.setup.js';
+import { ApiKeyService } from './auth/api-key.service.js';
+import { JsonLogger } from './common/logging/json-logger.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { runMigrations } from './database/migrate.js';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const logger = new JsonLogger(config.logLevel);
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    logger.emit('info', 'starting embedded PostgreSQL', { data_dir: config.dataDir });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (line) => logger.emit('debug', line, { context: 'postgres' }) });
+    config = { ...config, databaseUrl: embedded.url };
+  }
+  const applied = await runMigrations(config.databaseUrl!);
+  if (applied.length > 0) logger.emit('info', 'migrations applied', { migrations: applied });
+
+  const app = await createApp(config, logger);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.emit('info', 'shutting down', { signal });
+    await app.close().catch((e) => logger.emit('error', 'error while closing', { error: String(e) }));
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.emit('info', 'listening', { url: base, docs: `${base}/docs` });
+
+  const created = await app.get(ApiKeyService).ensureBootstrapKey();
+  const banner = [`Factline is listening on ${base}`, `Swagger UI: ${base}/docs`];
+  if (created && !config.bootstrapApiKey) {
+    // SPEC §1: the first-boot owner key is printed once, to the console only, never to the log.
+    banner.push(`Owner API key for org "${created.orgSlug}" (shown once, store it now):`, created.key);
+  } else if (created) {
+    banner.push(`Owner API key from BOOTSTRAP_API_KEY created for org "${created.orgSlug}".`);
+  }
+  process.stdout.write(`\n${banner.join('\n')}\n\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`factline failed to start: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { Public, RequirePermission } from '../../src/auth/auth.decorators.js';
+
+class ProbeItemDto {
+  @IsString() @Length(1, 5) label: string;
+}
+
+class ProbeBodyDto {
+  @IsString() @Length(1, 10) name: string;
+  @IsInt() @Min(1) @Max(5) count: number;
+  @IsOptional() @IsIn(['a', 'b'], { context: { allowed: ['a', 'b'] } }) kind?: string;
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => ProbeItemDto) @ArrayMaxSize(3) items?: ProbeItemDto[];
+}
+
+/** Test-only routes that exercise the shared layers (pipe, filter) in isolation. */
+@Controller('__probe')
+class ProbeController {
+  @Post('echo')
+  @RequirePermission('reports:view')
+  echo(@Body() body: ProbeBodyDto): ProbeBodyDto {
+    return body;
+  }
+
+  @Get('boom')
+  @Public()
+  boom(): never {
+    throw new Error('kaboom: password=hunter2 at db.internal:5432');
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+export class ProbeModule {}
+
+export const probeModule = { module: ProbeModule };
