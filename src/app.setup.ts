@@ -35,7 +35,7 @@ export async function createApp(
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, extra.imports ?? []), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, extra.imports ?? []), adapter, {
     logger,
     bufferLogs: false,
     bodyParser: false,
@@ -86,7 +86,6 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   const filter = new ProblemFilter(logger, routes, config.publicBaseUrl);
   app.useGlobalPipes(new ProblemValidationPipe());
   app.useGlobalFilters(filter);
-  app.enableShutdownHooks([]);
 
   const document = SwaggerModule.createDocument(
     app,

@@ -3,7 +3,7 @@ import { createApp } from './app.setup.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { JsonLogger } from './common/logging/json-logger.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { startEmbeddedPostgres, takeOverShutdownSignals, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 
 async function main(): Promise<void> {
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     await embedded?.stop();
     process.exit(0);
   };
+  takeOverShutdownSignals();
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 

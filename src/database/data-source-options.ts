@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
 import { OrgEntity } from '../auth/org.entity.js';
 import { MIGRATIONS } from './migrations/migration-list.js';
+import { SavedReportEntity } from '../reporting/saved-reports/saved-report.entity.js';
 
 export interface DatabaseSettings {
   url: string;
@@ -14,7 +15,7 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
   return {
     type: 'postgres',
     url: settings.url,
-    entities: [OrgEntity, ApiKeyEntity],
+    entities: [OrgEntity, ApiKeyEntity, SavedReportEntity],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

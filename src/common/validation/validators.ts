@@ -1,0 +1,35 @@
+import { ValidateBy, ValidationOptions } from 'class-validator';
+import { IdPrefix, isPublicId } from '../ids/public-id.js';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+export function isRfc3339(value: unknown): value is string {
+  if (typeof value !== 'string' || !RFC3339.test(value)) return false;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return false;
+  // Date.parse rolls 2026-02-31 over to March: reject by checking the calendar date survives.
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number);
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return y >= 1 && y <= 9999 && d <= days && m >= 1 && m <= 12;
+}
+
+/** An RFC 3339 timestamp with an explicit offset. */
+export function IsRfc3339(options?: ValidationOptions) {
+  return ValidateBy({ name: 'isRfc3339', validator: { validate: isRfc3339, defaultMessage: (a) => `${a?.property} must be an RFC 3339 timestamp with a time zone (e.g. 2026-05-01T12:00:00Z)` } }, options);
+}
+
+/** A public id `{prefix}_{32 lowercase hex}` (SPEC §2). */
+export function IsPublicId(prefix: IdPrefix, options?: ValidationOptions) {
+  return ValidateBy(
+    { name: 'isPublicId', constraints: [prefix], validator: { validate: (v) => isPublicId(prefix, v), defaultMessage: (a) => `${a?.property} must be a ${prefix}_ id (${prefix}_ followed by 32 lowercase hex characters)` } },
+    options,
+  );
+}
+
+/** Whole number in [0, 2^53). */
+export function IsCount(options?: ValidationOptions) {
+  return ValidateBy(
+    { name: 'isCount', validator: { validate: (v) => Number.isSafeInteger(v) && (v as number) >= 0, defaultMessage: (a) => `${a?.property} must be a non-negative integer` } },
+    options,
+  );
+}

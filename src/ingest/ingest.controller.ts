@@ -1,0 +1,67 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
+import type { Caller } from '../auth/permissions.js';
+import { ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
+import {
+  IngestAppRunsDto, IngestAppsDto, IngestEventsDto, IngestLlmGenerationsDto, IngestResultDto, IngestSessionsDto, IngestUsageLedgerDto,
+} from './ingest-records.dto.js';
+import { IngestService } from './ingest.service.js';
+
+const NOTE = 'Upserts 1–5000 records in one transaction with their outbox rows; re-sending a record is idempotent. A bad record rejects the whole batch (errors point at /records/<index>/<field>).';
+
+@ApiTags('ingest')
+@Controller('v1/ingest')
+@RequirePermission('ingest:write')
+@ApiAuthedProblems()
+export class IngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post('sessions')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'ingest_sessions', summary: 'Upsert sessions', description: `${NOTE} A new session, or one whose attribution changes, re-projects the facts hanging off it.` })
+  @ApiOkResponse({ type: IngestResultDto })
+  sessions(@CurrentCaller() caller: Caller, @Body() body: IngestSessionsDto): Promise<IngestResultDto> {
+    return this.ingest.sessions(caller.orgId, body.records);
+  }
+
+  @Post('events')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'ingest_events', summary: 'Upsert session events', description: NOTE })
+  @ApiOkResponse({ type: IngestResultDto })
+  events(@CurrentCaller() caller: Caller, @Body() body: IngestEventsDto): Promise<IngestResultDto> {
+    return this.ingest.events(caller.orgId, body.records);
+  }
+
+  @Post('llm_generations')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'ingest_llm_generations', summary: 'Upsert LLM generations', description: NOTE })
+  @ApiOkResponse({ type: IngestResultDto })
+  llmGenerations(@CurrentCaller() caller: Caller, @Body() body: IngestLlmGenerationsDto): Promise<IngestResultDto> {
+    return this.ingest.llmGenerations(caller.orgId, body.records);
+  }
+
+  @Post('usage_ledger')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'ingest_usage_ledger', summary: 'Upsert usage-ledger postings', description: NOTE })
+  @ApiOkResponse({ type: IngestResultDto })
+  usageLedger(@CurrentCaller() caller: Caller, @Body() body: IngestUsageLedgerDto): Promise<IngestResultDto> {
+    return this.ingest.usageLedger(caller.orgId, body.records);
+  }
+
+  @Post('apps')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'ingest_apps', summary: 'Upsert apps with their channels', description: `${NOTE} An app's channel list replaces the stored one.` })
+  @ApiOkResponse({ type: IngestResultDto })
+  apps(@CurrentCaller() caller: Caller, @Body() body: IngestAppsDto): Promise<IngestResultDto> {
+    return this.ingest.apps(caller.orgId, body.records);
+  }
+
+  @Post('app_runs')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'ingest_app_runs', summary: 'Upsert app runs', description: `${NOTE} Each run must name an existing app of your org and one of its channels.` })
+  @ApiOkResponse({ type: IngestResultDto })
+  appRuns(@CurrentCaller() caller: Caller, @Body() body: IngestAppRunsDto): Promise<IngestResultDto> {
+    return this.ingest.appRuns(caller.orgId, body.records);
+  }
+}

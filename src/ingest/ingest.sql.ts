@@ -1,0 +1,148 @@
+/**
+ * The ingest statements (SPEC §4): each upserts a whole batch set-based from a JSON array and,
+ * in the same statement, writes the outbox rows of every change — so no committed change can
+ * miss projection. Unchanged records update nothing and enqueue nothing (idempotent re-sends).
+ * $1 = org id, $2 = the batch as JSON, deduplicated by id and sorted by id (stable lock order).
+ */
+
+/** Event types that feed facts; every other type is stored and never projected. */
+export const PROJECTED_EVENT_TYPES = ['tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled'] as const;
+const PROJECTED = `('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')`;
+const TURN_TYPES = `('turn.completed', 'turn.failed', 'turn.cancelled')`;
+const ENQUEUE = `INSERT INTO reporting_outbox (org_id, source_type, source_id)`;
+const ON_PENDING = `ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING RETURNING 1`;
+
+const SESSION_ATTRIBUTION = ['agent_id', 'agent_name', 'harness_id', 'harness_name', 'app_id', 'blueprint_id', 'user_id', 'principal_id'];
+const SESSION_COLUMNS: [string, string][] = [
+  ['status', 'text'], ['created_at', 'timestamptz'], ['started_at', 'timestamptz'], ['finished_at', 'timestamptz'],
+  ['last_active_at', 'timestamptz'], ['agent_id', 'uuid'], ['agent_name', 'text'], ['harness_id', 'uuid'], ['harness_name', 'text'],
+  ['app_id', 'uuid'], ['blueprint_id', 'text'], ['user_id', 'uuid'], ['principal_id', 'uuid'], ['input_tokens', 'bigint'],
+  ['output_tokens', 'bigint'], ['total_tokens', 'bigint'],
+];
+
+function upsert(table: string, columns: [string, string][], returning: string): string {
+  const names = columns.map(([n]) => n);
+  return `INSERT INTO ${table} AS t (org_id, id, ${names.join(', ')})
+    SELECT $1, i.id, ${names.map((n) => `i.${n}`).join(', ')} FROM input i
+    ON CONFLICT (org_id, id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, updated_at = clock_timestamp()
+    WHERE (${names.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${names.map((n) => `excluded.${n}`).join(', ')})
+    RETURNING ${returning}`;
+}
+
+function input(columns: [string, string][]): string {
+  return `input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, ${columns.map(([n, t]) => `${n} ${t}`).join(', ')}))`;
+}
+
+/**
+ * A session that is new, or whose attribution changed, re-projects every fact hanging off it
+ * (its generations, ledger postings and fact-feeding events), so attribution never stays stale.
+ */
+export const INGEST_SESSIONS_SQL = `
+  WITH ${input(SESSION_COLUMNS)},
+  old AS (
+    SELECT s.id, ${SESSION_ATTRIBUTION.map((c) => `s.${c}`).join(', ')}
+    FROM sessions s WHERE s.org_id = $1 AND s.id IN (SELECT id FROM input)
+  ),
+  up AS (${upsert('sessions', SESSION_COLUMNS, `t.id, ${SESSION_ATTRIBUTION.map((c) => `t.${c}`).join(', ')}`)}),
+  changed AS (
+    SELECT up.id, (old.id IS NULL OR (${SESSION_ATTRIBUTION.map((c) => `old.${c}`).join(', ')}) IS DISTINCT FROM (${SESSION_ATTRIBUTION.map((c) => `up.${c}`).join(', ')})) AS reattribute
+    FROM up LEFT JOIN old ON old.id = up.id
+  ),
+  enq AS (
+    ${ENQUEUE}
+    SELECT $1, 'session', c.id FROM changed c
+    UNION ALL SELECT $1, 'llm_generation', g.id FROM changed c JOIN llm_generations g ON c.reattribute AND g.org_id = $1 AND g.session_id = c.id
+    UNION ALL SELECT $1, 'usage_ledger', l.id FROM changed c JOIN usage_ledger l ON c.reattribute AND l.org_id = $1 AND l.session_id = c.id
+    UNION ALL SELECT $1, 'event', e.id FROM changed c JOIN events e ON c.reattribute AND e.org_id = $1 AND e.session_id = c.id AND e.type IN ${PROJECTED}
+    ${ON_PENDING}
+  )
+  SELECT count(*)::int AS enqueued FROM enq`;
+
+const EVENT_COLUMNS: [string, string][] = [['session_id', 'uuid'], ['turn_id', 'uuid'], ['type', 'text'], ['created_at', 'timestamptz'], ['data', 'jsonb']];
+
+/**
+ * A fact-feeding event re-projects itself and its session (turn and tool-call counts); a tool call
+ * also re-projects its turn (the turn's tool-call count). An event that stops feeding facts is
+ * enqueued too, so its stale fact is removed.
+ */
+export const INGEST_EVENTS_SQL = `
+  WITH ${input(EVENT_COLUMNS)},
+  old AS (SELECT e.id, e.type, e.session_id, e.turn_id FROM events e WHERE e.org_id = $1 AND e.id IN (SELECT id FROM input)),
+  up AS (${upsert('events', EVENT_COLUMNS, 't.id, t.session_id, t.turn_id, t.type')}),
+  changed AS (
+    SELECT up.*, old.session_id AS old_session_id, old.turn_id AS old_turn_id, old.type AS old_type
+    FROM up LEFT JOIN old ON old.id = up.id
+    WHERE up.type IN ${PROJECTED} OR old.type IN ${PROJECTED}
+  ),
+  enq AS (
+    ${ENQUEUE}
+    SELECT $1, 'event', c.id FROM changed c
+    UNION ALL SELECT DISTINCT $1, 'session', s.session_id FROM changed c CROSS JOIN LATERAL (VALUES (c.session_id), (c.old_session_id)) s(session_id) WHERE s.session_id IS NOT NULL
+    UNION ALL SELECT DISTINCT $1, 'event', e.id FROM changed c
+      JOIN events e ON e.org_id = $1 AND e.type IN ${TURN_TYPES}
+       AND ((e.session_id = c.session_id AND e.turn_id = c.turn_id) OR (e.session_id = c.old_session_id AND e.turn_id = c.old_turn_id))
+      WHERE c.type = 'tool.completed' OR c.old_type = 'tool.completed'
+    ${ON_PENDING}
+  )
+  SELECT count(*)::int AS enqueued FROM enq`;
+
+const GENERATION_COLUMNS: [string, string][] = [
+  ['session_id', 'uuid'], ['turn_id', 'uuid'], ['model', 'text'], ['provider', 'text'], ['finish_reason', 'text'],
+  ['input_tokens', 'bigint'], ['output_tokens', 'bigint'], ['cache_read_tokens', 'bigint'], ['cache_creation_tokens', 'bigint'],
+  ['duration_ms', 'bigint'], ['time_to_first_token_ms', 'bigint'], ['error', 'boolean'], ['created_at', 'timestamptz'],
+];
+
+export const INGEST_LLM_GENERATIONS_SQL = `
+  WITH ${input(GENERATION_COLUMNS)},
+  up AS (${upsert('llm_generations', GENERATION_COLUMNS, 't.id')}),
+  enq AS (${ENQUEUE} SELECT $1, 'llm_generation', id FROM up ${ON_PENDING})
+  SELECT count(*)::int AS enqueued FROM enq`;
+
+const LEDGER_COLUMNS: [string, string][] = [
+  ['session_id', 'uuid'], ['budget_id', 'uuid'], ['subject_type', 'text'], ['subject_id', 'text'], ['currency', 'text'],
+  ['meter_source', 'text'], ['ref_type', 'text'], ['amount', 'numeric'], ['created_at', 'timestamptz'],
+];
+
+export const INGEST_USAGE_LEDGER_SQL = `
+  WITH ${input(LEDGER_COLUMNS)},
+  up AS (${upsert('usage_ledger', LEDGER_COLUMNS, 't.id')}),
+  enq AS (${ENQUEUE} SELECT $1, 'usage_ledger', id FROM up ${ON_PENDING})
+  SELECT count(*)::int AS enqueued FROM enq`;
+
+/** Apps and their channels; a channel missing from an app's list is removed. App runs are read canonically. */
+export const INGEST_APPS_SQL = `
+  WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, name text, channels jsonb)),
+  up AS (${upsert('apps', [['name', 'text']], 't.id')}),
+  chan AS (
+    SELECT c.id, i.id AS app_id, c.type, c.name
+    FROM input i CROSS JOIN LATERAL jsonb_to_recordset(i.channels) AS c(id uuid, type text, name text)
+  ),
+  gone AS (
+    DELETE FROM app_channels ac USING input i
+    WHERE ac.org_id = $1 AND ac.app_id = i.id AND ac.id NOT IN (SELECT id FROM chan)
+    RETURNING 1
+  ),
+  ups AS (
+    INSERT INTO app_channels AS t (org_id, id, app_id, type, name)
+    SELECT $1, id, app_id, type, name FROM chan
+    ON CONFLICT (org_id, id) DO UPDATE SET app_id = excluded.app_id, type = excluded.type, name = excluded.name
+    WHERE (t.app_id, t.type, t.name) IS DISTINCT FROM (excluded.app_id, excluded.type, excluded.name)
+    RETURNING 1
+  )
+  SELECT 0 AS enqueued, (SELECT count(*) FROM up) + (SELECT count(*) FROM gone) + (SELECT count(*) FROM ups) AS changed`;
+
+const APP_RUN_COLUMNS: [string, string][] = [
+  ['app_id', 'uuid'], ['channel_id', 'uuid'], ['status', 'text'], ['created_at', 'timestamptz'], ['completed_at', 'timestamptz'],
+];
+
+export const INGEST_APP_RUNS_SQL = `
+  WITH ${input(APP_RUN_COLUMNS)},
+  up AS (${upsert('app_runs', APP_RUN_COLUMNS, 't.id')})
+  SELECT 0 AS enqueued, count(*)::int AS changed FROM up`;
+
+/** The (app, channel) pairs of a batch that exist in the org: app runs must name a channel of their app. */
+export const KNOWN_APP_CHANNELS_SQL = `
+  SELECT a.id AS app_id, c.id AS channel_id
+  FROM jsonb_to_recordset($2::jsonb) AS r(app_id uuid, channel_id uuid)
+  JOIN apps a ON a.org_id = $1 AND a.id = r.app_id
+  LEFT JOIN app_channels c ON c.org_id = $1 AND c.id = r.channel_id AND c.app_id = a.id`;

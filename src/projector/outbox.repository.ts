@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../database/query-rows.js';
+
+export type SourceType = 'event' | 'session' | 'llm_generation' | 'usage_ledger';
+export const SOURCE_TYPES: SourceType[] = ['event', 'session', 'llm_generation', 'usage_ledger'];
+
+export interface ClaimedRow {
+  id: string;
+  org_id: string;
+  source_type: SourceType;
+  source_id: string;
+  attempts: number;
+}
+
+/** Another pending row for the same source carries the work: this one is superseded. */
+const SUPERSEDED = `EXISTS (SELECT 1 FROM reporting_outbox p WHERE p.status = 'pending' AND p.org_id = o.org_id
+  AND p.source_type = o.source_type AND p.source_id = o.source_id AND p.id <> o.id)`;
+
+/** All outbox SQL (SPEC §5); patterns after pg-boss / graphile-worker. */
+@Injectable()
+export class OutboxRepository {
+  /**
+   * Claims due pending rows, oldest first, with SKIP LOCKED so concurrent claimers never take the
+   * same row; never a source that is already in flight elsewhere. Attempts are counted at claim time.
+   */
+  async claim(em: EntityManager, limit: number, leaseMs: number, orgId?: string): Promise<ClaimedRow[]> {
+    return queryRows<ClaimedRow>(em,
+      `WITH c AS (
+         SELECT o.id FROM reporting_outbox o
+         WHERE o.status = 'pending' AND o.next_attempt_at <= now() AND ($3::uuid IS NULL OR o.org_id = $3)
+           AND NOT EXISTS (SELECT 1 FROM reporting_outbox p WHERE p.status = 'processing' AND p.org_id = o.org_id
+                           AND p.source_type = o.source_type AND p.source_id = o.source_id)
+         ORDER BY o.id
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE reporting_outbox o
+          SET status = 'processing', attempts = o.attempts + 1,
+              lease_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+         FROM c WHERE o.id = c.id
+       RETURNING o.id::text AS id, o.org_id, o.source_type, o.source_id, o.attempts`,
+      [limit, leaseMs, orgId ?? null],
+    );
+  }
+
+  async complete(em: EntityManager, ids: string[]): Promise<number> {
+    const rows = await queryRows(em, 
+      `UPDATE reporting_outbox SET status = 'completed', lease_until = NULL, last_error = NULL, updated_at = now()
+        WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING 1`,
+      [ids],
+    );
+    return rows.length;
+  }
+
+  /**
+   * A failed attempt: back to pending after a backoff, or `failed` at the retry limit.
+   * Returns whether the row became terminally failed.
+   */
+  async fail(em: EntityManager, row: ClaimedRow, error: string, maxAttempts: number, delayMs: number): Promise<'failed' | 'retry' | 'superseded'> {
+    const superseded = await queryRows(em, 
+      `DELETE FROM reporting_outbox o WHERE o.id = $1 AND o.status = 'processing' AND ${SUPERSEDED} RETURNING 1`,
+      [row.id],
+    );
+    if (superseded.length > 0) return 'superseded';
+    const [r] = await queryRows<{ status: string }>(em, 
+      `UPDATE reporting_outbox
+          SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
+              next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+              last_error = left($4, 500), lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'processing'
+        RETURNING status`,
+      [row.id, maxAttempts, delayMs, error],
+    );
+    return r?.status === 'failed' ? 'failed' : 'retry';
+  }
+
+  /** Rows of crashed workers (lease expired) become claimable again, or failed at the limit. */
+  async releaseExpired(em: EntityManager, maxAttempts: number): Promise<number> {
+    const rows = await queryRows(em, 
+      `WITH exp AS (
+         SELECT o.id, ${SUPERSEDED} AS superseded FROM reporting_outbox o
+         WHERE o.status = 'processing' AND o.lease_until < now() FOR UPDATE SKIP LOCKED
+       ),
+       gone AS (DELETE FROM reporting_outbox o USING exp WHERE o.id = exp.id AND exp.superseded RETURNING o.id)
+       UPDATE reporting_outbox o
+          SET status = CASE WHEN o.attempts >= $1 THEN 'failed' ELSE 'pending' END,
+              last_error = CASE WHEN o.attempts >= $1 THEN coalesce(o.last_error, 'lease expired') ELSE o.last_error END,
+              lease_until = NULL, next_attempt_at = now(), updated_at = now()
+         FROM exp WHERE o.id = exp.id AND NOT exp.superseded
+       RETURNING 1`,
+      [maxAttempts],
+    );
+    return rows.length;
+  }
+
+  async prune(em: EntityManager, retentionHours: number, batch = 10_000): Promise<number> {
+    const rows = await queryRows(em, 
+      `DELETE FROM reporting_outbox WHERE id IN (
+         SELECT id FROM reporting_outbox WHERE status = 'completed' AND updated_at < now() - make_interval(hours => $1) LIMIT $2)
+       RETURNING 1`,
+      [retentionHours, batch],
+    );
+    return rows.length;
+  }
+
+  /** SPEC §5 retry: failed rows (all of the org's, or the listed ids) back to pending. */
+  async retryFailed(em: EntityManager, orgId: string, ids: string[] | null): Promise<number> {
+    const superseded = await queryRows(em, 
+      `DELETE FROM reporting_outbox o WHERE o.org_id = $1 AND o.status = 'failed' AND ($2::bigint[] IS NULL OR o.id = ANY($2))
+         AND ${SUPERSEDED} RETURNING 1`,
+      [orgId, ids],
+    );
+    const rows = await queryRows(em, 
+      `UPDATE reporting_outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+        WHERE org_id = $1 AND status = 'failed' AND ($2::bigint[] IS NULL OR id = ANY($2)) RETURNING 1`,
+      [orgId, ids],
+    );
+    return superseded.length + rows.length;
+  }
+}

@@ -1,0 +1,102 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import pg from 'pg';
+import { JsonLogger } from '../common/logging/json-logger.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { OUTBOX_CHANNEL } from '../ingest/ingest.service.js';
+import { ProjectorService } from './projector.service.js';
+
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * The only timer (STYLE §9): an interval from config plus a LISTEN wake-up on ingest; both call
+ * ProjectorService.runOnce. While a pass fills its batch it drains on at once; after a database
+ * error it backs off (1 s doubling to 30 s) and resumes by itself.
+ */
+@Injectable()
+export class ProjectorScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+  private pausedUntil = 0;
+  private lastPrune = 0;
+  private listener?: pg.Client;
+  private listenRetry?: NodeJS.Timeout;
+
+  constructor(
+    private readonly projector: ProjectorService,
+    private readonly registry: SchedulerRegistry,
+    private readonly logger: JsonLogger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.projector.enabled) return;
+    this.registry.addInterval('reporting-projector', setInterval(() => this.trigger(), this.config.projector.intervalMs));
+    void this.listen();
+    this.trigger();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.registry.doesExist('interval', 'reporting-projector')) this.registry.deleteInterval('reporting-projector');
+    clearTimeout(this.listenRetry);
+    await this.listener?.end().catch(() => undefined);
+    while (this.running) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Coalesces wake-ups: at most one pass at a time, and one more if woken during it. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (Date.now() < this.pausedUntil) return;
+    this.running = true;
+    void this.loop().finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const result = await this.projector.runOnce();
+        this.failures = 0;
+        if (result.claimed >= this.config.projector.batchSize) this.again = true;
+        if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+          this.lastPrune = Date.now();
+          await this.projector.prune();
+        }
+      } catch (error) {
+        this.failures += 1;
+        const wait = Math.min(30_000, 1000 * 2 ** (this.failures - 1));
+        this.pausedUntil = Date.now() + wait;
+        this.logger.emit('warn', 'projector pass failed; backing off', { error: String((error as Error)?.message ?? error), backoff_ms: wait });
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.config.databaseUrl, application_name: 'factline-projector-listen', keepAlive: true });
+    this.listener = client;
+    const retry = () => {
+      client.removeAllListeners();
+      void client.end().catch(() => undefined);
+      if (!this.stopped) this.listenRetry = setTimeout(() => void this.listen(), 2000);
+    };
+    client.on('error', retry);
+    client.on('notification', () => this.trigger());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch {
+      retry();
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { DataSource, EntityManager } from 'typeorm';
+import { JsonLogger } from '../common/logging/json-logger.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { backoffMs } from './backoff.js';
+import { ClaimedRow, OutboxRepository, SourceType, SOURCE_TYPES } from './outbox.repository.js';
+import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
+import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
+import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
+import { PROJECT_USAGE_LEDGER_SQL } from './projections/usage-ledger.projection.js';
+
+/** One set-based statement per source type (SPEC §5). */
+const PROJECTIONS: Record<SourceType, string> = {
+  event: PROJECT_EVENTS_SQL,
+  session: PROJECT_SESSIONS_SQL,
+  llm_generation: PROJECT_LLM_GENERATIONS_SQL,
+  usage_ledger: PROJECT_USAGE_LEDGER_SQL,
+};
+
+export interface ProjectorRunResult {
+  claimed: number;
+  completed: number;
+  failed: number;
+}
+
+export const PROJECTOR_LOGGER = Symbol('PROJECTOR_LOGGER');
+
+/**
+ * claim → project → finish (SPEC §5). Used by the schedule and the admin route alike. Safe to run
+ * concurrently in any number of processes: claims skip locked rows and in-flight sources.
+ */
+@Injectable()
+export class ProjectorService {
+  private readonly projected: Counter<'source_type'>;
+  private readonly outcomes: Counter<'outcome'>;
+  private readonly batchSeconds: Histogram;
+  private readonly depth: Gauge<'status'>;
+  private readonly lag: Gauge;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outbox: OutboxRepository,
+    private readonly logger: JsonLogger,
+    metrics: MetricsService,
+  ) {
+    const registers = [metrics.registry];
+    this.projected = new Counter({ name: 'factline_projector_rows_total', help: 'Outbox rows projected, by source type', labelNames: ['source_type'], registers });
+    this.outcomes = new Counter({ name: 'factline_projector_failures_total', help: 'Failed outbox row attempts by outcome (retry, failed, superseded)', labelNames: ['outcome'], registers });
+    this.batchSeconds = new Histogram({
+      name: 'factline_projector_batch_duration_seconds', help: 'Duration of one claim-project-finish pass',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+    });
+    const ds = this.dataSource;
+    this.depth = new Gauge({
+      name: 'factline_outbox_rows', help: 'Outbox rows by status', labelNames: ['status'], registers,
+      async collect() {
+        const rows: { status: string; n: number }[] = await ds.query(`SELECT status, count(*)::int AS n FROM reporting_outbox GROUP BY status`).catch(() => []);
+        this.reset();
+        for (const s of ['pending', 'processing', 'completed', 'failed']) this.set({ status: s }, rows.find((r) => r.status === s)?.n ?? 0);
+      },
+    });
+    this.lag = new Gauge({
+      name: 'factline_outbox_lag_seconds', help: 'Age of the oldest unprojected outbox row (0 when none)', registers,
+      async collect() {
+        const [r] = await ds.query(`SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS s FROM reporting_outbox WHERE status IN ('pending', 'processing')`).catch(() => [{ s: 0 }]);
+        this.set(r.s);
+      },
+    });
+  }
+
+  /** One pass: claim up to `limit` due rows (of one org, or all), project them, finish them. */
+  async runOnce(options: { limit?: number; orgId?: string } = {}): Promise<ProjectorRunResult> {
+    const end = this.batchSeconds.startTimer();
+    const limit = options.limit ?? this.config.projector.batchSize;
+    try {
+      await this.dataSource.transaction((em) => this.outbox.releaseExpired(em, this.config.outbox.maxAttempts)).catch((e) => {
+        // A concurrent ingest can race a release (unique pending row); the next pass retries it.
+        if ((e as { code?: string }).code !== '23505') throw e;
+      });
+      const claimed = await this.dataSource.transaction((em) => this.outbox.claim(em, limit, this.config.outbox.leaseMs, options.orgId));
+      if (claimed.length === 0) return { claimed: 0, completed: 0, failed: 0 };
+      const { completed, failed } = await this.process(claimed);
+      return { claimed: claimed.length, completed, failed };
+    } finally {
+      end();
+    }
+  }
+
+  /**
+   * Projects a batch in one transaction. If it fails, the batch is split in halves and each half
+   * retried alone, so one poison row fails by itself and its neighbours complete (SPEC §5).
+   */
+  private async process(rows: ClaimedRow[]): Promise<{ completed: number; failed: number }> {
+    try {
+      const completed = await this.dataSource.transaction(async (em) => {
+        await this.project(em, rows);
+        return this.outbox.complete(em, rows.map((r) => r.id));
+      });
+      for (const t of SOURCE_TYPES) {
+        const n = rows.filter((r) => r.source_type === t).length;
+        if (n > 0) this.projected.inc({ source_type: t }, n);
+      }
+      return { completed, failed: 0 };
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      if (rows.length === 1) {
+        await this.failRow(rows[0], error);
+        return { completed: 0, failed: 1 };
+      }
+      const mid = Math.ceil(rows.length / 2);
+      const a = await this.process(rows.slice(0, mid));
+      const b = await this.process(rows.slice(mid));
+      return { completed: a.completed + b.completed, failed: a.failed + b.failed };
+    }
+  }
+
+  private async project(em: EntityManager, rows: ClaimedRow[]): Promise<void> {
+    for (const type of SOURCE_TYPES) {
+      const batch = rows.filter((r) => r.source_type === type);
+      if (batch.length === 0) continue;
+      await em.query(PROJECTIONS[type], [batch.map((r) => r.org_id), batch.map((r) => r.source_id)]);
+    }
+  }
+
+  private async failRow(row: ClaimedRow, error: unknown): Promise<void> {
+    const message = describe(error);
+    const { maxAttempts, backoffBaseMs, backoffCapMs } = this.config.outbox;
+    const outcome = await this.dataSource.transaction((em) =>
+      this.outbox.fail(em, row, message, maxAttempts, backoffMs(row.attempts, backoffBaseMs, backoffCapMs)),
+    );
+    this.outcomes.inc({ outcome });
+    this.logger.emit('warn', 'outbox row failed', { outbox_id: row.id, source_type: row.source_type, attempts: row.attempts, outcome, error: message });
+  }
+
+  async prune(): Promise<number> {
+    return this.dataSource.transaction((em) => this.outbox.prune(em, this.config.outbox.retentionHours));
+  }
+}
+
+/** The database going away is not the row's fault: no attempt is burnt, the pass aborts. */
+function isTransient(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code ?? '';
+  return /^(08|53|57P)/.test(code) || /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/.test(e?.message ?? '');
+}
+
+/** Bounded, secret-free error text for `last_error`: the database's message and code only. */
+function describe(error: unknown): string {
+  const e = error as { message?: string; code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return `${code ? `[${code}] ` : ''}${(e?.message ?? String(error)).replace(/\s+/g, ' ')}`.slice(0, 500);
+}

@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FILTER_OPS, GRANULARITIES } from './catalog.js';
+
+export class CatalogDimensionDto {
+  @ApiProperty({ example: 'model' }) name: string;
+  @ApiProperty({ enum: ['string', 'id', 'time'] }) type: string;
+  @ApiProperty() description: string;
+}
+export class CatalogMeasureDto {
+  @ApiProperty({ example: 'total_tokens' }) name: string;
+  @ApiProperty({ enum: ['count', 'sum', 'avg', 'p50', 'p95', 'count_distinct', 'count_if', 'sum_if'] }) aggregation: string;
+  @ApiProperty({ enum: ['integer', 'number'] }) type: string;
+  @ApiPropertyOptional({ example: 'tokens' }) unit?: string;
+  @ApiProperty() description: string;
+}
+export class CatalogFilterFieldDto {
+  @ApiProperty({ example: 'model' }) name: string;
+  @ApiProperty({ enum: ['string', 'id', 'number', 'time', 'boolean'] }) type: string;
+  @ApiProperty({ enum: FILTER_OPS, isArray: true }) ops: string[];
+}
+export class CatalogLimitsDto {
+  @ApiProperty() max_dimensions: number;
+  @ApiProperty() max_measures: number;
+  @ApiProperty() max_filters: number;
+  @ApiProperty() max_in_values: number;
+  @ApiProperty() max_limit: number;
+  @ApiProperty() default_limit: number;
+  @ApiProperty() max_range_days: number;
+  @ApiProperty() export_max_rows: number;
+  @ApiProperty() stream_max_rows: number;
+}
+export class CatalogDatasetDto {
+  @ApiProperty({ example: 'llm_generations' }) name: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ example: 'created_at' }) time_column: string;
+  @ApiProperty({ type: [CatalogDimensionDto] }) dimensions: CatalogDimensionDto[];
+  @ApiProperty({ type: [CatalogMeasureDto] }) measures: CatalogMeasureDto[];
+  @ApiProperty({ type: [CatalogFilterFieldDto] }) filter_fields: CatalogFilterFieldDto[];
+  @ApiProperty({ enum: GRANULARITIES, isArray: true }) granularities: string[];
+  @ApiProperty({ type: CatalogLimitsDto }) limits: CatalogLimitsDto;
+}
+export class CatalogDto {
+  @ApiProperty({ type: [CatalogDatasetDto] }) datasets: CatalogDatasetDto[];
+  @ApiProperty({
+    description: 'How filters treat missing (null) values.',
+    example: 'eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.',
+  })
+  null_semantics: string;
+}

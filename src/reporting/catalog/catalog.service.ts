@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { DATASETS, GRANULARITIES, LIMITS } from './catalog.js';
+import type { CatalogDto } from './catalog.dto.js';
+
+export const NULL_SEMANTICS = 'eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.';
+
+/** The public view of the catalog: names, types and docs, never a column or SQL fragment. */
+@Injectable()
+export class CatalogService {
+  private readonly view: CatalogDto = {
+    datasets: DATASETS.map((d) => ({
+      name: d.name,
+      description: d.description,
+      time_column: d.time_column,
+      dimensions: d.dimensions.map(({ name, type, description }) => ({ name, type, description })),
+      measures: d.measures.map(({ name, aggregation, type, unit, description }) => ({ name, aggregation, type, ...(unit ? { unit } : {}), description })),
+      filter_fields: d.filter_fields.map(({ name, type, ops }) => ({ name, type, ops })),
+      granularities: [...GRANULARITIES],
+      limits: { ...LIMITS },
+    })),
+    null_semantics: NULL_SEMANTICS,
+  };
+
+  catalog(): CatalogDto {
+    return this.view;
+  }
+}

@@ -1,0 +1,250 @@
+import type { IdPrefix } from '../../common/ids/public-id.js';
+import type { SourceType } from '../../projector/outbox.repository.js';
+
+/**
+ * The semantic catalog (SPEC §6): datasets as data, and the ONLY source of SQL identifiers for
+ * report queries. Validation, the compiler, GET /v1/reports/catalog, the OpenAPI examples and the
+ * docs all read this file. Column expressions are written here against the fact alias `f`.
+ */
+
+export type FieldType = 'string' | 'id' | 'number' | 'time' | 'boolean';
+export type FilterOp = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'not_in' | 'is_null';
+export type Aggregation = 'count' | 'sum' | 'avg' | 'p50' | 'p95' | 'count_distinct' | 'count_if' | 'sum_if';
+export type Granularity = 'hour' | 'day' | 'week' | 'month';
+
+export const FILTER_OPS: FilterOp[] = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_null'];
+export const GRANULARITIES: Granularity[] = ['hour', 'day', 'week', 'month'];
+
+export const OPS_BY_TYPE: Record<FieldType, FilterOp[]> = {
+  string: ['eq', 'neq', 'in', 'not_in', 'is_null'],
+  id: ['eq', 'neq', 'in', 'not_in', 'is_null'],
+  number: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_null'],
+  time: ['gt', 'gte', 'lt', 'lte', 'is_null'],
+  boolean: ['eq', 'neq', 'is_null'],
+};
+
+export interface DimensionDef {
+  name: string;
+  type: 'string' | 'id' | 'time';
+  /** Fact column (identifier from this file only). */
+  column: string;
+  idPrefix?: IdPrefix;
+  granularity?: Granularity;
+  description: string;
+}
+
+export interface MeasureDef {
+  name: string;
+  aggregation: Aggregation;
+  column?: string;
+  /** For count_if / sum_if: a condition over fact columns, written here. */
+  condition?: string;
+  type: 'integer' | 'number';
+  unit?: string;
+  description: string;
+}
+
+export interface FilterFieldDef {
+  name: string;
+  type: FieldType;
+  column: string;
+  idPrefix?: IdPrefix;
+  ops: FilterOp[];
+}
+
+export interface DatasetDef {
+  name: string;
+  description: string;
+  table: string;
+  time_column: string;
+  /** Outbox source types whose pending rows make this dataset stale (freshness). */
+  sources: SourceType[];
+  dimensions: DimensionDef[];
+  measures: MeasureDef[];
+  filter_fields: FilterFieldDef[];
+}
+
+export const LIMITS = {
+  max_dimensions: 8,
+  max_measures: 16,
+  max_filters: 20,
+  max_in_values: 500,
+  max_limit: 10_000,
+  default_limit: 100,
+  max_range_days: 400,
+  export_max_rows: 50_000,
+  stream_max_rows: 1_000_000,
+} as const;
+
+const id = (name: string, column: string, prefix: IdPrefix, description: string): DimensionDef => ({ name, type: 'id', column, idPrefix: prefix, description });
+const str = (name: string, column: string, description: string): DimensionDef => ({ name, type: 'string', column, description });
+
+const TIME_DIMENSIONS: DimensionDef[] = GRANULARITIES.map((g) => ({
+  name: g,
+  type: 'time',
+  column: 'created_at',
+  granularity: g,
+  description: `Start of the ${g} (in the query's timezone) the row falls in; RFC 3339 with the zone's offset.`,
+}));
+
+function commonDimensions(withTurn: boolean): DimensionDef[] {
+  return [
+    id('session', 'session_id', 'session', 'Session id.'),
+    ...(withTurn ? [id('turn', 'turn_id', 'turn', 'Turn id.')] : []),
+    id('user', 'user_id', 'user', "The session's user."),
+    id('principal', 'principal_id', 'principal', "The session's principal."),
+    id('agent', 'agent_id', 'agent', "The session's agent."),
+    str('agent_name', 'agent_name', "The agent's name at the session's last update."),
+    id('harness', 'harness_id', 'harness', "The session's harness."),
+    str('harness_name', 'harness_name', "The harness's name."),
+    id('app', 'app_id', 'app', 'The app the session ran in.'),
+    str('blueprint', 'blueprint_id', 'Blueprint identifier.'),
+  ];
+}
+
+const sum = (name: string, column: string, description: string, unit?: string): MeasureDef => ({ name, aggregation: 'sum', column, type: 'integer', unit, description: `${description} Unknown values count as 0.` });
+const avg = (name: string, column: string, description: string, unit?: string): MeasureDef => ({ name, aggregation: 'avg', column, type: 'number', unit, description: `${description} Rows where it is unknown are ignored; null when none is known.` });
+const pct = (p: 50 | 95, name: string, column: string, description: string, unit?: string): MeasureDef => ({
+  name, aggregation: p === 50 ? 'p50' : 'p95', column, type: 'number', unit, description: `${description} (continuous percentile). Rows where it is unknown are ignored.`,
+});
+const countIf = (name: string, condition: string, description: string): MeasureDef => ({ name, aggregation: 'count_if', condition, type: 'integer', description });
+const count = (name: string, description: string): MeasureDef => ({ name, aggregation: 'count', type: 'integer', description });
+
+/** Filter fields: every dimension (ids and strings), plus numeric and time columns. */
+function filtersFor(dims: DimensionDef[], extra: FilterFieldDef[]): FilterFieldDef[] {
+  const fromDims = dims
+    .filter((d) => d.type !== 'time')
+    .map((d) => ({ name: d.name, type: d.type as FieldType, column: d.column, idPrefix: d.idPrefix, ops: OPS_BY_TYPE[d.type as FieldType] }));
+  return [...fromDims, ...extra, { name: 'created_at', type: 'time', column: 'created_at', ops: OPS_BY_TYPE.time }];
+}
+const num = (name: string, column = name): FilterFieldDef => ({ name, type: 'number', column, ops: OPS_BY_TYPE.number });
+
+const llmDims = [...commonDimensions(true), str('model', 'model', 'Model name.'), str('provider', 'provider', 'Model provider.'), str('finish_reason', 'finish_reason', 'Why generation stopped.'), ...TIME_DIMENSIONS];
+const toolDims = [
+  ...commonDimensions(true),
+  str('tool', 'tool', 'Tool name.'),
+  str('tool_display_name', 'tool_display_name', 'Tool display name.'),
+  str('status', 'status', 'success | error | timeout | cancelled.'),
+  str('capability', 'capability', 'Capability id the tool belongs to.'),
+  ...TIME_DIMENSIONS,
+];
+const turnDims = [...commonDimensions(true), str('status', 'status', 'completed | failed | cancelled.'), ...TIME_DIMENSIONS];
+const sessionDims = [...commonDimensions(false), str('status', 'status', 'running | completed | failed | cancelled.'), ...TIME_DIMENSIONS];
+const budgetDims = [
+  ...commonDimensions(false),
+  id('budget', 'budget_id', 'budget', 'Budget id.'),
+  str('subject_type', 'subject_type', 'Kind of subject charged.'),
+  str('subject', 'subject_id', 'Subject charged.'),
+  str('currency', 'currency', 'Currency or unit of the amount.'),
+  str('meter_source', 'meter_source', 'What metered the usage.'),
+  str('ref_type', 'ref_type', 'Kind of reference the posting points at.'),
+  ...TIME_DIMENSIONS,
+];
+
+export const DATASETS: DatasetDef[] = [
+  {
+    name: 'llm_generations',
+    description: 'One row per LLM generation, attributed to its session.',
+    table: 'fact_llm_generation',
+    time_column: 'created_at',
+    sources: ['llm_generation'],
+    dimensions: llmDims,
+    measures: [
+      count('generation_count', 'Number of generations.'),
+      sum('input_tokens', 'input_tokens', 'Input tokens.', 'tokens'),
+      sum('output_tokens', 'output_tokens', 'Output tokens.', 'tokens'),
+      sum('cache_read_tokens', 'cache_read_tokens', 'Cache-read tokens.', 'tokens'),
+      sum('cache_creation_tokens', 'cache_creation_tokens', 'Cache-creation tokens.', 'tokens'),
+      sum('total_tokens', 'total_tokens', 'Input + output + cache tokens.', 'tokens'),
+      sum('duration_ms', 'duration_ms', 'Total generation time.', 'ms'),
+      avg('avg_duration_ms', 'duration_ms', 'Mean generation time.', 'ms'),
+      pct(50, 'p50_duration_ms', 'duration_ms', 'Median generation time', 'ms'),
+      pct(95, 'p95_duration_ms', 'duration_ms', '95th percentile generation time', 'ms'),
+      avg('avg_time_to_first_token_ms', 'time_to_first_token_ms', 'Mean time to first token.', 'ms'),
+      pct(95, 'p95_time_to_first_token_ms', 'time_to_first_token_ms', '95th percentile time to first token', 'ms'),
+      countIf('success_count', 'NOT f.is_error', 'Generations without an error.'),
+      countIf('error_count', 'f.is_error', 'Generations that errored.'),
+    ],
+    filter_fields: filtersFor(llmDims, [num('input_tokens'), num('output_tokens'), num('total_tokens'), num('duration_ms'), num('time_to_first_token_ms'), { name: 'error', type: 'boolean', column: 'is_error', ops: OPS_BY_TYPE.boolean }]),
+  },
+  {
+    name: 'tool_calls',
+    description: 'One row per completed tool call (tool.completed events).',
+    table: 'fact_tool_call',
+    time_column: 'created_at',
+    sources: ['event'],
+    dimensions: toolDims,
+    measures: [
+      count('call_count', 'Number of tool calls.'),
+      countIf('success_count', "f.status = 'success'", 'Calls with status success.'),
+      countIf('error_count', "f.status = 'error'", 'Calls with status error.'),
+      countIf('timeout_count', "f.status = 'timeout'", 'Calls with status timeout.'),
+      countIf('cancelled_count', "f.status = 'cancelled'", 'Calls with status cancelled.'),
+      sum('duration_ms', 'duration_ms', 'Total call time.', 'ms'),
+      avg('avg_duration_ms', 'duration_ms', 'Mean call time.', 'ms'),
+      pct(95, 'p95_duration_ms', 'duration_ms', '95th percentile call time', 'ms'),
+    ],
+    filter_fields: filtersFor(toolDims, [num('duration_ms')]),
+  },
+  {
+    name: 'turns',
+    description: 'One row per finished turn (turn.completed, turn.failed, turn.cancelled events).',
+    table: 'fact_turn',
+    time_column: 'created_at',
+    sources: ['event'],
+    dimensions: turnDims,
+    measures: [
+      count('turn_count', 'Number of turns.'),
+      sum('duration_ms', 'duration_ms', 'Total turn time.', 'ms'),
+      avg('avg_duration_ms', 'duration_ms', 'Mean turn time.', 'ms'),
+      pct(95, 'p95_duration_ms', 'duration_ms', '95th percentile turn time', 'ms'),
+      sum('iterations', 'iterations', 'Agent-loop iterations.'),
+      sum('tool_call_count', 'tool_call_count', 'Tool calls made in the turns.'),
+      sum('input_tokens', 'input_tokens', 'Input tokens.', 'tokens'),
+      sum('output_tokens', 'output_tokens', 'Output tokens.', 'tokens'),
+      sum('total_tokens', 'total_tokens', 'Input + output tokens.', 'tokens'),
+      countIf('success_count', "f.status = 'completed'", 'Turns that completed.'),
+      countIf('error_count', "f.status = 'failed'", 'Turns that failed.'),
+    ],
+    filter_fields: filtersFor(turnDims, [num('duration_ms'), num('iterations'), num('tool_call_count'), num('total_tokens')]),
+  },
+  {
+    name: 'sessions',
+    description: 'One row per session.',
+    table: 'fact_session',
+    time_column: 'created_at',
+    sources: ['session'],
+    dimensions: sessionDims,
+    measures: [
+      count('session_count', 'Number of sessions.'),
+      sum('duration_ms', 'duration_ms', 'Total session time (finished − started).', 'ms'),
+      avg('avg_duration_ms', 'duration_ms', 'Mean session time; sessions not finished are ignored.', 'ms'),
+      pct(95, 'p95_duration_ms', 'duration_ms', '95th percentile session time', 'ms'),
+      sum('turn_count', 'turn_count', 'Turns in the sessions.'),
+      sum('tool_call_count', 'tool_call_count', 'Tool calls in the sessions.'),
+      sum('input_tokens', 'input_tokens', 'Input tokens.', 'tokens'),
+      sum('output_tokens', 'output_tokens', 'Output tokens.', 'tokens'),
+      sum('total_tokens', 'total_tokens', 'Input + output tokens.', 'tokens'),
+      { name: 'unique_users', aggregation: 'count_distinct', column: 'user_id', type: 'integer', description: 'Distinct users (sessions without a user are not counted).' },
+    ],
+    filter_fields: filtersFor(sessionDims, [num('duration_ms'), num('turn_count'), num('tool_call_count'), num('total_tokens')]),
+  },
+  {
+    name: 'budget_postings',
+    description: 'One row per usage-ledger posting. amount is signed: >= 0 debit, < 0 credit.',
+    table: 'fact_budget_posting',
+    time_column: 'created_at',
+    sources: ['usage_ledger'],
+    dimensions: budgetDims,
+    measures: [
+      { name: 'amount', aggregation: 'sum', column: 'amount', type: 'number', description: 'Net amount (debits minus credits).' },
+      { name: 'debit_amount', aggregation: 'sum_if', column: 'amount', condition: 'f.amount >= 0', type: 'number', description: 'Sum of debits (amount >= 0).' },
+      { name: 'credit_amount', aggregation: 'sum_if', column: 'amount', condition: 'f.amount < 0', type: 'number', description: 'Sum of credits as a negative number (amount < 0); amount = debit_amount + credit_amount.' },
+      countIf('debit_count', 'f.amount >= 0', 'Number of debits.'),
+      countIf('credit_count', 'f.amount < 0', 'Number of credits.'),
+    ],
+    filter_fields: filtersFor(budgetDims, [num('amount')]),
+  },
+];
+
+export const DATASET_BY_NAME = new Map(DATASETS.map((d) => [d.name, d]));

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { DatasetDef } from '../catalog/catalog.js';
+
+/** Anything that runs SQL and returns rows: an EntityManager, or an adapter over a pg client. */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<any[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface Freshness {
+  as_of: string;
+  freshness_lag_ms: number | null;
+}
+
+/**
+ * SPEC §6 honest freshness: `as_of` is the created time of the oldest unprojected outbox row
+ * (pending, processing or failed) of the dataset's sources in this org, or now when none is.
+ */
+@Injectable()
+export class FreshnessService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async of(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<Freshness> {
+    const [row] = await em.query(
+      `SELECT now() AS now, min(created_at) AS oldest FROM reporting_outbox
+        WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status <> 'completed'`,
+      [orgId, dataset.sources],
+    );
+    const now: Date = row.now;
+    const asOf: Date = row.oldest && row.oldest < now ? row.oldest : now;
+    return { as_of: asOf.toISOString(), freshness_lag_ms: Math.max(0, now.getTime() - asOf.getTime()) };
+  }
+}

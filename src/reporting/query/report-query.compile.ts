@@ -1,0 +1,110 @@
+import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '../catalog/catalog.js';
+import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
+
+export interface CompiledColumn {
+  name: string;
+  kind: 'dimension' | 'measure';
+  time: boolean;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  params: unknown[];
+  columns: CompiledColumn[];
+}
+
+const PARAM_TYPE: Record<FieldType, string> = { string: 'text', id: 'uuid', number: 'numeric', time: 'timestamptz', boolean: 'boolean' };
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type?: string): string {
+    this.values.push(value);
+    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
+  }
+}
+
+const q = (name: string) => `"${name}"`;
+
+function dimensionSql(d: DimensionDef, tz: string): string {
+  if (d.type === 'time') return `date_trunc('${d.granularity}', f.${d.column}, ${tz})`;
+  if (d.type === 'id') return `'${d.idPrefix}_' || replace(f.${d.column}::text, '-', '')`;
+  return `f.${d.column}`;
+}
+
+const AGGREGATE: Record<Aggregation, (m: MeasureDef) => string> = {
+  count: () => 'count(*)',
+  sum: (m) => `coalesce(sum(f.${m.column}), 0)`,
+  avg: (m) => `avg(f.${m.column})::float8`,
+  p50: (m) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY f.${m.column})`,
+  p95: (m) => `percentile_cont(0.95) WITHIN GROUP (ORDER BY f.${m.column})`,
+  count_distinct: (m) => `count(DISTINCT f.${m.column})`,
+  count_if: (m) => `count(*) FILTER (WHERE ${m.condition})`,
+  sum_if: (m) => `coalesce(sum(f.${m.column}) FILTER (WHERE ${m.condition}), 0)`,
+};
+
+/** Null semantics: neq / not_in keep rows whose value is null; eq / in never match null. */
+function filterSql(f: ResolvedFilter, p: Params): string {
+  const col = `f.${f.field.column}`;
+  const type = PARAM_TYPE[f.field.type];
+  switch (f.op) {
+    case 'eq': return `${col} = ${p.add(f.value, type)}`;
+    case 'neq': return `${col} IS DISTINCT FROM ${p.add(f.value, type)}`;
+    case 'gt': return `${col} > ${p.add(f.value, type)}`;
+    case 'gte': return `${col} >= ${p.add(f.value, type)}`;
+    case 'lt': return `${col} < ${p.add(f.value, type)}`;
+    case 'lte': return `${col} <= ${p.add(f.value, type)}`;
+    case 'in': return `${col} = ANY(${p.add(f.value, `${type}[]`)})`;
+    case 'not_in': return `(${col} IS NULL OR ${col} <> ALL(${p.add(f.value, `${type}[]`)}))`;
+    case 'is_null': return f.value ? `${col} IS NULL` : `${col} IS NOT NULL`;
+  }
+}
+
+/**
+ * The only code that assembles report SQL (STYLE §4). Identifiers come from the catalog; every
+ * value is a bound parameter; the org scope is always the first predicate. Fetches limit + 1 rows
+ * so the runner can tell whether the result was truncated.
+ */
+export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit: number = query.limit + 1): CompiledQuery {
+  const p = new Params();
+  const org = p.add(orgId, 'uuid');
+  const from = p.add(query.from, 'timestamptz');
+  const to = p.add(query.to, 'timestamptz');
+  const tz = query.dimensions.some((d) => d.type === 'time') ? p.add(query.timezone, 'text') : '';
+  const select: string[] = [];
+  const columns: CompiledColumn[] = [];
+  for (const d of query.dimensions) {
+    select.push(`${dimensionSql(d, tz)} AS ${q(d.name)}`);
+    columns.push({ name: d.name, kind: 'dimension', time: d.type === 'time' });
+  }
+  if (query.rowCountOnly) {
+    select.push(`count(*) AS ${q('row_count')}`);
+    columns.push({ name: 'row_count', kind: 'measure', time: false });
+  }
+  for (const m of query.measures) {
+    select.push(`${AGGREGATE[m.aggregation](m)} AS ${q(m.name)}`);
+    columns.push({ name: m.name, kind: 'measure', time: false });
+  }
+  const time = `f.${query.dataset.time_column}`;
+  const where = [`f.org_id = ${org}`, `${time} >= ${from}`, `${time} < ${to}`, ...query.filters.map((f) => filterSql(f, p))];
+  const position = (name: string) => columns.findIndex((c) => c.name === name) + 1;
+  const order: string[] = [];
+  const used = new Set<number>();
+  const push = (pos: number, dir: 'ASC' | 'DESC') => {
+    if (used.has(pos)) return;
+    used.add(pos);
+    order.push(`${pos} ${dir}${dir === 'ASC' ? ' NULLS LAST' : ' NULLS FIRST'}`);
+  };
+  if (query.orderBy.length > 0) {
+    for (const o of query.orderBy) push(position(o.column), o.direction === 'desc' ? 'DESC' : 'ASC');
+  } else if (columns.some((c) => c.time)) {
+    columns.forEach((c, i) => c.time && push(i + 1, 'ASC'));
+  } else if (query.dimensions.length > 0) {
+    push(query.dimensions.length + 1, 'DESC');
+  }
+  // Ties break on every dimension, so the order is always deterministic.
+  query.dimensions.forEach((_, i) => push(i + 1, 'ASC'));
+  const groupBy = query.dimensions.length > 0 ? `\nGROUP BY ${query.dimensions.map((_, i) => i + 1).join(', ')}` : '';
+  const orderBy = order.length > 0 ? `\nORDER BY ${order.join(', ')}` : '';
+  const sql = `SELECT ${select.join(', ')}\nFROM ${query.dataset.table} f\nWHERE ${where.join('\n  AND ')}${groupBy}${orderBy}\nLIMIT ${p.add(rowLimit, 'int')}`;
+  return { sql, params: p.values, columns };
+}

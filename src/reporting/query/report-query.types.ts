@@ -1,0 +1,35 @@
+import type { DatasetDef, DimensionDef, FilterFieldDef, FilterOp, MeasureDef } from '../catalog/catalog.js';
+
+/** A validated query, resolved against the catalog: everything the compiler needs, nothing from the wire. */
+export interface ResolvedQuery {
+  dataset: DatasetDef;
+  from: Date;
+  to: Date;
+  dimensions: DimensionDef[];
+  measures: MeasureDef[];
+  /** No measures asked: a single `row_count` column (SPEC §6). */
+  rowCountOnly: boolean;
+  filters: ResolvedFilter[];
+  orderBy: { column: string; kind: 'dimension' | 'measure'; direction: 'asc' | 'desc' }[];
+  limit: number;
+  timezone: string;
+}
+
+export interface ResolvedFilter {
+  field: FilterFieldDef;
+  op: FilterOp;
+  /** Scalar, array (in/not_in) or boolean (is_null); ids already decoded to UUIDs. */
+  value: unknown;
+}
+
+/** The wire shape (SPEC §6 ReportQuery), as stored in saved reports. */
+export interface ReportQueryWire {
+  dataset: string;
+  time_range: { from: string; to: string } | { last: string };
+  dimensions?: string[];
+  measures?: string[];
+  filters?: { field: string; op: string; value?: unknown }[];
+  order_by?: { dimension?: string; measure?: string; direction?: 'asc' | 'desc' }[];
+  limit?: number;
+  timezone?: string;
+}

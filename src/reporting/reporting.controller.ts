@@ -1,0 +1,65 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
+import type { Caller } from '../auth/permissions.js';
+import { ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
+import { CatalogDto } from './catalog/catalog.dto.js';
+import { CatalogService } from './catalog/catalog.service.js';
+import { ExportService, resolveExportBody } from './export/export.service.js';
+import { ExportEnvelopeDto, ExportRequestDto, ReportQueryDto, ReportResultDto } from './query/report-query.dto.js';
+import { ReportQueryService, type ReportResult } from './query/report-query.service.js';
+
+export const wantsCsvStream = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? '');
+
+@ApiTags('reports')
+@Controller('v1/reports')
+@RequirePermission('reports:view')
+export class ReportingController {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly reports: ReportQueryService,
+    private readonly exports: ExportService,
+  ) {}
+
+  @Get('catalog')
+  @ApiOperation({ operationId: 'get_report_catalog', summary: 'Datasets, dimensions, measures, filter fields and limits' })
+  @ApiOkResponse({ type: CatalogDto })
+  @ApiAuthedProblems()
+  getCatalog(): CatalogDto {
+    return this.catalog.catalog();
+  }
+
+  @Post('query')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'run_report_query', summary: 'Run an ad-hoc semantic query', description: 'Invalid queries are a 400 invalid_report_query listing every problem with the allowed names.' })
+  @ApiBody({ type: ReportQueryDto })
+  @ApiOkResponse({ type: ReportResultDto })
+  @ApiAuthedProblems()
+  runQuery(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<ReportResult> {
+    return this.reports.run(caller.orgId, this.reports.resolve(body));
+  }
+
+  @Post('query/export')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'export_query',
+    summary: 'Export an ad-hoc query as CSV',
+    description: 'JSON envelope by default. With `Accept: text/csv` the CSV file itself is streamed (Content-Disposition: attachment; freshness in X-As-Of / X-Freshness-Lag-Ms).',
+  })
+  @ApiBody({ type: ExportRequestDto })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: ExportEnvelopeDto })
+  @ApiAuthedProblems()
+  async exportQuery(
+    @CurrentCaller() caller: Caller,
+    @Body() body: unknown,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ExportEnvelopeDto | void> {
+    const stream = wantsCsvStream(accept);
+    const query = resolveExportBody(this.reports, body, stream);
+    if (stream) return this.exports.stream(caller.orgId, query, 'report.csv', reply);
+    return this.exports.envelope(caller.orgId, query, 'report.csv');
+  }
+}

@@ -1,0 +1,108 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
+import type { Caller } from '../../auth/permissions.js';
+import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { wantsCsvStream } from '../reporting.controller.js';
+import { ExportEnvelopeDto, ReportResultDto } from '../query/report-query.dto.js';
+import type { ReportResult } from '../query/report-query.service.js';
+import { CreateSavedReportDto, SavedReportDto, SavedReportListDto, UpdateSavedReportDto } from './saved-report.dto.js';
+import { SavedReportsService } from './saved-reports.service.js';
+
+export class ListSavedReportsQuery {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+}
+
+const REPORT_ID = { name: 'report_id', description: 'Saved report id (a UUID, any case).', example: '2489E9AD-2EE2-8E00-8EC9-32D5F69181C0' };
+
+@ApiTags('saved reports')
+@Controller('v1/reports/saved')
+export class SavedReportsController {
+  constructor(private readonly saved: SavedReportsService) {}
+
+  @Get()
+  @RequirePermission('reports:view')
+  @ApiOperation({ operationId: 'list_saved_reports', summary: 'List saved reports, newest first' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOkResponse({ type: SavedReportListDto })
+  @ApiAuthedProblems()
+  list(@CurrentCaller() caller: Caller, @Query() q: ListSavedReportsQuery): Promise<SavedReportListDto> {
+    return this.saved.list(caller.orgId, q.limit ?? 20, q.cursor);
+  }
+
+  @Post()
+  @RequirePermission('reports:manage')
+  @ApiOperation({ operationId: 'create_saved_report', summary: 'Save a semantic query (validated now, re-validated on every run)' })
+  @ApiBody({ type: CreateSavedReportDto })
+  @ApiCreatedResponse({ type: SavedReportDto })
+  @ApiAuthedProblems()
+  create(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<SavedReportDto> {
+    return this.saved.create(caller.orgId, body);
+  }
+
+  @Get(':report_id')
+  @RequirePermission('reports:view')
+  @ApiOperation({ operationId: 'get_saved_report', summary: 'Get a saved report' })
+  @ApiParam(REPORT_ID)
+  @ApiOkResponse({ type: SavedReportDto })
+  @ApiAuthedProblems(404)
+  get(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<SavedReportDto> {
+    return this.saved.get(caller.orgId, id);
+  }
+
+  @Patch(':report_id')
+  @RequirePermission('reports:manage')
+  @ApiOperation({ operationId: 'update_saved_report', summary: 'Update a saved report (absent = unchanged, null clears description)' })
+  @ApiParam(REPORT_ID)
+  @ApiBody({ type: UpdateSavedReportDto })
+  @ApiOkResponse({ type: SavedReportDto })
+  @ApiAuthedProblems(404)
+  update(@CurrentCaller() caller: Caller, @Param('report_id') id: string, @Body() body: unknown): Promise<SavedReportDto> {
+    return this.saved.update(caller.orgId, id, body);
+  }
+
+  @Delete(':report_id')
+  @HttpCode(204)
+  @RequirePermission('reports:manage')
+  @ApiOperation({ operationId: 'delete_saved_report', summary: 'Delete a saved report' })
+  @ApiParam(REPORT_ID)
+  @ApiNoContentResponse()
+  @ApiAuthedProblems(404)
+  async remove(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<void> {
+    await this.saved.remove(caller.orgId, id);
+  }
+
+  @Post(':report_id/run')
+  @HttpCode(200)
+  @RequirePermission('reports:view')
+  @ApiOperation({ operationId: 'run_saved_report', summary: 'Run a saved report', description: 'Empty body. The stored query is re-validated; relative ranges resolve against now.' })
+  @ApiParam(REPORT_ID)
+  @ApiOkResponse({ type: ReportResultDto })
+  @ApiAuthedProblems(404)
+  run(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<ReportResult> {
+    return this.saved.run(caller.orgId, id);
+  }
+
+  @Post(':report_id/export')
+  @HttpCode(200)
+  @RequirePermission('reports:view')
+  @ApiOperation({ operationId: 'export_saved_report', summary: 'Export a saved report as CSV', description: 'Like export_query: JSON envelope by default, the streamed file with Accept: text/csv. Body empty or {"format": "csv"}.' })
+  @ApiParam(REPORT_ID)
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: ExportEnvelopeDto })
+  @ApiAuthedProblems(404)
+  exportReport(
+    @CurrentCaller() caller: Caller,
+    @Param('report_id') id: string,
+    @Body() body: unknown,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.saved.export(caller.orgId, id, body, wantsCsvStream(accept), reply);
+  }
+}

@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { parseUuid, uuidv7 } from '../../common/ids/public-id.js';
+import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
+import { slugFilename } from '../export/csv.js';
+import { ENVELOPE_OPTIONS, ExportEnvelope, ExportService, STREAM_OPTIONS } from '../export/export.service.js';
+import { invalidQuery, ReportQueryService, ReportResult } from '../query/report-query.service.js';
+import { validateReportQuery } from '../query/report-query.validate.js';
+import { SavedReportEntity } from './saved-report.entity.js';
+import type { SavedReportDto, SavedReportListDto } from './saved-report.dto.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function toDto(e: SavedReportEntity): SavedReportDto {
+  return { id: e.id, name: e.name, description: e.description, query: e.query, created_at: e.createdAt.toISOString(), updated_at: e.updatedAt.toISOString() };
+}
+
+function encodeCursor(e: SavedReportEntity): string {
+  return Buffer.from(JSON.stringify([e.createdAt.toISOString(), e.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [Date, string] | null {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const date = new Date(at);
+    return typeof at === 'string' && !Number.isNaN(date.getTime()) && parseUuid(id) ? [date, parseUuid(id)!] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Saved reports (SPEC §6): CRUD scoped to the caller's org; another org's id is a 404. */
+@Injectable()
+export class SavedReportsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reports: ReportQueryService,
+    private readonly exports: ExportService,
+  ) {}
+
+  async list(orgId: string, limit: number, cursor?: string): Promise<SavedReportListDto> {
+    const after = cursor === undefined ? null : decodeCursor(cursor);
+    if (cursor !== undefined && !after) {
+      throw new ProblemException('validation_failed', 'The cursor is not one this API issued.', { errors: [{ pointer: '/query/cursor', message: 'malformed cursor; pass next_cursor from the previous page' }] });
+    }
+    const qb = this.dataSource.getRepository(SavedReportEntity).createQueryBuilder('r').where('r.org_id = :orgId', { orgId });
+    if (after) qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at: after[0], id: after[1] });
+    const rows = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
+    const page = rows.slice(0, limit);
+    return { data: page.map(toDto), next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+  }
+
+  async get(orgId: string, rawId: string): Promise<SavedReportDto> {
+    return toDto(await this.find(orgId, rawId));
+  }
+
+  async create(orgId: string, body: unknown): Promise<SavedReportDto> {
+    const fields = this.checkBody(body, false);
+    const now = new Date();
+    const entity: SavedReportEntity = {
+      id: uuidv7(), orgId, name: fields.name!, description: fields.description ?? null, query: fields.query!, createdAt: now, updatedAt: now,
+    };
+    // jsonb column: TypeORM's deep-partial typing cannot express an arbitrary JSON object.
+    await this.dataSource.getRepository(SavedReportEntity).insert({ ...entity, query: entity.query as never });
+    return toDto(entity);
+  }
+
+  /** PATCH: absent = unchanged; null clears description; name and query may not be null. */
+  async update(orgId: string, rawId: string, body: unknown): Promise<SavedReportDto> {
+    const existing = await this.find(orgId, rawId);
+    const fields = this.checkBody(body, true);
+    const next: SavedReportEntity = {
+      ...existing,
+      ...(fields.name !== undefined ? { name: fields.name } : {}),
+      ...(fields.description !== undefined ? { description: fields.description } : {}),
+      ...(fields.query !== undefined ? { query: fields.query } : {}),
+      updatedAt: new Date(),
+    };
+    await this.dataSource.getRepository(SavedReportEntity).update({ id: existing.id, orgId }, {
+      name: next.name, description: next.description, query: next.query as never, updatedAt: next.updatedAt,
+    });
+    return toDto(next);
+  }
+
+  async remove(orgId: string, rawId: string): Promise<void> {
+    const existing = await this.find(orgId, rawId);
+    await this.dataSource.getRepository(SavedReportEntity).delete({ id: existing.id, orgId });
+  }
+
+  /** Re-validated on every run: a catalog change makes an old report a clear 400, never a 500. */
+  async run(orgId: string, rawId: string): Promise<ReportResult> {
+    const report = await this.find(orgId, rawId);
+    return this.reports.run(orgId, this.reports.resolve(report.query, { allowRelative: true }, '/query'));
+  }
+
+  async export(orgId: string, rawId: string, body: unknown, stream: boolean, reply: FastifyReply): Promise<ExportEnvelope | void> {
+    const report = await this.find(orgId, rawId);
+    const errors: FieldError[] = [];
+    if (body !== undefined && body !== null) {
+      if (!isObject(body)) errors.push({ pointer: '', message: 'the body must be empty or {"format": "csv"}' });
+      else {
+        for (const key of Object.keys(body)) if (key !== 'format') errors.push({ pointer: `/${key}`, message: `unknown field "${key}"`, allowed: ['format'] });
+        if (body.format !== undefined && body.format !== null && body.format !== 'csv') errors.push({ pointer: '/format', message: 'format must be "csv"', allowed: ['csv'] });
+      }
+    }
+    if (errors.length > 0) throw new ProblemException('validation_failed', 'The export request is invalid.', { errors });
+    const options = { ...(stream ? STREAM_OPTIONS : ENVELOPE_OPTIONS), allowRelative: true };
+    const query = this.reports.resolve(report.query, options, '/query');
+    const filename = slugFilename(report.name);
+    if (stream) return this.exports.stream(orgId, query, filename, reply);
+    return this.exports.envelope(orgId, query, filename);
+  }
+
+  private async find(orgId: string, rawId: string): Promise<SavedReportEntity> {
+    const id = parseUuid(rawId);
+    if (!id) throw new ProblemException('invalid_report_id', `"${rawId.slice(0, 80)}" is not a UUID.`);
+    const found = await this.dataSource.getRepository(SavedReportEntity).findOne({ where: { id, orgId } });
+    if (!found) throw new ProblemException('saved_report_not_found', `Saved report ${id} was not found.`);
+    return found;
+  }
+
+  /** Every problem of a create/update body at once; query problems make it an invalid_report_query. */
+  private checkBody(body: unknown, partial: boolean): { name?: string; description?: string | null; query?: Record<string, unknown> } {
+    const errors: FieldError[] = [];
+    let queryInvalid = false;
+    if (!isObject(body)) throw new ProblemException('validation_failed', 'The body must be a JSON object.', { errors: [{ pointer: '', message: 'must be a JSON object' }] });
+    for (const key of Object.keys(body)) if (!['name', 'description', 'query'].includes(key)) errors.push({ pointer: `/${key}`, message: `unknown field "${key}"`, allowed: ['name', 'description', 'query'] });
+    const out: { name?: string; description?: string | null; query?: Record<string, unknown> } = {};
+    if (body.name !== undefined || !partial) {
+      if (typeof body.name !== 'string' || body.name.trim().length < 1 || body.name.length > 200) errors.push({ pointer: '/name', message: 'name must be a string of 1 to 200 characters' });
+      else out.name = body.name;
+    }
+    if (body.description !== undefined) {
+      if (body.description !== null && (typeof body.description !== 'string' || body.description.length > 2000)) errors.push({ pointer: '/description', message: 'description must be a string of at most 2000 characters, or null' });
+      else out.description = body.description as string | null;
+    }
+    if (body.query !== undefined || !partial) {
+      const result = validateReportQuery(body.query, { allowRelative: true }, '/query');
+      if (!result.ok) {
+        queryInvalid = true;
+        errors.push(...result.errors);
+      } else out.query = body.query as Record<string, unknown>;
+    }
+    if (errors.length > 0) {
+      if (queryInvalid) throw invalidQuery(errors);
+      throw new ProblemException('validation_failed', `The body has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { errors });
+    }
+    return out;
+  }
+}
