@@ -1,0 +1,67 @@
+import { ProjectorService } from '../../../src/projector/projector.service.js';
+import { client } from '../../support/api.js';
+import { generation } from '../../support/factories.js';
+import { startTestApp, type TestApp } from '../../support/test-app.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, tries = 200): Promise<T> {
+  let v = await probe();
+  for (let i = 0; i < tries && !done(v); i++) {
+    await sleep(50);
+    v = await probe();
+  }
+  return v;
+}
+
+describe('scheduled projector (SPEC §5)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // An hour-long interval: after the pass at boot, only a NOTIFY from ingest can wake it.
+    t = await startTestApp({ env: { REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_PROJECTOR_INTERVAL_MS: '3600000', REPORTING_OUTBOX_RETENTION_HOURS: '0' } });
+  });
+  afterAll(() => t.close());
+
+  it('ingest wakes the projector through LISTEN/NOTIFY', async () => {
+    const k = await t.key('wake', 'ingest');
+    await sleep(300); // let the boot pass and the LISTEN connection settle
+    await client(t, k.key).ingest('llm_generations', [generation(), generation(), generation()]);
+    const n = await waitFor(
+      async () => (await t.db.pool.query(`SELECT count(*)::int AS n FROM fact_llm_generation WHERE org_id = $1`, [k.orgId])).rows[0].n,
+      (v) => v === 3,
+    );
+    expect(n).toBe(3);
+  });
+
+  it('exposes outbox depth, projected rows, batch durations and lag as metrics', async () => {
+    const res = await t.http().get('/metrics');
+    expect(res.text).toMatch(/factline_outbox_rows\{status="completed"\} \d+/);
+    expect(res.text).toMatch(/factline_outbox_rows\{status="pending"\} 0/);
+    expect(res.text).toMatch(/factline_projector_rows_total\{source_type="llm_generation"\} 3/);
+    expect(res.text).toMatch(/factline_projector_batch_duration_seconds_count \d+/);
+    expect(res.text).toMatch(/factline_outbox_lag_seconds 0/);
+  });
+
+  it('prunes completed rows past the retention period', async () => {
+    const before = (await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox WHERE status = 'completed'`)).rows[0].n;
+    expect(before).toBeGreaterThan(0);
+    expect(await t.app.get(ProjectorService).prune()).toBe(before);
+    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox`)).rows[0].n).toBe(0);
+  });
+});
+
+describe('projector turned off', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { REPORTING_PROJECTOR_ENABLED: 'false' } });
+  });
+  afterAll(() => t.close());
+
+  it('leaves the outbox to manual runs', async () => {
+    const k = await t.key('off', 'owner');
+    await client(t, k.key).ingest('llm_generations', [generation()]);
+    await sleep(500);
+    expect((await t.db.pool.query(`SELECT status FROM reporting_outbox`)).rows).toEqual([{ status: 'pending' }]);
+    expect(await client(t, k.key).project()).toEqual({ claimed: 1, completed: 1, failed: 0 });
+  });
+});
