@@ -44,8 +44,29 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * Fencing: of the rows this worker claimed, the ones still its own — processing, with the
+   * attempts count of its claim (attempts are counted at claim time, so a re-claim after a lease
+   * expiry changes them) — locked until the transaction ends. While a projection holds these
+   * locks no other worker can release or re-claim the rows, so a source is never projected by two
+   * transactions at once, even when a slow worker outlives its lease.
+   */
+  async lockOwned(em: EntityManager, rows: ClaimedRow[]): Promise<Set<string>> {
+    const owned = await queryRows<{ id: string }>(em,
+      `SELECT o.id::text AS id FROM reporting_outbox o
+         JOIN unnest($1::bigint[], $2::int[]) AS c(id, attempts) ON c.id = o.id AND c.attempts = o.attempts
+        WHERE o.status = 'processing'
+        ORDER BY o.id
+        FOR UPDATE OF o`,
+      [rows.map((r) => r.id), rows.map((r) => r.attempts)],
+    );
+    return new Set(owned.map((r) => r.id));
+  }
+
+  /** Marks rows completed; callers hold them through lockOwned in the same transaction. */
   async complete(em: EntityManager, ids: string[]): Promise<number> {
-    const rows = await queryRows(em, 
+    if (ids.length === 0) return 0;
+    const rows = await queryRows(em,
       `UPDATE reporting_outbox SET status = 'completed', lease_until = NULL, last_error = NULL, updated_at = now()
         WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING 1`,
       [ids],
@@ -57,27 +78,28 @@ export class OutboxRepository {
    * A failed attempt: back to pending after a backoff, or `failed` at the retry limit.
    * Returns whether the row became terminally failed.
    */
-  async fail(em: EntityManager, row: ClaimedRow, error: string, maxAttempts: number, delayMs: number): Promise<'failed' | 'retry' | 'superseded'> {
-    const superseded = await queryRows(em, 
-      `DELETE FROM reporting_outbox o WHERE o.id = $1 AND o.status = 'processing' AND ${SUPERSEDED} RETURNING 1`,
-      [row.id],
+  async fail(em: EntityManager, row: ClaimedRow, error: string, maxAttempts: number, delayMs: number): Promise<'failed' | 'retry' | 'superseded' | 'lost'> {
+    const superseded = await queryRows(em,
+      `DELETE FROM reporting_outbox o WHERE o.id = $1 AND o.attempts = $2 AND o.status = 'processing' AND ${SUPERSEDED} RETURNING 1`,
+      [row.id, row.attempts],
     );
     if (superseded.length > 0) return 'superseded';
-    const [r] = await queryRows<{ status: string }>(em, 
+    const [r] = await queryRows<{ status: string }>(em,
       `UPDATE reporting_outbox
           SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
               next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
               last_error = left($4, 500), lease_until = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'processing'
+        WHERE id = $1 AND attempts = $5 AND status = 'processing'
         RETURNING status`,
-      [row.id, maxAttempts, delayMs, error],
+      [row.id, maxAttempts, delayMs, error, row.attempts],
     );
-    return r?.status === 'failed' ? 'failed' : 'retry';
+    // No row: the lease expired and another worker owns it now; its outcome is theirs to record.
+    return r === undefined ? 'lost' : r.status === 'failed' ? 'failed' : 'retry';
   }
 
   /** Rows of crashed workers (lease expired) become claimable again, or failed at the limit. */
   async releaseExpired(em: EntityManager, maxAttempts: number): Promise<number> {
-    const rows = await queryRows(em, 
+    const rows = await queryRows(em,
       `WITH exp AS (
          SELECT o.id, ${SUPERSEDED} AS superseded FROM reporting_outbox o
          WHERE o.status = 'processing' AND o.lease_until < now() FOR UPDATE SKIP LOCKED
@@ -95,7 +117,7 @@ export class OutboxRepository {
   }
 
   async prune(em: EntityManager, retentionHours: number, batch = 10_000): Promise<number> {
-    const rows = await queryRows(em, 
+    const rows = await queryRows(em,
       `DELETE FROM reporting_outbox WHERE id IN (
          SELECT id FROM reporting_outbox WHERE status = 'completed' AND updated_at < now() - make_interval(hours => $1) LIMIT $2)
        RETURNING 1`,
@@ -106,12 +128,12 @@ export class OutboxRepository {
 
   /** SPEC §5 retry: failed rows (all of the org's, or the listed ids) back to pending. */
   async retryFailed(em: EntityManager, orgId: string, ids: string[] | null): Promise<number> {
-    const superseded = await queryRows(em, 
+    const superseded = await queryRows(em,
       `DELETE FROM reporting_outbox o WHERE o.org_id = $1 AND o.status = 'failed' AND ($2::bigint[] IS NULL OR o.id = ANY($2))
          AND ${SUPERSEDED} RETURNING 1`,
       [orgId, ids],
     );
-    const rows = await queryRows(em, 
+    const rows = await queryRows(em,
       `UPDATE reporting_outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
         WHERE org_id = $1 AND status = 'failed' AND ($2::bigint[] IS NULL OR id = ANY($2)) RETURNING 1`,
       [orgId, ids],

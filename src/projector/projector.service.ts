@@ -49,7 +49,7 @@ export class ProjectorService {
   ) {
     const registers = [metrics.registry];
     this.projected = new Counter({ name: 'factline_projector_rows_total', help: 'Outbox rows projected, by source type', labelNames: ['source_type'], registers });
-    this.outcomes = new Counter({ name: 'factline_projector_failures_total', help: 'Failed outbox row attempts by outcome (retry, failed, superseded)', labelNames: ['outcome'], registers });
+    this.outcomes = new Counter({ name: 'factline_projector_failures_total', help: 'Failed outbox row attempts by outcome (retry, failed, superseded, lost, conflict_retry)', labelNames: ['outcome'], registers });
     this.batchSeconds = new Histogram({
       name: 'factline_projector_batch_duration_seconds', help: 'Duration of one claim-project-finish pass',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
@@ -91,30 +91,55 @@ export class ProjectorService {
   }
 
   /**
-   * Projects a batch in one transaction. If it fails, the batch is split in halves and each half
-   * retried alone, so one poison row fails by itself and its neighbours complete (SPEC §5).
+   * Projects a batch in one transaction: fence (lock the rows still ours), project facts and
+   * rollups, complete. If it fails, the batch is split in halves and each half retried alone, so
+   * one poison row fails by itself and its neighbours complete (SPEC §5).
    */
   private async process(rows: ClaimedRow[]): Promise<{ completed: number; failed: number }> {
     try {
-      const completed = await this.dataSource.transaction(async (em) => {
-        await this.project(em, rows);
-        return this.outbox.complete(em, rows.map((r) => r.id));
-      });
+      const done = await this.retryingConflicts(() =>
+        this.dataSource.transaction(async (em) => {
+          const owned = await this.outbox.lockOwned(em, rows);
+          const mine = rows.filter((r) => owned.has(r.id));
+          await this.project(em, mine);
+          await this.outbox.complete(em, mine.map((r) => r.id));
+          return mine;
+        }),
+      );
+      if (done.length < rows.length) {
+        this.logger.emit('warn', 'outbox rows lost to another worker after their lease expired', { lost: rows.length - done.length });
+      }
       for (const t of SOURCE_TYPES) {
-        const n = rows.filter((r) => r.source_type === t).length;
+        const n = done.filter((r) => r.source_type === t).length;
         if (n > 0) this.projected.inc({ source_type: t }, n);
       }
-      return { completed, failed: 0 };
+      return { completed: done.length, failed: 0 };
     } catch (error) {
       if (isTransient(error)) throw error;
       if (rows.length === 1) {
-        await this.failRow(rows[0], error);
-        return { completed: 0, failed: 1 };
+        return { completed: 0, failed: (await this.failRow(rows[0], error)) ? 1 : 0 };
       }
       const mid = Math.ceil(rows.length / 2);
       const a = await this.process(rows.slice(0, mid));
       const b = await this.process(rows.slice(mid));
       return { completed: a.completed + b.completed, failed: a.failed + b.failed };
+    }
+  }
+
+  /**
+   * Concurrent projectors meet on shared rollup rows; a deadlock or serialization failure is the
+   * database choosing a victim, not the batch's fault: run it again (a few times) before treating
+   * it as a failure.
+   */
+  private async retryingConflicts<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!isConflict(error) || attempt >= 5) throw error;
+        this.outcomes.inc({ outcome: 'conflict_retry' });
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      }
     }
   }
 
@@ -126,7 +151,8 @@ export class ProjectorService {
     }
   }
 
-  private async failRow(row: ClaimedRow, error: unknown): Promise<void> {
+  /** Records a failed attempt; false when the row was no longer this worker's to fail. */
+  private async failRow(row: ClaimedRow, error: unknown): Promise<boolean> {
     const message = describe(error);
     const { maxAttempts, backoffBaseMs, backoffCapMs } = this.config.outbox;
     const outcome = await this.dataSource.transaction((em) =>
@@ -134,6 +160,7 @@ export class ProjectorService {
     );
     this.outcomes.inc({ outcome });
     this.logger.emit('warn', 'outbox row failed', { outbox_id: row.id, source_type: row.source_type, attempts: row.attempts, outcome, error: message });
+    return outcome !== 'lost';
   }
 
   async prune(): Promise<number> {
@@ -146,6 +173,13 @@ function isTransient(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string }; message?: string };
   const code = e?.driverError?.code ?? e?.code ?? '';
   return /^(08|53|57P)/.test(code) || /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/.test(e?.message ?? '');
+}
+
+/** Deadlock or serialization failure: retry the same work. */
+function isConflict(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code ?? '';
+  return code === '40P01' || code === '40001';
 }
 
 /** Bounded, secret-free error text for `last_error`: the database's message and code only. */
