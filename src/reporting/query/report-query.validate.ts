@@ -23,10 +23,27 @@ const DAY_MS = 86_400_000;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown) => (typeof v === 'string' ? `"${v.length > 60 ? `${v.slice(0, 60)}…` : v}"` : JSON.stringify(v) ?? String(v));
 
-let zones: Set<string> | undefined;
-export function isTimezone(tz: string): boolean {
-  zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
-  return zones.has(tz);
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/;
+const knownZones = new Map<string, string>();
+
+/**
+ * The zone as the compiler should use it, or null when it is not an IANA time zone name. Any name
+ * the time-zone database knows is accepted, links included (Intl's own list holds only canonical
+ * names, so "Asia/Kolkata" is missing from it); UTC aliases become "UTC".
+ */
+export function resolveTimezone(tz: string): string | null {
+  const known = knownZones.get(tz);
+  if (known) return known;
+  if (!ZONE_NAME.test(tz)) return null;
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+  const zone = resolved === 'UTC' || resolved === 'Etc/UTC' ? 'UTC' : tz;
+  if (knownZones.size < 10_000) knownZones.set(tz, zone);
+  return zone;
 }
 
 /**
@@ -161,8 +178,9 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   // timezone
   let timezone = 'UTC';
   if (input.timezone !== undefined && input.timezone !== null) {
-    if (typeof input.timezone !== 'string' || !isTimezone(input.timezone)) err('/timezone', `timezone must be an IANA time zone such as "Europe/Berlin", got ${show(input.timezone)}`);
-    else timezone = input.timezone;
+    const zone = typeof input.timezone === 'string' ? resolveTimezone(input.timezone) : null;
+    if (zone === null) err('/timezone', `timezone must be an IANA time zone such as "Europe/Berlin", got ${show(input.timezone)}`);
+    else timezone = zone;
   }
 
   if (errors.length > 0 || !dataset || !from || !to) return { ok: false, errors };
