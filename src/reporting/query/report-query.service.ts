@@ -9,13 +9,14 @@ import type { ResolvedQuery } from './report-query.types.js';
 import { validateReportQuery, type ValidateOptions } from './report-query.validate.js';
 import { formatInZone } from './format-time.js';
 import { OrgConcurrencyLimiter } from './org-concurrency.js';
+import { planReportQuery, type ServedBy } from './report-query.plan.js';
 
 export interface ReportResult {
   as_of: string;
   columns: { name: string; kind: 'dimension' | 'measure' }[];
   freshness_lag_ms: number | null;
   rows: Record<string, unknown>[];
-  served_by: 'facts' | 'rollup';
+  served_by: ServedBy;
   truncated: boolean;
 }
 
@@ -64,8 +65,10 @@ export class ReportQueryService {
     return result.query;
   }
 
-  async run(orgId: string, query: ResolvedQuery): Promise<ReportResult> {
-    const compiled = compileReportQuery(query, orgId);
+  /** `source` overrides the planner: tests and benchmarks run one query down both paths. */
+  async run(orgId: string, query: ResolvedQuery, source?: ServedBy): Promise<ReportResult> {
+    const servedBy = source ?? planReportQuery(query);
+    const compiled = compileReportQuery(query, orgId, query.limit + 1, servedBy);
     return this.withQuerySlot(orgId, async (em) => {
       const fresh = await this.freshness.of(orgId, query.dataset, em);
       const raw: Record<string, unknown>[] = await em.query(compiled.sql, compiled.params);
@@ -75,14 +78,15 @@ export class ReportQueryService {
         columns: compiled.columns.map(({ name, kind }) => ({ name, kind })),
         freshness_lag_ms: fresh.freshness_lag_ms,
         rows: raw.slice(0, query.limit).map((r) => formatRow(r, compiled.columns, query.timezone)),
-        served_by: 'facts',
+        served_by: servedBy,
         truncated,
       };
     });
   }
 
+  /** The SQL the API runs for a query (as planned), e.g. for benchmarks against the same SQL run directly. */
   compile(orgId: string, query: ResolvedQuery, rowLimit?: number): CompiledQuery {
-    return compileReportQuery(query, orgId, rowLimit);
+    return compileReportQuery(query, orgId, rowLimit, planReportQuery(query));
   }
 
   /** Runs `work` holding one of the org's query slots, in a transaction with the statement timeout. */
