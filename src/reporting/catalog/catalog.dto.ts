@@ -29,6 +29,12 @@ export class CatalogLimitsDto {
   @ApiProperty() export_max_rows: number;
   @ApiProperty() stream_max_rows: number;
 }
+export class CatalogRollupDto {
+  @ApiProperty({ enum: ['hour'] }) granularity: string;
+  @ApiProperty({ type: [String], example: ['model', 'provider', 'finish_reason'], description: 'Dimensions (and filter fields) the rollup keeps.' }) dimensions: string[];
+  @ApiProperty({ type: [String], example: ['generation_count', 'total_tokens', 'avg_duration_ms'], description: 'Measures it can answer (sums, counts, averages).' }) measures: string[];
+  @ApiProperty({ description: 'When the planner uses it, and how large it is compared with the facts.' }) description: string;
+}
 export class CatalogDatasetDto {
   @ApiProperty({ example: 'llm_generations' }) name: string;
   @ApiProperty() description: string;
@@ -38,6 +44,7 @@ export class CatalogDatasetDto {
   @ApiProperty({ type: [CatalogFilterFieldDto] }) filter_fields: CatalogFilterFieldDto[];
   @ApiProperty({ enum: GRANULARITIES, isArray: true }) granularities: string[];
   @ApiProperty({ type: CatalogLimitsDto }) limits: CatalogLimitsDto;
+  @ApiProperty({ type: CatalogRollupDto, description: 'The hourly rollup that answers common queries without reading the facts (results say served_by).' }) rollup: CatalogRollupDto;
 }
 export class CatalogDto {
   @ApiProperty({ type: [CatalogDatasetDto] }) datasets: CatalogDatasetDto[];

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DATASETS, GRANULARITIES, LIMITS } from './catalog.js';
 import type { CatalogDto } from './catalog.dto.js';
+import { rollupCovers } from './rollup.js';
+
+export const ROLLUP_PLANNING =
+  'A query is answered from this hourly rollup when all its dimensions and filter fields are among these, all its measures are, ' +
+  'its time range starts and ends on whole UTC hours, and its time buckets (if any) start on whole UTC hours in its timezone ' +
+  '(UTC and zones with whole-hour offsets). Otherwise it is answered from the facts; the result is the same either way.';
 
 export const NULL_SEMANTICS = 'eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.';
 
@@ -17,6 +23,12 @@ export class CatalogService {
       filter_fields: d.filter_fields.map(({ name, type, ops }) => ({ name, type, ops })),
       granularities: [...GRANULARITIES],
       limits: { ...LIMITS },
+      rollup: {
+        granularity: 'hour',
+        dimensions: [...d.rollup.dimensions],
+        measures: d.measures.filter((m) => rollupCovers(d, m.name)).map((m) => m.name),
+        description: [ROLLUP_PLANNING, d.rollup.sizeNote].filter(Boolean).join(' '),
+      },
     })),
     null_semantics: NULL_SEMANTICS,
   };

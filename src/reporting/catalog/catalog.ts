@@ -68,7 +68,7 @@ export interface DatasetDef {
    * nearly every fact its own rollup row. Covered measures follow from their aggregation
    * (rollup.ts): counts, sums and averages are; percentiles and distinct counts are not.
    */
-  rollup: { table: string; dimensions: string[] };
+  rollup: { table: string; dimensions: string[]; /** Measured rollup size against the facts (docs). */ sizeNote: string };
 }
 
 export const LIMITS = {
@@ -155,7 +155,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_llm_generation',
     time_column: 'created_at',
     sources: ['llm_generation'],
-    rollup: { table: 'rollup_llm_generation_hourly', dimensions: ['model', 'provider', 'finish_reason'] },
+    rollup: { table: 'rollup_llm_generation_hourly', dimensions: ['model', 'provider', 'finish_reason'], sizeNote: '' },
     dimensions: llmDims,
     measures: [
       count('generation_count', 'Number of generations.'),
@@ -181,7 +181,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_tool_call',
     time_column: 'created_at',
     sources: ['event'],
-    rollup: { table: 'rollup_tool_call_hourly', dimensions: ['tool', 'tool_display_name', 'status', 'capability'] },
+    rollup: { table: 'rollup_tool_call_hourly', dimensions: ['tool', 'tool_display_name', 'status', 'capability'], sizeNote: '' },
     dimensions: toolDims,
     measures: [
       count('call_count', 'Number of tool calls.'),
@@ -201,7 +201,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_turn',
     time_column: 'created_at',
     sources: ['event'],
-    rollup: { table: 'rollup_turn_hourly', dimensions: ['status'] },
+    rollup: { table: 'rollup_turn_hourly', dimensions: ['status'], sizeNote: '' },
     dimensions: turnDims,
     measures: [
       count('turn_count', 'Number of turns.'),
@@ -224,7 +224,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_session',
     time_column: 'created_at',
     sources: ['session'],
-    rollup: { table: 'rollup_session_hourly', dimensions: ['status'] },
+    rollup: { table: 'rollup_session_hourly', dimensions: ['status'], sizeNote: '' },
     dimensions: sessionDims,
     measures: [
       count('session_count', 'Number of sessions.'),
@@ -246,7 +246,7 @@ export const DATASETS: DatasetDef[] = [
     table: 'fact_budget_posting',
     time_column: 'created_at',
     sources: ['usage_ledger'],
-    rollup: { table: 'rollup_budget_posting_hourly', dimensions: ['budget', 'subject_type', 'currency', 'meter_source', 'ref_type'] },
+    rollup: { table: 'rollup_budget_posting_hourly', dimensions: ['budget', 'subject_type', 'currency', 'meter_source', 'ref_type'], sizeNote: '' },
     dimensions: budgetDims,
     measures: [
       { name: 'amount', aggregation: 'sum', column: 'amount', type: 'number', description: 'Net amount (debits minus credits).' },

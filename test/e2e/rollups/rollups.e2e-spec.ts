@@ -342,6 +342,23 @@ describe('the planner (SPEC §6)', () => {
     expect(res.body.served_by).toBe(servedBy);
   });
 
+  it('the catalog says what each rollup covers', async () => {
+    const res = await api.get('/v1/reports/catalog');
+    expect(res.status).toBe(200);
+    const rollups = Object.fromEntries(res.body.datasets.map((d: { name: string; rollup: unknown }) => [d.name, d.rollup]));
+    expect(rollups.llm_generations).toEqual({
+      granularity: 'hour',
+      dimensions: ['model', 'provider', 'finish_reason'],
+      measures: [
+        'generation_count', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'total_tokens', 'duration_ms',
+        'avg_duration_ms', 'avg_time_to_first_token_ms', 'success_count', 'error_count',
+      ],
+      description: expect.stringContaining('answered from this hourly rollup when all its dimensions and filter fields are among these'),
+    });
+    expect(rollups.sessions).toMatchObject({ dimensions: ['status'], measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens'] });
+    expect(rollups.budget_postings).toMatchObject({ dimensions: ['budget', 'subject_type', 'currency', 'meter_source', 'ref_type'], measures: ['amount', 'debit_amount', 'credit_amount', 'debit_count', 'credit_count'] });
+  });
+
   it('answers an empty org the same way down both paths', async () => {
     const res = await api.post('/v1/reports/query', { ...base, measures: ['generation_count', 'avg_duration_ms', 'total_tokens'] });
     expect(res.body).toEqual({
