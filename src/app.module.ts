@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
+import { AppsModule } from './apps/apps.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -28,6 +29,7 @@ export class AppModule {
         IngestModule,
         ProjectorModule,
         ReportingModule,
+        AppsModule,
         AdminModule,
         ...extra,
       ],

@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isRfc3339 } from '../common/validation/validators.js';
-import { MAX_WINDOW_MS } from './app-runs.query.js';
 
 /**
  * The opaque keyset cursor of GET /v1/apps/{app_id}/runs.
@@ -54,7 +53,7 @@ export function decodeCursor(text: string): AppRunsCursor | null {
   if (typeof p !== 'object' || p === null || p.v !== 1) return null;
   const { a, w, wt, n, t, i } = p;
   if (typeof a !== 'string' || !UUID.test(a) || typeof i !== 'string' || !UUID.test(i)) return null;
-  if (typeof w !== 'number' || !Number.isSafeInteger(w) || w <= 0 || w > MAX_WINDOW_MS || typeof wt !== 'string') return null;
+  if (typeof w !== 'number' || !Number.isSafeInteger(w) || w <= 0 || typeof wt !== 'string') return null;
   if (!isRfc3339(n) || !isRfc3339(t)) return null;
   return { appId: a, windowMs: w, windowText: wt, now: n, createdAt: t, id: i };
 }

@@ -1,4 +1,5 @@
-import { parseAppRunsQuery, parseCursorParam, parseGroupBy, parseLimit, parseWindow } from './app-runs.query.js';
+import { encodeCursor } from './app-runs.cursor.js';
+import { parseAppRunsQuery, parseCursor, parseGroupBy, parseLimit, parseWindow } from './app-runs.query.js';
 
 const M = 60_000;
 const H = 60 * M;
@@ -96,28 +97,45 @@ describe('parseLimit', () => {
   });
 });
 
-describe('parseCursorParam', () => {
-  it('absent → null; present → passed on for decoding', () => {
-    expect(parseCursorParam(undefined)).toEqual({ ok: true, value: null });
-    expect(parseCursorParam('abc')).toEqual({ ok: true, value: 'abc' });
+const APP = '0196a1b2-c3d4-7000-8000-000000000001';
+const NOT_OURS = 'cursor was not issued by this API or was altered; pass next_cursor from the previous page unchanged, or omit cursor to start from the first page';
+const CURSOR = { appId: APP, windowMs: D, windowText: '24h', now: '2026-05-01T10:30:00.000Z', createdAt: '2026-05-01T10:00:00.5Z', id: '0196a1b2-c3d4-7000-8000-0000000000ff' };
+
+describe('parseCursor', () => {
+  const day = { text: '24h', ms: D };
+
+  it('absent → null; ours, for this app and an equal window → decoded', () => {
+    expect(parseCursor(undefined, APP, day)).toEqual({ ok: true, value: null });
+    expect(parseCursor(encodeCursor(CURSOR), APP, day)).toEqual({ ok: true, value: CURSOR });
+    expect(parseCursor(encodeCursor(CURSOR), APP, { text: '1440m', ms: D })).toEqual({ ok: true, value: CURSOR });
   });
 
-  it('empty, oversized and repeated are refused', () => {
-    expect(parseCursorParam('')).toEqual(err('cursor', 'cursor is empty; pass next_cursor from the previous page, or omit cursor for the first page'));
-    expect(parseCursorParam('x'.repeat(1001))).toEqual(
-      err('cursor', 'cursor was not issued by this API or was altered; pass next_cursor from the previous page unchanged, or omit cursor to start from the first page'),
+  it('empty, not ours, oversized and repeated are refused', () => {
+    expect(parseCursor('', APP, day)).toEqual(err('cursor', 'cursor is empty; pass next_cursor from the previous page, or omit cursor for the first page'));
+    expect(parseCursor('abc', APP, day)).toEqual(err('cursor', NOT_OURS));
+    expect(parseCursor('x'.repeat(1001), APP, day)).toEqual(err('cursor', NOT_OURS));
+    expect(parseCursor(['a', 'b'], APP, day)).toEqual(err('cursor', 'cursor was given 2 times; give it once'));
+  });
+
+  it('a cursor of another app, or of another window, is refused', () => {
+    expect(parseCursor(encodeCursor(CURSOR), '0196a1b2-c3d4-7000-8000-000000000002', day)).toEqual(
+      err('cursor', 'cursor belongs to the run history of another app; omit cursor to start from the first page of this one'),
     );
-    expect(parseCursorParam(['a', 'b'])).toEqual(err('cursor', 'cursor was given 2 times; give it once'));
+    expect(parseCursor(encodeCursor(CURSOR), APP, { text: '7d', ms: 7 * D })).toEqual(
+      err('cursor', "cursor continues a listing with window=24h, but this request asks for window=7d; repeat the first page's window, or omit cursor to start over"),
+    );
+    // An invalid window is reported on its own; the cursor is then only checked for being ours.
+    expect(parseCursor(encodeCursor(CURSOR), APP, null)).toEqual({ ok: true, value: CURSOR });
   });
 });
 
 describe('parseAppRunsQuery', () => {
   it('defaults', () => {
-    expect(parseAppRunsQuery({})).toEqual({ ok: true, value: { window: { text: '24h', ms: D }, groupBy: null, limit: 100, cursor: null } });
+    expect(parseAppRunsQuery({}, APP)).toEqual({ ok: true, value: { window: { text: '24h', ms: D }, groupBy: null, limit: 100, cursor: null } });
   });
 
   it('reports every bad parameter at once, in a fixed order', () => {
-    const result = parseAppRunsQuery({ window: '0h', group_by: 'day', limit: '0', cursor: '' });
+    const result = parseAppRunsQuery({ window: '0h', group_by: 'day', limit: '0', cursor: 'nope' }, APP);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors.map((e) => e.pointer)).toEqual(['/query/window', '/query/group_by', '/query/limit', '/query/cursor']);
   });

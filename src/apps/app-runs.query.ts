@@ -1,4 +1,5 @@
 import type { FieldError } from '../common/problem-details/problem.js';
+import { decodeCursor, type AppRunsCursor } from './app-runs.cursor.js';
 
 /**
  * Query-string rules of GET /v1/apps/{app_id}/runs (SPEC §7), as pure functions so every way a
@@ -26,7 +27,8 @@ export interface AppRunsQuery {
   window: RunWindow;
   groupBy: 'hour' | null;
   limit: number;
-  cursor: string | null;
+  /** Decoded and checked against the app and the window of this request. */
+  cursor: AppRunsCursor | null;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: FieldError };
@@ -97,24 +99,33 @@ export function parseLimit(raw: unknown): Parsed<number> {
   return { ok: true, value: Number(n) };
 }
 
-/** `cursor`: only its presence and size here; its contents are checked by the cursor codec. */
-export function parseCursorParam(raw: unknown): Parsed<string | null> {
+export const CURSOR_NOT_OURS = 'cursor was not issued by this API or was altered; pass next_cursor from the previous page unchanged, or omit cursor to start from the first page';
+
+/**
+ * `cursor`: one this route issued, unaltered, for this app, continuing a listing with the same
+ * window as this request (compared as a duration: 1440m continues 24h). `window` is null when the
+ * request's own window is invalid (that is reported on its own).
+ */
+export function parseCursor(raw: unknown, appId: string, window: RunWindow | null): Parsed<AppRunsCursor | null> {
   const given = single('cursor', raw);
   if (!given.ok) return given;
   if (given.value === undefined) return { ok: true, value: null };
   if (given.value === '') return fail('cursor', 'cursor is empty; pass next_cursor from the previous page, or omit cursor for the first page');
-  if (given.value.length > CURSOR_MAX_LENGTH) return fail('cursor', CURSOR_NOT_OURS);
-  return { ok: true, value: given.value };
+  const cursor = given.value.length > CURSOR_MAX_LENGTH ? null : decodeCursor(given.value);
+  if (!cursor) return fail('cursor', CURSOR_NOT_OURS);
+  if (cursor.appId !== appId) return fail('cursor', 'cursor belongs to the run history of another app; omit cursor to start from the first page of this one');
+  if (window && cursor.windowMs !== window.ms) {
+    return fail('cursor', `cursor continues a listing with window=${cursor.windowText}, but this request asks for window=${window.text}; repeat the first page's window, or omit cursor to start over`);
+  }
+  return { ok: true, value: cursor };
 }
 
-export const CURSOR_NOT_OURS = 'cursor was not issued by this API or was altered; pass next_cursor from the previous page unchanged, or omit cursor to start from the first page';
-
-/** Every parameter at once: either the parsed query or every problem found. */
-export function parseAppRunsQuery(raw: Record<string, unknown>): { ok: true; value: AppRunsQuery } | { ok: false; errors: FieldError[] } {
+/** Every parameter at once (appId: the path's app, as a uuid): either the parsed query or every problem found. */
+export function parseAppRunsQuery(raw: Record<string, unknown>, appId: string): { ok: true; value: AppRunsQuery } | { ok: false; errors: FieldError[] } {
   const window = parseWindow(raw.window);
   const groupBy = parseGroupBy(raw.group_by, raw.groupBy);
   const limit = parseLimit(raw.limit);
-  const cursor = parseCursorParam(raw.cursor);
+  const cursor = parseCursor(raw.cursor, appId, window.ok ? window.value : null);
   const errors = [window, groupBy, limit, cursor].flatMap((p) => (p.ok ? [] : [p.error]));
   if (!window.ok || !groupBy.ok || !limit.ok || !cursor.ok) return { ok: false, errors };
   return { ok: true, value: { window: window.value, groupBy: groupBy.value, limit: limit.value, cursor: cursor.value } };
