@@ -4,8 +4,10 @@
  * inclusive, and the page and the histogram use the very same predicate so they agree.
  *
  * Both read app_runs_org_app_created_idx (org_id, app_id, created_at DESC, id DESC) INCLUDE
- * (status): the page walks it newest first from the cursor and stops after limit + 1 rows; the
- * histogram is an index-only range scan (status is in the index) grouped by hour.
+ * (status): the page walks it newest first from the cursor (the row comparison is an index bound)
+ * and stops after limit + 1 rows; the histogram is an index-only range scan (status is in the
+ * index) grouped by hour. EXPLAINed at 1M runs of one app: pages ~0.3 ms; the 7-day histogram
+ * reads all 1M index tuples (the planner may pick a seq scan when one app is half the table).
  */
 
 /** $1 org, $2 app. */
