@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Factline: build with the dev toolchain, run on a slim image as a non-root user.
-# In containers, point DATABASE_URL at a PostgreSQL (16+); the embedded server is for local use.
+# In containers, point DATABASE_URL at a PostgreSQL 18+; the embedded server is for local use.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app

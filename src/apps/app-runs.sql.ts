@@ -1,15 +1,15 @@
+import { RUN_HOUR } from '../ingest/ingest.sql.js';
+
 /**
  * Every statement of the app-run history (SPEC §7), in one place. Values are always $n
  * parameters; every statement is scoped by org_id. The window is [$3 from, $4 now], both ends
  * inclusive, and the page and the histogram use the very same predicate so they agree.
  *
- * Both read app_runs_org_app_created_idx (org_id, app_id, created_at DESC, id DESC) INCLUDE
- * (status): the page walks it newest first from the cursor (the row comparison is an index bound)
- * and stops after limit + 1 rows; the histogram is an index-only range scan (status is in the
- * index) grouped by hour. EXPLAINed at 1M runs of one app: pages ~0.3 ms; the 7-day histogram
- * reads all 1M index tuples (the planner may pick a seq scan when one app is half the table).
+ * The page walks app_runs_org_app_created_idx (org_id, app_id, created_at DESC, id DESC) INCLUDE
+ * (status) newest first from the cursor (the row comparison is an index bound) and stops after
+ * limit + 1 rows: ~0.3 ms at 1M runs of one app. The histogram reads whole hours from
+ * app_run_hourly and only the two edge hours from that index.
  */
-
 /** $1 org, $2 app. */
 export const APP_EXISTS_SQL = `SELECT 1 AS found FROM apps WHERE org_id = $1 AND id = $2`;
 
@@ -49,25 +49,37 @@ export const NEXT_PAGE_SQL = `${PAGE_SELECT}
  * zero-filled. Every run of the window falls in exactly one of these hours, so the buckets sum to
  * the runs of the window. $1 org, $2 app, $3 from, $4 now.
  *
- * Hours are binned with date_bin against a UTC midnight: plain arithmetic on the instant, about
- * twice as fast per row as date_trunc('hour', …, 'UTC') (which converts time zones) and the same
- * UTC hours whatever the session TimeZone. Measured at 1M runs in a 7-day window: an index-only
- * scan of app_runs_org_app_created_idx; the per-row cost of scanning is what remains.
+ * Hours strictly inside the window are read from app_run_hourly (kept by the app-run ingest in
+ * the same transaction as the runs, so one snapshot sees both agree); only the two edge hours,
+ * which the window cuts, are counted from app_runs — two short index range scans whatever the
+ * window's size. Hours are UTC, binned with date_bin (plain arithmetic on the instant, whatever
+ * the session TimeZone).
  */
-const HOUR_OF = (ts: string) => `date_bin(interval '1 hour', ${ts}, timestamptz '2000-01-01T00:00:00Z')`;
-
 export const HOURLY_BUCKETS_SQL = `
-  WITH counts AS (
-    SELECT ${HOUR_OF('r.created_at')} AS hour,
-           count(*) FILTER (WHERE r.status = 'ok')::int AS ok,
-           count(*) FILTER (WHERE r.status = 'err')::int AS err,
-           count(*) FILTER (WHERE r.status = 'running')::int AS running
-    FROM app_runs r
+  WITH b AS (SELECT ${RUN_HOUR('$3::timestamptz')} AS first_hour, ${RUN_HOUR('$4::timestamptz')} AS last_hour),
+  inner_hours AS (
+    SELECT h.hour, h.ok, h.err, h.running FROM app_run_hourly h, b
+    WHERE h.org_id = $1 AND h.app_id = $2 AND h.hour > b.first_hour AND h.hour < b.last_hour
+  ),
+  edge_runs AS (
+    SELECT r.created_at, r.status FROM app_runs r, b
     WHERE r.org_id = $1 AND r.app_id = $2 AND r.created_at >= $3::timestamptz AND r.created_at <= $4::timestamptz
-    GROUP BY 1
+      AND r.created_at < b.first_hour + interval '1 hour'
+    UNION ALL
+    SELECT r.created_at, r.status FROM app_runs r, b
+    WHERE r.org_id = $1 AND r.app_id = $2 AND r.created_at <= $4::timestamptz
+      AND r.created_at >= greatest(b.last_hour, b.first_hour + interval '1 hour', $3::timestamptz)
+  ),
+  counts AS (
+    SELECT hour, ok, err, running FROM inner_hours
+    UNION ALL
+    SELECT ${RUN_HOUR('created_at')}, count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status = 'err'),
+           count(*) FILTER (WHERE status = 'running')
+    FROM edge_runs GROUP BY 1
   )
-  SELECT to_char(h.hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS hour,
-         coalesce(c.ok, 0) AS ok, coalesce(c.err, 0) AS err, coalesce(c.running, 0) AS running
-  FROM generate_series(${HOUR_OF('$3::timestamptz')}, ${HOUR_OF('$4::timestamptz')}, interval '1 hour') AS h(hour)
-  LEFT JOIN counts c ON c.hour = h.hour
-  ORDER BY h.hour`;
+  SELECT to_char(g.hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS hour,
+         coalesce(sum(c.ok), 0)::int AS ok, coalesce(sum(c.err), 0)::int AS err, coalesce(sum(c.running), 0)::int AS running
+  FROM b, generate_series(b.first_hour, b.last_hour, interval '1 hour') AS g(hour)
+  LEFT JOIN counts c ON c.hour = g.hour
+  GROUP BY g.hour
+  ORDER BY g.hour`;

@@ -135,10 +135,34 @@ const APP_RUN_COLUMNS: [string, string][] = [
   ['app_id', 'uuid'], ['channel_id', 'uuid'], ['status', 'text'], ['created_at', 'timestamptz'], ['completed_at', 'timestamptz'],
 ];
 
+/** The UTC hour of an instant, as app_run_hourly and the histogram bin it. */
+export const RUN_HOUR = (ts: string) => `date_bin(interval '1 hour', ${ts}, timestamptz '2000-01-01T00:00:00Z')`;
+
+/**
+ * App runs, and their hourly counts by status in the same statement: each written run adds one to
+ * its (app, hour, status) and, when it replaced a stored run, takes one from where that run was.
+ * RETURNING old.* (PostgreSQL 18) yields the row as the upsert actually found it — also when a
+ * concurrent ingest of the same run committed first — so concurrent writers never double-count.
+ */
 export const INGEST_APP_RUNS_SQL = `
   WITH ${input(APP_RUN_COLUMNS)},
-  up AS (${upsert('app_runs', APP_RUN_COLUMNS, 't.id')})
-  SELECT 0 AS enqueued, count(*)::int AS changed FROM up`;
+  up AS (${upsert('app_runs', APP_RUN_COLUMNS, 'old.app_id AS old_app_id, old.created_at AS old_created_at, old.status AS old_status, new.app_id, new.created_at, new.status')}),
+  delta AS (
+    SELECT app_id, ${RUN_HOUR('created_at')} AS hour, status, 1 AS n FROM up
+    UNION ALL
+    SELECT old_app_id, ${RUN_HOUR('old_created_at')}, old_status, -1 FROM up WHERE old_app_id IS NOT NULL
+  ),
+  hourly AS (
+    INSERT INTO app_run_hourly AS h (org_id, app_id, hour, ok, err, running)
+    SELECT $1, app_id, hour, coalesce(sum(n) FILTER (WHERE status = 'ok'), 0), coalesce(sum(n) FILTER (WHERE status = 'err'), 0),
+           coalesce(sum(n) FILTER (WHERE status = 'running'), 0)
+    FROM delta GROUP BY app_id, hour
+    HAVING bool_or(n <> 0) AND (sum(n) FILTER (WHERE status = 'ok') <> 0 OR sum(n) FILTER (WHERE status = 'err') <> 0 OR sum(n) FILTER (WHERE status = 'running') <> 0)
+    ORDER BY app_id, hour
+    ON CONFLICT (org_id, app_id, hour) DO UPDATE SET ok = h.ok + excluded.ok, err = h.err + excluded.err, running = h.running + excluded.running
+    RETURNING 1
+  )
+  SELECT 0 AS enqueued, (SELECT count(*) FROM up)::int AS changed, (SELECT count(*) FROM hourly)::int AS hours`;
 
 /** The (app, channel) pairs of a batch that exist in the org: app runs must name a channel of their app. */
 export const KNOWN_APP_CHANNELS_SQL = `

@@ -2,6 +2,7 @@ import { Foundation1732600000000 } from './1732600000000-foundation.js';
 import { CanonicalOutboxFacts1732600000001 } from './1732600000001-canonical-outbox-facts.js';
 import { SavedReports1732600000002 } from './1732600000002-saved-reports.js';
 import { Rollups1732600000003 } from './1732600000003-rollups.js';
+import { AppRunHourly1732600000004 } from './1732600000004-app-run-hourly.js';
 
 /** Every migration, in order. Listed explicitly (no globs) so the ESM build and the CLI agree. */
-export const MIGRATIONS = [Foundation1732600000000, CanonicalOutboxFacts1732600000001, SavedReports1732600000002, Rollups1732600000003];
+export const MIGRATIONS = [Foundation1732600000000, CanonicalOutboxFacts1732600000001, SavedReports1732600000002, Rollups1732600000003, AppRunHourly1732600000004];

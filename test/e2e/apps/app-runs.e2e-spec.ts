@@ -1,9 +1,9 @@
 import { AppRunsClock } from '../../../src/apps/app-runs.clock.js';
 import { newPublicId } from '../../../src/common/ids/public-id.js';
-import { client } from '../../support/api.js';
+import { client, uuidOf } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 import {
-  appRecord, channel, expectedBuckets, expectedRun, HOUR_MS, inWindow, newestFirst, run, type Channel, type Run,
+  appRecord, channel, expectedBuckets, expectedRun, HOUR_MS, inWindow, iso, newestFirst, run, type Channel, type Run,
 } from './app-runs.oracle.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -164,6 +164,66 @@ describe('GET /v1/apps/{app_id}/runs — list_app_runs (SPEC §7)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ data: [expectedRun(runs[1], undefined), expectedRun(runs[0], renamed)], next_cursor: null });
     expect(res.body.data[0]).toMatchObject({ channel_name: null, channel_type: null });
+  });
+
+  describe('hourly counts kept with the runs (app_run_hourly)', () => {
+    const consistent = async () => {
+      const { rows } = await t.db.pool.query(`
+        WITH expected AS (
+          SELECT org_id, app_id, date_bin(interval '1 hour', created_at, timestamptz '2000-01-01T00:00:00Z') AS hour,
+                 count(*) FILTER (WHERE status = 'ok') AS ok, count(*) FILTER (WHERE status = 'err') AS err, count(*) FILTER (WHERE status = 'running') AS running
+          FROM app_runs GROUP BY 1, 2, 3),
+        stored AS (SELECT org_id, app_id, hour, ok, err, running FROM app_run_hourly WHERE ok <> 0 OR err <> 0 OR running <> 0)
+        SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM stored) x)::int AS missing,
+               (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM expected) y)::int AS extra`);
+      expect(rows[0]).toEqual({ missing: 0, extra: 0 });
+    };
+
+    it('runs that change status, hour or app move their counts; the 7-day histogram stays exact', async () => {
+      const a = channel('slack', 'A');
+      const b = channel('webhook', 'B');
+      const other = channel('api_endpoint', 'Other');
+      const statuses = ['ok', 'err', 'running'] as const;
+      const { app, runs } = await seed(acme, [a, b], (x) =>
+        Array.from({ length: 240 }, (_, i) => run(x, i % 2 ? a : b, statuses[i % 3], iso(NOW - 6 * DAY_MS + i * 2_100_000 + (i % 7) * 1000))),
+      );
+      const { app: app2 } = await seed(acme, [other], () => []);
+      const finished = runs.filter((r) => r.status === 'running').slice(0, 60).map((r, i) => ({ ...r, status: i % 2 ? 'ok' : 'err', completed_at: r.created_at }) as typeof r);
+      const moved = runs.slice(100, 130).map((r, i) => ({ ...r, created_at: iso(NOW - (i + 1) * HOUR_MS - 60_000) }));
+      const rehomed = runs.slice(200, 215).map((r) => ({ ...r, app_id: app2.id, channel_id: other.id }));
+      await acme.ingest('app_runs', [...finished, ...moved, ...rehomed]);
+      await acme.ingest('app_runs', [...finished, ...moved]); // a replay changes nothing
+      const latest = new Map(runs.map((r) => [r.id, r]));
+      for (const r of [...finished, ...moved, ...rehomed]) latest.set(r.id, r);
+      const final = [...latest.values()];
+      for (const [id, mine] of [[app.id, final.filter((r) => r.app_id === app.id)], [app2.id, final.filter((r) => r.app_id === app2.id)]] as const) {
+        const res = await list(reader, id, '?window=7d&group_by=hour&limit=1');
+        expect(res.status).toBe(200);
+        expect(res.body.buckets).toEqual(expectedBuckets(mine, now, 7 * DAY_MS));
+      }
+      await consistent();
+    });
+
+    it('concurrent ingests of the same runs never double-count', async () => {
+      const c = channel('slack', 'C');
+      const { app, runs } = await seed(acme, [c], (x) => Array.from({ length: 150 }, (_, i) => run(x, c, 'running', iso(NOW - 3 * DAY_MS + i * 997_000))));
+      const statuses = ['ok', 'err', 'running'] as const;
+      // Six writers race on the same 150 runs, each with other statuses and some with other hours.
+      await Promise.all(
+        Array.from({ length: 6 }, (_, w) =>
+          acme.ingest('app_runs', runs.map((r, i) => ({ ...r, status: statuses[(i + w) % 3], created_at: (i + w) % 4 ? r.created_at : iso(NOW - (w + 1) * HOUR_MS) }))),
+        ),
+      );
+      await consistent();
+      const { rows } = await t.db.pool.query(
+        `SELECT 'apprun_' || replace(id::text, '-', '') AS id, status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
+           FROM app_runs WHERE app_id = $1`,
+        [uuidOf(app.id)],
+      );
+      expect(rows).toHaveLength(150);
+      const res = await list(reader, app.id, '?window=7d&group_by=hour&limit=1');
+      expect(res.body.buckets).toEqual(expectedBuckets(rows.map((r) => ({ ...r, app_id: app.id, channel_id: c.id })), now, 7 * DAY_MS));
+    });
   });
 
   describe('keyset pagination', () => {
