@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
 import { ProblemFilter } from './common/problem-details/problem.filter.js';
@@ -27,7 +28,11 @@ export async function createApp(
   logger: JsonLogger,
   extra: { imports?: DynamicModule[] } = {},
 ): Promise<NestFastifyApplication> {
+  let filter: ProblemFilter | undefined;
   const adapter = new FastifyAdapter({
+    // The router answers a malformed URL (400) or an over-long path segment (414) before any
+    // route, hook or Nest filter runs; send those through the problem filter too (SPEC §3).
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => (filter ? filter.send(request, reply, error) : void reply.send(error)),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
     requestIdHeader: false,
@@ -41,13 +46,13 @@ export async function createApp(
     bodyParser: false,
     abortOnError: false,
   });
-  configureApp(app, config, logger);
+  filter = configureApp(app, config, logger);
   await app.init();
   return app;
 }
 
 /** Body limit, JSON parsing, request ids, access log, the pipe, the filter and Swagger (STYLE: app.setup.ts). */
-export function configureApp(app: NestFastifyApplication, config: AppConfig, logger: JsonLogger): void {
+export function configureApp(app: NestFastifyApplication, config: AppConfig, logger: JsonLogger): ProblemFilter {
   const fastify = app.getHttpAdapter().getInstance();
   const routes = new RouteIndex();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
@@ -100,4 +105,5 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  return filter;
 }

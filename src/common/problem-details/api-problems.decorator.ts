@@ -41,6 +41,7 @@ const DESCRIPTIONS: Record<number, string> = {
   406: 'Not acceptable',
   409: 'Conflict',
   413: 'Body over 1 MiB',
+  414: 'A path segment over 200 characters',
   415: 'Body is not application/json',
   429: 'Rate limited (Retry-After)',
   500: 'Unexpected error (redacted)',

@@ -36,7 +36,9 @@ function mapFastifyError(err: { code?: string; statusCode?: number; message?: st
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { code: 'bad_request', detail: 'Content-Length does not match the body.' };
     case 'FST_ERR_BAD_URL':
-      return { code: 'bad_request', detail: 'The URL is malformed.' };
+      return { code: 'bad_request', detail: 'The URL is malformed (a bad percent-encoding?).' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { code: 'uri_too_long', detail: 'A path segment is longer than 200 characters.' };
     default:
       break;
   }

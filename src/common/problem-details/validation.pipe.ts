@@ -61,7 +61,7 @@ export class ProblemValidationPipe extends ValidationPipe {
       if (e instanceof ValidationErrors) {
         const base = metadata.type === 'query' ? '/query' : metadata.type === 'param' ? '/path' : '';
         const errors = flattenValidationErrors(e.errors, base);
-        const where = metadata.type === 'query' ? 'query parameters' : metadata.type === 'param' ? 'path' : 'request body';
+        const where = metadata.type === 'query' ? 'query string' : metadata.type === 'param' ? 'path' : 'request body';
         throw new ProblemException('validation_failed', `The ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((x) => x.pointer || '/').join(', ')}.`, { errors });
       }
       throw e;

@@ -188,7 +188,7 @@ describe('list_app_runs — every error path named by SPEC §7', () => {
       type: '/problems/validation_failed',
       title: 'Invalid request',
       status: 400,
-      detail: 'The query parameters has 2 invalid fields: /query/windw, /query/page.',
+      detail: 'The query string has 2 invalid fields: /query/windw, /query/page.',
       code: 'validation_failed',
       instance: path,
       errors: [

@@ -108,6 +108,35 @@ describe('problem details from every layer (SPEC §3)', () => {
     });
   });
 
+  it('a malformed percent-encoding in the path → 400 bad_request, from the router itself', async () => {
+    const res = await t.http().get('/v1/apps/%FF/runs').set('authorization', `Bearer ${key}`);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+    expect(res.body).toEqual({
+      type: '/problems/bad_request',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The URL is malformed (a bad percent-encoding?).',
+      code: 'bad_request',
+      instance: '/v1/apps/%FF/runs',
+    });
+  });
+
+  it('a path segment over 200 characters → 414 uri_too_long', async () => {
+    const long = `app_${'a'.repeat(300)}`;
+    const res = await t.http().get(`/v1/apps/${long}/runs`).set('authorization', `Bearer ${key}`);
+    expect(res.status).toBe(414);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+    expect(res.body).toEqual({
+      type: '/problems/uri_too_long',
+      title: 'URI Too Long',
+      status: 414,
+      detail: 'A path segment is longer than 200 characters.',
+      code: 'uri_too_long',
+      instance: `/v1/apps/${long}/runs`,
+    });
+  });
+
   it('wrong content type → 415', async () => {
     const res = await t.http().post('/__probe/echo').set('authorization', `Bearer ${key}`).set('content-type', 'text/plain').send('name=x');
     expect(res.status).toBe(415);
