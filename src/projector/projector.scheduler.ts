@@ -42,7 +42,10 @@ export class ProjectorScheduler implements OnApplicationBootstrap, OnApplication
     this.stopped = true;
     if (this.registry.doesExist('interval', 'reporting-projector')) this.registry.deleteInterval('reporting-projector');
     clearTimeout(this.listenRetry);
-    await this.listener?.end().catch(() => undefined);
+    const listener = this.listener;
+    listener?.removeAllListeners('notification');
+    listener?.on('error', () => undefined);
+    await listener?.end().catch(() => undefined);
     while (this.running) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -87,6 +90,9 @@ export class ProjectorScheduler implements OnApplicationBootstrap, OnApplication
     this.listener = client;
     const retry = () => {
       client.removeAllListeners();
+      // A dying connection may still emit errors (e.g. 57P01 as the server terminates it); an
+      // 'error' event without a listener would crash the process.
+      client.on('error', () => undefined);
       void client.end().catch(() => undefined);
       if (!this.stopped) this.listenRetry = setTimeout(() => void this.listen(), 2000);
     };
@@ -95,6 +101,7 @@ export class ProjectorScheduler implements OnApplicationBootstrap, OnApplication
     try {
       await client.connect();
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      if (this.stopped) retry();
     } catch {
       retry();
     }
