@@ -23,6 +23,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = `${server}/${name}`;
   const pool = new pg.Pool({ connectionString: url, max: 5 });
+  // An idle client whose connection the server ends (a forced drop, a restart) must not crash the worker.
+  pool.on('error', () => undefined);
   return {
     name,
     url,
