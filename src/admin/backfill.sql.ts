@@ -5,8 +5,12 @@
  * greatest(...) of source times the projection records, so a projected row is never picked again;
  * rows already waiting in the outbox are skipped, so repeated calls move on (resumable).
  */
+// Two probes, each matching a partial index exactly (pending: the unique key; processing: the
+// in-flight index), so the anti-join stays an index lookup or a hash join whatever the outbox holds.
 const LIVE = (type: string, id: string) => `NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}'
-    AND o.source_id = ${id} AND o.status IN ('pending', 'processing'))`;
+    AND o.source_id = ${id} AND o.status = 'pending')
+      AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}'
+    AND o.source_id = ${id} AND o.status = 'processing')`;
 const key = (prefix: string, col: string) => `'${prefix}_' || replace(${col}::text, '-', '')`;
 
 export const BACKFILL_SQL = `

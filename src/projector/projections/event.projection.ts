@@ -1,5 +1,5 @@
 import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, jsonBigint, KEYS, publicId, setExcluded } from './common.sql.js';
+import { ATTRIBUTION, jsonBigint, KEYS, publicId, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const TOOL_COLS = ['turn_id', 'session_id', ...ATTRIBUTION, 'tool', 'tool_display_name', 'capability', 'status', 'duration_ms', 'created_at', 'source_updated_at'];
@@ -47,18 +47,8 @@ export const PROJECT_EVENTS_SQL = `
   ),
   ot AS (SELECT f.* FROM k JOIN fact_tool_call f ON f.org_id = k.org_id AND f.source_key = ${KEY('k')}),
   ou AS (SELECT f.* FROM k JOIN fact_turn f ON f.org_id = k.org_id AND f.source_key = ${KEY('k')}),
-  tools AS (
-    INSERT INTO fact_tool_call (org_id, source_key, ${TOOL_COLS.join(', ')})
-    SELECT org_id, source_key, ${TOOL_COLS.join(', ')} FROM nt
-    ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(TOOL_COLS)}, projected_at = now()
-    RETURNING 1
-  ),
-  turns AS (
-    INSERT INTO fact_turn (org_id, source_key, ${TURN_COLS.join(', ')})
-    SELECT org_id, source_key, ${TURN_COLS.join(', ')} FROM nu
-    ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(TURN_COLS)}, projected_at = now()
-    RETURNING 1
-  ),
+  ${upsertFacts('tools', 'fact_tool_call', TOOL_COLS, 'nt')},
+  ${upsertFacts('turns', 'fact_turn', TURN_COLS, 'nu')},
   stale_tools AS (
     DELETE FROM fact_tool_call f USING ot
     WHERE f.org_id = ot.org_id AND f.source_key = ot.source_key AND NOT EXISTS (SELECT 1 FROM nt WHERE nt.org_id = ot.org_id AND nt.source_key = ot.source_key)

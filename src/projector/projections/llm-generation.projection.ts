@@ -1,5 +1,5 @@
 import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, KEYS, publicId, setExcluded } from './common.sql.js';
+import { ATTRIBUTION, KEYS, publicId, storedFacts, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const COLS = [
@@ -23,12 +23,7 @@ export const PROJECT_LLM_GENERATIONS_SQL = `
     FROM k JOIN llm_generations g ON g.org_id = k.org_id AND g.id = k.id
     LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id
   ),
-  o AS (SELECT f.* FROM n JOIN fact_llm_generation f ON f.org_id = n.org_id AND f.source_key = n.source_key),
-  up AS (
-    INSERT INTO fact_llm_generation (org_id, source_key, ${COLS.join(', ')})
-    SELECT org_id, source_key, ${COLS.join(', ')} FROM n
-    ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(COLS)}, projected_at = now()
-    RETURNING 1
-  ),
+  ${storedFacts('o', 'fact_llm_generation', 'n')},
+  ${upsertFacts('up', 'fact_llm_generation', COLS, 'n')},
   ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('llm_generations')!, 'n', 'o')}
   SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;

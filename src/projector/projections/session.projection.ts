@@ -1,5 +1,5 @@
 import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, KEYS, publicId, setExcluded } from './common.sql.js';
+import { ATTRIBUTION, KEYS, publicId, storedFacts, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const COLS = [
@@ -33,12 +33,7 @@ export const PROJECT_SESSIONS_SQL = `
         AND e.type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
     ) ev ON true
   ),
-  o AS (SELECT f.* FROM n JOIN fact_session f ON f.org_id = n.org_id AND f.source_key = n.source_key),
-  up AS (
-    INSERT INTO fact_session (org_id, source_key, ${COLS.join(', ')})
-    SELECT org_id, source_key, ${COLS.join(', ')} FROM n
-    ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(COLS)}, projected_at = now()
-    RETURNING 1
-  ),
+  ${storedFacts('o', 'fact_session', 'n')},
+  ${upsertFacts('up', 'fact_session', COLS, 'n')},
   ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('sessions')!, 'n', 'o')}
   SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;

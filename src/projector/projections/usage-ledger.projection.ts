@@ -1,5 +1,5 @@
 import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, KEYS, publicId, setExcluded } from './common.sql.js';
+import { ATTRIBUTION, KEYS, publicId, storedFacts, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const COLS = ['session_id', ...ATTRIBUTION, 'budget_id', 'subject_type', 'subject_id', 'currency', 'meter_source', 'ref_type', 'amount', 'created_at', 'source_updated_at'];
@@ -15,12 +15,7 @@ export const PROJECT_USAGE_LEDGER_SQL = `
     FROM k JOIN usage_ledger l ON l.org_id = k.org_id AND l.id = k.id
     LEFT JOIN sessions s ON s.org_id = l.org_id AND s.id = l.session_id
   ),
-  o AS (SELECT f.* FROM n JOIN fact_budget_posting f ON f.org_id = n.org_id AND f.source_key = n.source_key),
-  up AS (
-    INSERT INTO fact_budget_posting (org_id, source_key, ${COLS.join(', ')})
-    SELECT org_id, source_key, ${COLS.join(', ')} FROM n
-    ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(COLS)}, projected_at = now()
-    RETURNING 1
-  ),
+  ${storedFacts('o', 'fact_budget_posting', 'n')},
+  ${upsertFacts('up', 'fact_budget_posting', COLS, 'n')},
   ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('budget_postings')!, 'n', 'o')}
   SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;
