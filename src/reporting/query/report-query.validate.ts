@@ -21,29 +21,38 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 const DAY_MS = 86_400_000;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown) => (typeof v === 'string' ? `"${v.length > 60 ? `${v.slice(0, 60)}…` : v}"` : JSON.stringify(v) ?? String(v));
+const MAX_ERRORS = 100;
 
-const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/;
-const knownZones = new Map<string, string>();
+/** A value for a message: short, and never a deep stringify of arbitrary input (it could overflow the stack). */
+export function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v === undefined) return 'nothing';
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
+/** A body key as a JSON pointer segment (RFC 6901: ~ → ~0, / → ~1). */
+export const pointerSegment = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+// IANA names only (no bare offsets such as "+05:00", which PostgreSQL reads with the POSIX sign).
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+){0,2}$/;
+const knownZones = new Set<string>();
 
 /**
- * The zone as the compiler should use it, or null when it is not an IANA time zone name. Any name
- * the time-zone database knows is accepted, links included (Intl's own list holds only canonical
- * names, so "Asia/Kolkata" is missing from it); UTC aliases become "UTC".
+ * An IANA time zone both ICU (labels) and PostgreSQL (buckets) know. Not
+ * Intl.supportedValuesOf('timeZone'): it lists ICU's canonical ids only, so "Asia/Kolkata" or
+ * "Europe/Kyiv" (canonical in IANA) would be refused.
  */
-export function resolveTimezone(tz: string): string | null {
-  const known = knownZones.get(tz);
-  if (known) return known;
-  if (!ZONE_NAME.test(tz)) return null;
-  let resolved: string;
+export function isTimezone(tz: string): boolean {
+  if (knownZones.has(tz)) return true;
+  if (tz.length > 64 || !ZONE_NAME.test(tz)) return false;
   try {
-    resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
-    return null;
+    return false;
   }
-  const zone = resolved === 'UTC' || resolved === 'Etc/UTC' ? 'UTC' : tz;
-  if (knownZones.size < 10_000) knownZones.set(tz, zone);
-  return zone;
+  if (knownZones.size < 2000) knownZones.add(tz);
+  return true;
 }
 
 /**
@@ -52,12 +61,21 @@ export function resolveTimezone(tz: string): string | null {
  */
 export function validateReportQuery(input: unknown, options: ValidateOptions = {}, base = ''): ValidationResult {
   const errors: FieldError[] = [];
-  const err = (pointer: string, message: string, allowed?: string[]) => errors.push({ pointer: `${base}${pointer}`, message, ...(allowed ? { allowed } : {}) });
+  let dropped = 0;
+  // Every problem, but a bounded list: a 1 MiB body of nonsense must not become a 30 MB answer.
+  const err = (pointer: string, message: string, allowed?: string[]) => {
+    if (errors.length < MAX_ERRORS) errors.push({ pointer: `${base}${pointer}`, message, ...(allowed ? { allowed } : {}) });
+    else dropped++;
+  };
+  const fail = (): ValidationResult => {
+    if (dropped > 0) errors.push({ pointer: base, message: `${dropped} more problem${dropped === 1 ? '' : 's'} not listed; fix these first` });
+    return { ok: false, errors };
+  };
   if (!isObject(input)) {
     err('', 'the query must be a JSON object');
-    return { ok: false, errors };
+    return fail();
   }
-  for (const key of Object.keys(input)) if (!TOP_KEYS.includes(key)) err(`/${key}`, `unknown field "${key}"`, TOP_KEYS);
+  for (const key of Object.keys(input)) if (!TOP_KEYS.includes(key)) err(`/${pointerSegment(key)}`, `unknown field ${show(key)}`, TOP_KEYS);
 
   // dataset
   const dataset = typeof input.dataset === 'string' ? DATASET_BY_NAME.get(input.dataset) : undefined;
@@ -72,7 +90,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   if (tr === undefined) err('/time_range', 'time_range is required: {"from": RFC 3339, "to": RFC 3339}');
   else if (!isObject(tr)) err('/time_range', 'time_range must be an object {"from", "to"}');
   else if (options.allowRelative && 'last' in tr) {
-    for (const key of Object.keys(tr)) if (key !== 'last') err(`/time_range/${key}`, `unknown field "${key}" (a relative range has only "last")`);
+    for (const key of Object.keys(tr)) if (key !== 'last') err(`/time_range/${pointerSegment(key)}`, `unknown field ${show(key)} (a relative range has only "last")`);
     const m = typeof tr.last === 'string' ? RELATIVE.exec(tr.last) : null;
     if (!m) err('/time_range/last', 'last must be a positive integer followed by m, h, d or w (e.g. "7d")');
     else {
@@ -84,7 +102,11 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
       }
     }
   } else {
-    for (const key of Object.keys(tr)) if (key !== 'from' && key !== 'to') err(`/time_range/${key}`, `unknown field "${key}"`, options.allowRelative ? ['from', 'to', 'last'] : ['from', 'to']);
+    for (const key of Object.keys(tr)) {
+      if (key === 'from' || key === 'to') continue;
+      const hint = key === 'last' ? ' (a relative range is for saved reports; give from and to here)' : '';
+      err(`/time_range/${pointerSegment(key)}`, `unknown field ${show(key)}${hint}`, options.allowRelative ? ['from', 'to', 'last'] : ['from', 'to']);
+    }
     for (const key of ['from', 'to'] as const) {
       if (tr[key] === undefined) err(`/time_range/${key}`, `${key} is required (RFC 3339)`);
       else if (!isRfc3339(tr[key])) err(`/time_range/${key}`, `${key} must be an RFC 3339 timestamp with a time zone, got ${show(tr[key])}`);
@@ -110,10 +132,10 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
     const out: string[] = [];
     v.forEach((name, i) => {
       if (typeof name !== 'string') return err(`/${key}/${i}`, `must be a ${what} name`, known);
-      if (seen.has(name)) return err(`/${key}/${i}`, `duplicate ${what} "${name}"`);
+      if (seen.has(name)) return err(`/${key}/${i}`, `duplicate ${what} ${show(name)}`);
       seen.add(name);
       if (known && !known.includes(name)) {
-        const hint = name === 'org_id' || name === 'org' ? ' (results are always scoped to your org; it is not a dimension)' : '';
+        const hint = name === 'org_id' || name === 'org' ? ' (results are always scoped to your org; org_id cannot be named in a query)' : '';
         return err(`/${key}/${i}`, `unknown ${what} ${show(name)} for dataset ${dataset!.name}${hint}`, known);
       }
       out.push(name);
@@ -141,11 +163,10 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   if (input.order_by !== undefined && input.order_by !== null) {
     if (!Array.isArray(input.order_by)) err('/order_by', 'order_by must be an array of {dimension | measure, direction}');
     else {
-      const selected = [...dimNames, ...(measureNames.length ? measureNames : ['row_count'])];
       input.order_by.forEach((o, i) => {
         const p = `/order_by/${i}`;
         if (!isObject(o)) return err(p, 'must be an object {dimension | measure, direction}');
-        for (const key of Object.keys(o)) if (!['dimension', 'measure', 'direction'].includes(key)) err(`${p}/${key}`, `unknown field "${key}"`, ['dimension', 'measure', 'direction']);
+        for (const key of Object.keys(o)) if (!['dimension', 'measure', 'direction'].includes(key)) err(`${p}/${pointerSegment(key)}`, `unknown field ${show(key)}`, ['dimension', 'measure', 'direction']);
         const hasDim = o.dimension !== undefined && o.dimension !== null;
         const hasMeasure = o.measure !== undefined && o.measure !== null;
         if (hasDim === hasMeasure) err(p, 'name exactly one of "dimension" or "measure"');
@@ -162,7 +183,6 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
           if (typeof o.measure !== 'string' || !measures.includes(o.measure)) err(`${p}/measure`, `order_by may only name a selected measure, got ${show(o.measure)}`, measures);
           else if (hasDim !== hasMeasure) orderBy.push({ column: o.measure, kind: 'measure', direction: direction === 'desc' ? 'desc' : 'asc' });
         }
-        void selected;
       });
     }
   }
@@ -178,12 +198,11 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   // timezone
   let timezone = 'UTC';
   if (input.timezone !== undefined && input.timezone !== null) {
-    const zone = typeof input.timezone === 'string' ? resolveTimezone(input.timezone) : null;
-    if (zone === null) err('/timezone', `timezone must be an IANA time zone such as "Europe/Berlin", got ${show(input.timezone)}`);
-    else timezone = zone;
+    if (typeof input.timezone !== 'string' || !isTimezone(input.timezone)) err('/timezone', `timezone must be an IANA time zone such as "Europe/Berlin", got ${show(input.timezone)}`);
+    else timezone = input.timezone;
   }
 
-  if (errors.length > 0 || !dataset || !from || !to) return { ok: false, errors };
+  if (errors.length > 0 || !dataset || !from || !to) return fail();
   return {
     ok: true,
     query: {
@@ -215,7 +234,7 @@ function validateFilter(
     err(p, 'must be an object {field, op, value}');
     return null;
   }
-  for (const key of Object.keys(f)) if (!['field', 'op', 'value'].includes(key)) err(`${p}/${key}`, `unknown field "${key}"`, ['field', 'op', 'value']);
+  for (const key of Object.keys(f)) if (!['field', 'op', 'value'].includes(key)) err(`${p}/${pointerSegment(key)}`, `unknown field ${show(key)}`, ['field', 'op', 'value']);
   const names = fields?.map((x) => x.name);
   const field = typeof f.field === 'string' ? fields?.find((x) => x.name === f.field) : undefined;
   if (fields && !field) {
@@ -276,7 +295,8 @@ function coerce(field: FilterFieldDef, v: unknown): unknown {
     case 'id':
       return parsePublicId(field.idPrefix!, v) ?? undefined;
     case 'string':
-      return typeof v === 'string' && v.length <= 1000 ? v : undefined;
+      // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
+      return typeof v === 'string' && v.length <= 1000 && !v.includes('\u0000') ? v : undefined;
   }
 }
 
@@ -286,7 +306,8 @@ function expected(field: FilterFieldDef, v: unknown): string {
     boolean: 'true or false',
     time: 'an RFC 3339 timestamp',
     id: `a ${field.idPrefix}_ id (${field.idPrefix}_ + 32 lowercase hex)`,
-    string: 'a string of at most 1000 characters',
+    string: 'a string of at most 1000 characters (without NUL)',
   }[field.type];
-  return `"${field.name}" takes ${what}, got ${show(v)}`;
+  const hint = v === null ? ' (null never matches; to select missing values use {"op": "is_null", "value": true})' : '';
+  return `"${field.name}" takes ${what}, got ${show(v)}${hint}`;
 }

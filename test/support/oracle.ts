@@ -1,0 +1,150 @@
+/**
+ * Expected report numbers computed in plain TypeScript from the records a test ingested (STYLE
+ * habit 10): never from the SQL under test. Nulls mean "unknown", as in the catalog's docs.
+ */
+
+export type Value = string | number | boolean | null;
+export type Row = Record<string, unknown>;
+
+export const sum = (values: (number | null | undefined)[]): number => values.reduce<number>((a, v) => a + (v ?? 0), 0);
+
+/** Exact decimal sum (amounts are numeric(24, 8) in the database): in units of 1e-8, then back. */
+export const decimalSum = (values: number[]): number => values.reduce((a, v) => a + Math.round(v * 1e8), 0) / 1e8;
+
+export const known = <T>(values: (T | null | undefined)[]): T[] => values.filter((v): v is T => v !== null && v !== undefined);
+
+/** Mean of the known values; null when none is known. */
+export function avg(values: (number | null | undefined)[]): number | null {
+  const k = known(values);
+  return k.length === 0 ? null : sum(k) / k.length;
+}
+
+/** PostgreSQL's percentile_cont: linear interpolation between the closest ranks, nulls ignored. */
+export function percentileCont(values: (number | null | undefined)[], p: number): number | null {
+  const k = known(values).sort((a, b) => a - b);
+  if (k.length === 0) return null;
+  const pos = p * (k.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const first = k[lo];
+  const second = k[hi];
+  return lo === hi ? first : first + (pos - lo) * (second - first);
+}
+
+export const countDistinct = (values: unknown[]): number => new Set(known(values)).size;
+
+export const count = <T>(rows: T[], pred: (r: T) => boolean = () => true): number => rows.filter(pred).length;
+
+/** Groups rows by the values of `key`, keeping first-seen order. */
+export function groupBy<T>(rows: T[], key: (r: T) => Value[]): { key: Value[]; rows: T[] }[] {
+  const groups = new Map<string, { key: Value[]; rows: T[] }>();
+  for (const r of rows) {
+    const k = key(r);
+    const id = JSON.stringify(k);
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { key: k, rows: [] }));
+    g.rows.push(r);
+  }
+  return [...groups.values()];
+}
+
+/** SPEC §6 filter semantics, null included: eq/in never match null; neq/not_in keep null. */
+export function matches(v: Value, op: string, value: unknown): boolean {
+  const cmp = (x: Value, y: unknown) => (typeof x === 'string' && typeof y === 'string' && /^\d{4}-/.test(y) ? Date.parse(x) - Date.parse(y) : (x as number) - (y as number));
+  switch (op) {
+    case 'eq': return v !== null && v === value;
+    case 'neq': return v === null || v !== value;
+    case 'gt': return v !== null && cmp(v, value) > 0;
+    case 'gte': return v !== null && cmp(v, value) >= 0;
+    case 'lt': return v !== null && cmp(v, value) < 0;
+    case 'lte': return v !== null && cmp(v, value) <= 0;
+    case 'in': return v !== null && (value as Value[]).includes(v);
+    case 'not_in': return v === null || !(value as Value[]).includes(v);
+    case 'is_null': return (v === null) === value;
+    default: throw new Error(`oracle: unknown op ${op}`);
+  }
+}
+
+// ---- time buckets in an IANA zone ---------------------------------------------------------
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Wall-clock fields of an instant in a zone. */
+function wall(ms: number, tz: string) {
+  let f = partsFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    partsFormatters.set(tz, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
+  return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second };
+}
+
+/** The zone's UTC offset at an instant, in ms (whole seconds). */
+export function offsetAt(ms: number, tz: string): number {
+  const w = wall(ms, tz);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000;
+}
+
+/** The instant a wall-clock time names in a zone (the times used here are never in a DST gap or overlap). */
+function fromWall(y: number, mo: number, d: number, h: number, tz: string): number {
+  const asUtc = Date.UTC(y, mo - 1, d, h);
+  let guess = asUtc - offsetAt(asUtc, tz);
+  guess = asUtc - offsetAt(guess, tz);
+  return guess;
+}
+
+/** RFC 3339 with the zone's offset at that instant; "Z" for UTC. */
+export function rfc3339InZone(ms: number, tz: string): string {
+  if (tz === 'UTC') return new Date(ms).toISOString().replace('.000Z', 'Z');
+  const off = offsetAt(ms, tz);
+  const local = new Date(ms + off).toISOString().slice(0, 19);
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off) / 60_000;
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Start of the hour/day/week (ISO, Monday)/month an instant falls in, in the zone, as the API
+ * labels it. An hour keeps the offset the instant had, so the repeated hour of a DST fall-back
+ * is two buckets (as PostgreSQL's date_trunc(field, ts, zone) does).
+ */
+export function bucket(iso: string, granularity: 'hour' | 'day' | 'week' | 'month', tz: string): string {
+  const ms = Date.parse(iso);
+  if (granularity === 'hour') {
+    const off = offsetAt(ms, tz);
+    const local = ms + off;
+    return rfc3339InZone(local - (((local % 3_600_000) + 3_600_000) % 3_600_000) - off, tz);
+  }
+  const w = wall(ms, tz);
+  if (granularity === 'day') return rfc3339InZone(fromWall(w.y, w.mo, w.d, 0, tz), tz);
+  if (granularity === 'month') return rfc3339InZone(fromWall(w.y, w.mo, 1, 0, tz), tz);
+  const weekday = (new Date(Date.UTC(w.y, w.mo - 1, w.d)).getUTCDay() + 6) % 7; // Monday = 0
+  const monday = new Date(Date.UTC(w.y, w.mo - 1, w.d - weekday));
+  return rfc3339InZone(fromWall(monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate(), 0, tz), tz);
+}
+
+// ---- ordering as SPEC §6 describes it --------------------------------------------------
+
+/** Compares two cells: nulls last ascending (first descending), like the API's order. */
+export function compareCells(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  // Time labels of one query share a zone but may differ in offset: compare instants.
+  if (typeof a === 'string' && typeof b === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(a) && /^\d{4}-\d{2}-\d{2}T/.test(b)) return Date.parse(a) - Date.parse(b);
+  return String(a) < String(b) ? -1 : 1;
+}
+
+/** Sorts rows by (column, direction) keys in turn. */
+export function sortRows<T extends Row>(rows: T[], keys: [string, 'asc' | 'desc'][]): T[] {
+  return [...rows].sort((x, y) => {
+    for (const [k, dir] of keys) {
+      // Nulls last when ascending, first when descending (PostgreSQL's default).
+      const c = compareCells(x[k], y[k]);
+      if (c !== 0) return dir === 'asc' ? c : -c;
+    }
+    return 0;
+  });
+}
