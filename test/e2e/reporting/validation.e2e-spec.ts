@@ -1,8 +1,8 @@
 import { newPublicId } from '../../../src/common/ids/public-id.js';
 import { client } from '../../support/api.js';
+import { invalidQueryProblem, PROBLEM, type FieldError } from '../../support/problems.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
-const PROBLEM = 'application/problem+json; charset=utf-8';
 const RANGE = { from: '2026-04-24T00:00:00Z', to: '2026-05-24T00:00:00Z' };
 const BASE = { dataset: 'sessions', time_range: RANGE, dimensions: ['status'], measures: ['session_count'] };
 
@@ -16,28 +16,6 @@ const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 
 const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_null'];
 const TEXT_OPS = ['eq', 'neq', 'in', 'not_in', 'is_null'];
 const TIME_OPS = ['gt', 'gte', 'lt', 'lte', 'is_null'];
-
-type FieldError = { pointer: string; message: string; allowed?: string[] };
-
-/** The whole problem body of an invalid query (SPEC §3 and §6). */
-export const invalidQueryProblem = (errors: FieldError[], instance = '/v1/reports/query') => ({
-  type: '/problems/invalid_report_query',
-  title: 'Invalid semantic query',
-  status: 400,
-  detail: `The report query has ${errors.length} problem${errors.length === 1 ? '' : 's'}; see errors.`,
-  code: 'invalid_report_query',
-  instance,
-  allowed_actions: [
-    {
-      rel: 'retry',
-      hint: 'Fix every entry of errors[] and resend; GET /v1/reports/catalog lists the datasets, dimensions, measures and filter fields.',
-      href: '/v1/reports/catalog',
-      method: 'GET',
-      operation_id: 'get_report_catalog',
-    },
-  ],
-  errors,
-});
 
 describe('report query validation: every problem at once, never a 500 (SPEC §3, §6)', () => {
   let t: TestApp;
