@@ -13,10 +13,10 @@ const SEED_BODY = JSON.parse(
 );
 
 /** Reads a response body as raw bytes (superagent would decode text/csv as a string). */
-const bytes = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
+const bytes = (res: unknown, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
+  (res as NodeJS.ReadableStream).on('data', (c: Buffer) => chunks.push(c));
+  (res as NodeJS.ReadableStream).on('end', () => cb(null, Buffer.concat(chunks)));
 };
 
 describe('export_query (SPEC §6 Export; seed export_query.txt)', () => {
