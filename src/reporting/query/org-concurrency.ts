@@ -9,7 +9,7 @@ export class OrgConcurrencyLimiter {
   acquire(orgId: string): () => void {
     const n = this.running.get(orgId) ?? 0;
     if (n >= this.max) {
-      throw new ProblemException('query_concurrency_limited', `Your org already has ${this.max} report queries running; retry shortly.`, {
+      throw new ProblemException('query_concurrency_limited', `Your org already has ${this.max} report ${this.max === 1 ? 'query' : 'queries'} running (the cap); retry shortly.`, {
         retryAfterSeconds: 1,
         allowedActions: [{ rel: 'retry-later', hint: 'Retry after 1 s.' }],
       });
