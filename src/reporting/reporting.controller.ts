@@ -1,13 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/permissions.js';
 import { ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
 import { CatalogDto } from './catalog/catalog.dto.js';
 import { CatalogService } from './catalog/catalog.service.js';
+import { ApiExportOkResponse } from './export/export.openapi.js';
 import { ExportService, resolveExportBody } from './export/export.service.js';
-import { ExportEnvelopeDto, ExportRequestDto, ReportQueryDto, ReportResultDto } from './query/report-query.dto.js';
+import { ExportEnvelopeDto, ExportRequestDto, REPORT_QUERY_EXAMPLE, ReportQueryDto, ReportResultDto } from './query/report-query.dto.js';
 import { ReportQueryService, type ReportResult } from './query/report-query.service.js';
 
 export const wantsCsvStream = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? '');
@@ -33,7 +34,7 @@ export class ReportingController {
   @Post('query')
   @HttpCode(200)
   @ApiOperation({ operationId: 'run_report_query', summary: 'Run an ad-hoc semantic query', description: 'Invalid queries are a 400 invalid_report_query listing every problem with the allowed names.' })
-  @ApiBody({ type: ReportQueryDto })
+  @ApiBody({ type: ReportQueryDto, examples: { sessions_by_status: { summary: 'Sessions by status', value: REPORT_QUERY_EXAMPLE } } })
   @ApiOkResponse({ type: ReportResultDto })
   @ApiAuthedProblems()
   runQuery(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<ReportResult> {
@@ -47,9 +48,8 @@ export class ReportingController {
     summary: 'Export an ad-hoc query as CSV',
     description: 'JSON envelope by default. With `Accept: text/csv` the CSV file itself is streamed (Content-Disposition: attachment; freshness in X-As-Of / X-Freshness-Lag-Ms).',
   })
-  @ApiBody({ type: ExportRequestDto })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ type: ExportEnvelopeDto })
+  @ApiBody({ type: ExportRequestDto, examples: { sessions_by_status: { summary: 'Sessions by status as CSV', value: { format: 'csv', query: REPORT_QUERY_EXAMPLE } } } })
+  @ApiExportOkResponse()
   @ApiAuthedProblems()
   async exportQuery(
     @CurrentCaller() caller: Caller,

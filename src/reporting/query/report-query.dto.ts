@@ -1,10 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DATASETS, FILTER_OPS, LIMITS } from '../catalog/catalog.js';
+import { DATASET_BY_NAME, DATASETS, FILTER_OPS, GRANULARITIES, LIMITS } from '../catalog/catalog.js';
+import { NULL_SEMANTICS } from '../catalog/catalog.service.js';
 
 /*
  * OpenAPI shapes of the semantic query API. Bodies are validated by the catalog-aware validator
  * (report-query.validate.ts), which reports every problem at once; these classes document them.
  */
+
+// The examples are read from the catalog (SPEC §6), so a renamed column cannot leave a stale
+// example behind; an e2e test runs the example query.
+const exampleDataset = DATASET_BY_NAME.get('sessions') ?? DATASETS[0];
+const named = (list: { name: string }[], name: string) => (list.find((x) => x.name === name) ?? list[0]).name;
+const exampleDimension = named(exampleDataset.dimensions, 'status');
+const exampleMeasures = [named(exampleDataset.measures, 'session_count'), named(exampleDataset.measures, 'avg_duration_ms')];
+
+/** A valid ReportQuery (the seed's example without its org_id ordering). */
+export const REPORT_QUERY_EXAMPLE = {
+  dataset: exampleDataset.name,
+  time_range: { from: '2026-04-24T00:00:00Z', to: '2026-05-24T00:00:00Z' },
+  dimensions: [exampleDimension],
+  measures: exampleMeasures,
+  filters: [{ field: named(exampleDataset.filter_fields, 'status'), op: 'neq', value: 'running' }],
+  order_by: [{ measure: exampleMeasures[0], direction: 'desc' }],
+  limit: LIMITS.default_limit,
+  timezone: 'UTC',
+};
 
 export class TimeRangeDto {
   @ApiProperty({ format: 'date-time', example: '2026-04-24T00:00:00Z', description: 'Inclusive start (RFC 3339).' }) from: string;
@@ -12,29 +32,30 @@ export class TimeRangeDto {
 }
 
 export class ReportFilterDto {
-  @ApiProperty({ example: 'status', description: 'A filter field of the dataset (catalog filter_fields).' }) field: string;
-  @ApiProperty({ enum: FILTER_OPS, example: 'eq' }) op: string;
+  @ApiProperty({ example: REPORT_QUERY_EXAMPLE.filters[0].field, description: 'A filter field of the dataset (catalog filter_fields).' }) field: string;
+  @ApiProperty({ enum: FILTER_OPS, example: REPORT_QUERY_EXAMPLE.filters[0].op, description: `Null semantics: ${NULL_SEMANTICS}` }) op: string;
   @ApiProperty({
-    example: 'completed',
-    description: 'A scalar for eq/neq/gt/gte/lt/lte, an array of 1–500 for in/not_in, a boolean for is_null. Typed by the field: numbers, RFC 3339 times, public ids, strings. neq and not_in keep rows whose value is null; eq and in never match null.',
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'number' }] } }],
+    example: REPORT_QUERY_EXAMPLE.filters[0].value,
+    description: `A scalar for eq/neq/gt/gte/lt/lte, an array of 1–${LIMITS.max_in_values} for in/not_in, a boolean for is_null; never null. Typed by the field: numbers, RFC 3339 times, public ids, strings. ${NULL_SEMANTICS}`,
   })
   value: unknown;
 }
 
 export class ReportOrderDto {
-  @ApiPropertyOptional({ example: 'status', description: 'A selected dimension (exactly one of dimension or measure).' }) dimension?: string;
-  @ApiPropertyOptional({ example: 'session_count', description: 'A selected measure (exactly one of dimension or measure).' }) measure?: string;
+  @ApiPropertyOptional({ example: exampleDimension, description: 'A selected dimension (exactly one of dimension or measure).' }) dimension?: string;
+  @ApiPropertyOptional({ example: exampleMeasures[0], description: 'A selected measure, or row_count when none is selected (exactly one of dimension or measure).' }) measure?: string;
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' }) direction?: string;
 }
 
 export class ReportQueryDto {
-  @ApiProperty({ enum: DATASETS.map((d) => d.name), example: 'sessions' }) dataset: string;
+  @ApiProperty({ enum: DATASETS.map((d) => d.name), example: REPORT_QUERY_EXAMPLE.dataset, description: 'GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.' }) dataset: string;
   @ApiProperty({ type: TimeRangeDto }) time_range: TimeRangeDto;
-  @ApiPropertyOptional({ type: [String], example: ['status'], maxItems: LIMITS.max_dimensions, description: 'Group-by columns, including time buckets hour/day/week/month. None: one aggregate row.' }) dimensions?: string[];
-  @ApiPropertyOptional({ type: [String], example: ['session_count', 'avg_duration_ms'], maxItems: LIMITS.max_measures, description: 'Aggregates. None: a row_count column.' }) measures?: string[];
+  @ApiPropertyOptional({ type: [String], example: REPORT_QUERY_EXAMPLE.dimensions, maxItems: LIMITS.max_dimensions, description: `Group-by columns of the dataset, including the time buckets ${GRANULARITIES.join('/')}; no duplicates. None: one aggregate row.` }) dimensions?: string[];
+  @ApiPropertyOptional({ type: [String], example: REPORT_QUERY_EXAMPLE.measures, maxItems: LIMITS.max_measures, description: 'Aggregates of the dataset; no duplicates. None: a row_count column.' }) measures?: string[];
   @ApiPropertyOptional({ type: [ReportFilterDto], maxItems: LIMITS.max_filters, description: 'ANDed predicates.' }) filters?: ReportFilterDto[];
-  @ApiPropertyOptional({ type: [ReportOrderDto], description: 'Default: time buckets ascending, else the first measure descending; ties broken by the dimensions.' }) order_by?: ReportOrderDto[];
-  @ApiPropertyOptional({ minimum: 1, maximum: LIMITS.max_limit, default: LIMITS.default_limit }) limit?: number;
+  @ApiPropertyOptional({ type: [ReportOrderDto], description: 'Selected columns only. Default: time buckets ascending, else the first measure descending; ties broken by the dimensions.' }) order_by?: ReportOrderDto[];
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: LIMITS.max_limit, default: LIMITS.default_limit }) limit?: number;
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', description: 'IANA zone for time buckets.' }) timezone?: string;
 }
 
@@ -47,7 +68,13 @@ export class ReportResultDto {
   @ApiProperty({ format: 'date-time', description: 'Every change of the dataset sources up to this instant is reflected.' }) as_of: string;
   @ApiProperty({ type: [ReportColumnDto], description: 'Dimensions first, in query order.' }) columns: ReportColumnDto[];
   @ApiProperty({ type: 'integer', nullable: true, description: 'now − as_of in ms (0 when nothing is pending).' }) freshness_lag_ms: number | null;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, example: [{ status: 'completed', session_count: 42, avg_duration_ms: 1830.5 }] }) rows: Record<string, unknown>[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'One object per row keyed by column name: measures are numbers (averages and percentiles null when nothing is known), ids public ids, time buckets RFC 3339 in the query timezone.',
+    example: [{ [exampleDimension]: 'completed', [exampleMeasures[0]]: 42, [exampleMeasures[1]]: 1830.5 }],
+  })
+  rows: Record<string, unknown>[];
   @ApiProperty({ enum: ['facts', 'rollup'], description: 'Which store answered the query.' }) served_by: string;
   @ApiProperty({ description: 'More rows matched than limit.' }) truncated: boolean;
 }
@@ -55,6 +82,10 @@ export class ReportResultDto {
 export class ExportRequestDto {
   @ApiPropertyOptional({ enum: ['csv'], default: 'csv' }) format?: string;
   @ApiProperty({ type: ReportQueryDto, description: `A ReportQuery; limit may go up to ${LIMITS.export_max_rows} here (${LIMITS.stream_max_rows} when streaming) and defaults to that cap.` }) query: ReportQueryDto;
+}
+
+export class SavedReportExportRequestDto {
+  @ApiPropertyOptional({ enum: ['csv'], default: 'csv' }) format?: string;
 }
 
 export class ExportEnvelopeDto {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
@@ -7,7 +7,8 @@ import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js'
 import type { Caller } from '../../auth/permissions.js';
 import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
 import { wantsCsvStream } from '../reporting.controller.js';
-import { ExportEnvelopeDto, ReportResultDto } from '../query/report-query.dto.js';
+import { ApiExportOkResponse } from '../export/export.openapi.js';
+import { REPORT_QUERY_EXAMPLE, ReportResultDto, SavedReportExportRequestDto } from '../query/report-query.dto.js';
 import type { ReportResult } from '../query/report-query.service.js';
 import { CreateSavedReportDto, SavedReportDto, SavedReportListDto, UpdateSavedReportDto } from './saved-report.dto.js';
 import { SavedReportsService } from './saved-reports.service.js';
@@ -38,7 +39,15 @@ export class SavedReportsController {
   @Post()
   @RequirePermission('reports:manage')
   @ApiOperation({ operationId: 'create_saved_report', summary: 'Save a semantic query (validated now, re-validated on every run)' })
-  @ApiBody({ type: CreateSavedReportDto })
+  @ApiBody({
+    type: CreateSavedReportDto,
+    examples: {
+      last_7_days: {
+        summary: 'Sessions by status over the last 7 days',
+        value: { name: 'Sessions by status, last 7 days', description: 'Weekly review.', query: { ...REPORT_QUERY_EXAMPLE, time_range: { last: '7d' } } },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: SavedReportDto })
   @ApiAuthedProblems()
   create(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<SavedReportDto> {
@@ -93,8 +102,8 @@ export class SavedReportsController {
   @RequirePermission('reports:view')
   @ApiOperation({ operationId: 'export_saved_report', summary: 'Export a saved report as CSV', description: 'Like export_query: JSON envelope by default, the streamed file with Accept: text/csv. Body empty or {"format": "csv"}.' })
   @ApiParam(REPORT_ID)
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ type: ExportEnvelopeDto })
+  @ApiBody({ type: SavedReportExportRequestDto, required: false })
+  @ApiExportOkResponse()
   @ApiAuthedProblems(404)
   exportReport(
     @CurrentCaller() caller: Caller,

@@ -1,0 +1,24 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, getSchemaPath } from '@nestjs/swagger';
+import { ExportEnvelopeDto } from '../query/report-query.dto.js';
+
+/** The 200 of both export routes: the seed's JSON envelope, or the CSV file itself (SPEC §6 Export). */
+export function ApiExportOkResponse() {
+  return applyDecorators(
+    ApiExtraModels(ExportEnvelopeDto),
+    ApiOkResponse({
+      description:
+        'The JSON envelope by default. With `Accept: text/csv` the CSV file itself, streamed from a database cursor ' +
+        '(`Content-Disposition: attachment`; freshness in `X-As-Of` and `X-Freshness-Lag-Ms`).',
+      headers: {
+        'X-As-Of': { description: 'Streamed CSV only: as_of of the data (RFC 3339).', schema: { type: 'string', format: 'date-time' } },
+        'X-Freshness-Lag-Ms': { description: 'Streamed CSV only: freshness_lag_ms (empty when unknown).', schema: { type: 'string' } },
+        'Content-Disposition': { description: 'Streamed CSV only: attachment; filename="…".', schema: { type: 'string' } },
+      },
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(ExportEnvelopeDto) } },
+        'text/csv': { schema: { type: 'string', format: 'binary' } },
+      },
+    }),
+  );
+}
