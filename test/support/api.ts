@@ -9,6 +9,11 @@ export function client(t: TestApp, key: string) {
       return body === undefined ? req : req.send(body as object);
     },
     get: (path: string) => t.http().get(path).set('authorization', auth),
+    patch: (path: string, body?: unknown) => {
+      const req = t.http().patch(path).set('authorization', auth);
+      return body === undefined ? req : req.send(body as object);
+    },
+    delete: (path: string) => t.http().delete(path).set('authorization', auth),
     ingest: async (source: string, records: unknown[]) => {
       const res = await t.http().post(`/v1/ingest/${source}`).set('authorization', auth).send({ records });
       if (res.status !== 200) throw new Error(`ingest ${source} → ${res.status} ${JSON.stringify(res.body)}`);
