@@ -13,7 +13,7 @@ import { compileReportQuery } from '../query/report-query.compile.js';
 import { planReportQuery } from '../query/report-query.plan.js';
 import { formatRow, invalidQuery, ReportQueryService } from '../query/report-query.service.js';
 import type { ResolvedQuery } from '../query/report-query.types.js';
-import type { ValidateOptions } from '../query/report-query.validate.js';
+import { pointerSegment, show, type ValidateOptions } from '../query/report-query.validate.js';
 import { csvLine, toCsv } from './csv.js';
 
 export interface ExportEnvelope {
@@ -37,7 +37,7 @@ export function resolveExportBody(reports: ReportQueryService, body: unknown, st
   const errors: FieldError[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidQuery([{ pointer: '', message: 'the body must be {"format": "csv", "query": {...}}' }]);
   const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) if (key !== 'format' && key !== 'query') errors.push({ pointer: `/${key}`, message: `unknown field "${key}"`, allowed: ['format', 'query'] });
+  for (const key of Object.keys(b)) if (key !== 'format' && key !== 'query') errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field ${show(key)}`, allowed: ['format', 'query'] });
   if (b.format !== undefined && b.format !== null && b.format !== 'csv') errors.push({ pointer: '/format', message: 'format must be "csv"', allowed: ['csv'] });
   try {
     if (b.query === undefined) errors.push({ pointer: '/query', message: 'query is required (a ReportQuery)' });

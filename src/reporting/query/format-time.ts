@@ -1,17 +1,28 @@
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** An instant as RFC 3339 in an IANA zone, with that zone's offset at the instant ("Z" for UTC). */
-export function formatInZone(date: Date, timezone: string): string {
-  if (timezone === 'UTC' || timezone === 'Etc/UTC') return date.toISOString().replace('.000Z', 'Z');
+function offsetFormatter(timezone: string): Intl.DateTimeFormat {
   let f = formatters.get(timezone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-      hourCycle: 'h23', timeZoneName: 'longOffset',
-    });
+    f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
     formatters.set(timezone, f);
   }
-  const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
-  const offset = p.timeZoneName === 'GMT' ? '+00:00' : p.timeZoneName.replace('GMT', '');
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset}`;
+  return f;
+}
+
+const OFFSET = /^GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/**
+ * An instant as RFC 3339 in an IANA zone, with that zone's offset at the instant ("Z" for UTC).
+ * Only the offset comes from ICU; the wall time is the instant shifted by it, so years before
+ * 1000 keep four digits (Intl's year part would print "1", and no era).
+ */
+export function formatInZone(date: Date, timezone: string): string {
+  if (timezone === 'UTC' || timezone === 'Etc/UTC') return date.toISOString().replace('.000Z', 'Z');
+  const name = offsetFormatter(timezone).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = OFFSET.exec(name);
+  if (!m?.[1]) return `${date.toISOString().slice(0, 19)}+00:00`;
+  const seconds = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0));
+  const local = new Date(date.getTime() + seconds * 1000).toISOString();
+  // Pre-1900 local mean times have second offsets (Berlin was +00:53:28); PostgreSQL prints them alike.
+  return `${local.slice(0, local.lastIndexOf('.'))}${m[1]}${m[2]}:${m[3]}${m[4] ? `:${m[4]}` : ''}`;
 }

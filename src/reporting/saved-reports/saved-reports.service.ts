@@ -7,11 +7,13 @@ import { FieldError, ProblemException } from '../../common/problem-details/probl
 import { slugFilename } from '../export/csv.js';
 import { ENVELOPE_OPTIONS, ExportEnvelope, ExportService, STREAM_OPTIONS } from '../export/export.service.js';
 import { invalidQuery, ReportQueryService, ReportResult } from '../query/report-query.service.js';
-import { validateReportQuery } from '../query/report-query.validate.js';
+import { pointerSegment, show, validateReportQuery } from '../query/report-query.validate.js';
 import { SavedReportEntity } from './saved-report.entity.js';
 import type { SavedReportDto, SavedReportListDto } from './saved-report.dto.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Length in characters (code points), as the database's char_length counts it. */
+const chars = (s: string) => [...s].length;
 
 function toDto(e: SavedReportEntity): SavedReportDto {
   return { id: e.id, name: e.name, description: e.description, query: e.query, created_at: e.createdAt.toISOString(), updated_at: e.updatedAt.toISOString() };
@@ -101,7 +103,7 @@ export class SavedReportsService {
     if (body !== undefined && body !== null) {
       if (!isObject(body)) errors.push({ pointer: '', message: 'the body must be empty or {"format": "csv"}' });
       else {
-        for (const key of Object.keys(body)) if (key !== 'format') errors.push({ pointer: `/${key}`, message: `unknown field "${key}"`, allowed: ['format'] });
+        for (const key of Object.keys(body)) if (key !== 'format') errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field ${show(key)}`, allowed: ['format'] });
         if (body.format !== undefined && body.format !== null && body.format !== 'csv') errors.push({ pointer: '/format', message: 'format must be "csv"', allowed: ['csv'] });
       }
     }
@@ -126,14 +128,17 @@ export class SavedReportsService {
     const errors: FieldError[] = [];
     let queryInvalid = false;
     if (!isObject(body)) throw new ProblemException('validation_failed', 'The body must be a JSON object.', { errors: [{ pointer: '', message: 'must be a JSON object' }] });
-    for (const key of Object.keys(body)) if (!['name', 'description', 'query'].includes(key)) errors.push({ pointer: `/${key}`, message: `unknown field "${key}"`, allowed: ['name', 'description', 'query'] });
+    for (const key of Object.keys(body)) if (!['name', 'description', 'query'].includes(key)) errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field ${show(key)}`, allowed: ['name', 'description', 'query'] });
     const out: { name?: string; description?: string | null; query?: Record<string, unknown> } = {};
+    // PostgreSQL text cannot hold NUL: refused here, not by a failing INSERT.
     if (body.name !== undefined || !partial) {
-      if (typeof body.name !== 'string' || body.name.trim().length < 1 || body.name.length > 200) errors.push({ pointer: '/name', message: 'name must be a string of 1 to 200 characters' });
+      if (typeof body.name !== 'string' || body.name.trim().length < 1 || chars(body.name) > 200) errors.push({ pointer: '/name', message: 'name must be a string of 1 to 200 characters' });
+      else if (body.name.includes('\u0000')) errors.push({ pointer: '/name', message: 'name must not contain NUL characters' });
       else out.name = body.name;
     }
     if (body.description !== undefined) {
-      if (body.description !== null && (typeof body.description !== 'string' || body.description.length > 2000)) errors.push({ pointer: '/description', message: 'description must be a string of at most 2000 characters, or null' });
+      if (body.description !== null && (typeof body.description !== 'string' || chars(body.description) > 2000)) errors.push({ pointer: '/description', message: 'description must be a string of at most 2000 characters, or null' });
+      else if (typeof body.description === 'string' && body.description.includes('\u0000')) errors.push({ pointer: '/description', message: 'description must not contain NUL characters' });
       else out.description = body.description as string | null;
     }
     if (body.query !== undefined || !partial) {

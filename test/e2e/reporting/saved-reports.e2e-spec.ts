@@ -209,6 +209,14 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
       expect({ name, body: res.body }).toEqual({ name, body: invalidBody([{ pointer: '/name', message: 'name must be a string of 1 to 200 characters' }], url) });
     }
     expect((await owner.post(url, { name: 'x'.repeat(200), description: 'y'.repeat(2000), query: QUERY })).status).toBe(201);
+    // Lengths are in characters, as SPEC and the database count them (an emoji is one).
+    expect((await owner.post(url, { name: '📈'.repeat(200), description: '📉'.repeat(2000), query: QUERY })).status).toBe(201);
+    // PostgreSQL text cannot hold NUL: a clear 400 before the database is asked.
+    const nul = await owner.post(url, { name: 'a\u0000b', description: '\u0000', query: QUERY });
+    expect(nul.body).toEqual(invalidBody([
+      { pointer: '/name', message: 'name must not contain NUL characters' },
+      { pointer: '/description', message: 'description must not contain NUL characters' },
+    ], url));
 
     const res2 = await owner.post(url, { name: 'ok', query: { ...QUERY, dimensions: ['org_id'], order_by: [{ dimension: 'org_id' }] } });
     expect({ status: res2.status, body: res2.body }).toEqual({

@@ -1,0 +1,87 @@
+import { DATASET_BY_NAME } from '../catalog/catalog.js';
+import { compileReportQuery } from './report-query.compile.js';
+import { validateReportQuery } from './report-query.validate.js';
+
+const ORG = '0190b5a0-0000-7000-8000-000000000001';
+
+/** Compiles a wire query the way the service does: validated against the catalog first. */
+function compile(query: unknown) {
+  const result = validateReportQuery(query);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return compileReportQuery(result.query, ORG);
+}
+
+/*
+ * The compiled SQL of representative queries, snapshotted so that any change to the SQL the
+ * API runs shows up in review (STYLE habit 4). Update with `jest -u` when a change is intended.
+ */
+describe('compileReportQuery', () => {
+  const REPRESENTATIVE: Record<string, unknown> = {
+    'llm_generations by day × model in Berlin, text filters': {
+      dataset: 'llm_generations',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+      dimensions: ['day', 'model'],
+      measures: ['total_tokens', 'avg_duration_ms', 'p50_duration_ms', 'error_count'],
+      filters: [{ field: 'model', op: 'in', value: ['gpt-5', "o'brien"] }, { field: 'finish_reason', op: 'neq', value: 'stop' }, { field: 'error', op: 'eq', value: false }],
+      timezone: 'Europe/Berlin',
+    },
+    'sessions, one aggregate row, null filters': {
+      dataset: 'sessions',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+      measures: ['session_count', 'p95_duration_ms', 'unique_users'],
+      filters: [{ field: 'user', op: 'is_null', value: false }, { field: 'status', op: 'not_in', value: ['running'] }, { field: 'agent', op: 'eq', value: 'agent_0190b5a0000070008000000000000002' }],
+    },
+    'budget_postings by budget with explicit order and limit': {
+      dataset: 'budget_postings',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+      dimensions: ['budget', 'currency'],
+      measures: ['amount', 'debit_amount', 'credit_count'],
+      filters: [{ field: 'amount', op: 'gte', value: -10.5 }, { field: 'created_at', op: 'lt', value: '2026-04-15T00:00:00+02:00' }],
+      order_by: [{ measure: 'credit_count', direction: 'desc' }, { dimension: 'currency' }],
+      limit: 10,
+    },
+    'tool_calls, row_count only, by status': {
+      dataset: 'tool_calls',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+      dimensions: ['status'],
+      filters: [{ field: 'duration_ms', op: 'is_null', value: true }],
+    },
+  };
+
+  for (const [name, query] of Object.entries(REPRESENTATIVE)) {
+    it(name, () => {
+      const { sql, params, columns } = compile(query);
+      expect({ sql: sql.split('\n'), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)), columns }).toMatchSnapshot();
+    });
+  }
+
+  it('values never reach the SQL text; the org is always the first predicate', () => {
+    const { sql, params } = compile({
+      dataset: 'llm_generations',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+      dimensions: ['model'],
+      filters: [{ field: 'model', op: 'eq', value: "x'); DROP TABLE fact_llm_generation; --" }, { field: 'provider', op: 'in', value: ['$1', 'a"b'] }],
+      timezone: 'Asia/Kolkata',
+    });
+    expect(sql).not.toContain('DROP');
+    expect(sql).not.toContain('a"b');
+    expect(params).toContain("x'); DROP TABLE fact_llm_generation; --");
+    expect(params).toContainEqual(['$1', 'a"b']);
+    expect(sql).toMatch(/\nWHERE f\.org_id = \$1::uuid\n/);
+    expect(params[0]).toBe(ORG);
+  });
+
+  it('every identifier in the SQL comes from the catalog', () => {
+    const llm = DATASET_BY_NAME.get('llm_generations')!;
+    const allowed = new Set([
+      llm.table, ...llm.dimensions.map((d) => d.column), ...llm.measures.flatMap((m) => (m.column ? [m.column] : [])), ...llm.filter_fields.map((f) => f.column), 'org_id', 'is_error',
+    ]);
+    const { sql } = compile({
+      dataset: 'llm_generations',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+      dimensions: llm.dimensions.slice(0, 8).map((d) => d.name),
+      measures: llm.measures.slice(0, 14).map((m) => m.name),
+    });
+    for (const [, column] of sql.matchAll(/\bf\.([a-z_]+)/g)) expect({ column, fromCatalog: allowed.has(column) }).toEqual({ column, fromCatalog: true });
+  });
+});
