@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { client } from '../../support/api.js';
 import { session } from '../../support/factories.js';
@@ -128,5 +130,51 @@ describe('per-org concurrency cap → 503 (SPEC §8)', () => {
     expect((await busy.post('/v1/reports/query', QUERY)).status).toBe(200);
     expect((await busy.post('/v1/reports/query/export', { query: QUERY }).set('accept', 'text/csv')).status).toBe(200);
     expect((await busy.post('/v1/reports/query', QUERY)).status).toBe(200);
+  });
+
+  it('a client that goes away mid-stream gives its slot and its connection back', async () => {
+    const owner = await t.key('leaver', 'owner');
+    const api = client(t, owner.key);
+    // Enough rows that the server is still streaming (held by backpressure) when the client leaves.
+    await t.db.pool.query(
+      `INSERT INTO fact_session (org_id, source_key, session_id, status, turn_count, tool_call_count, created_at, source_updated_at)
+       SELECT $1, 'session:' || i, lpad(to_hex(i), 32, '0')::uuid, 'completed', 0, 0, timestamptz '2026-05-01T00:00:00Z' + i * interval '1 second', now()
+       FROM generate_series(1, 100000) AS i`,
+      [owner.orgId],
+    );
+    const server = t.app.getHttpServer();
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const body = JSON.stringify({ query: { ...QUERY, dimensions: ['session'] } });
+    const firstChunk = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v1/reports/query/export', headers: { authorization: `Bearer ${owner.key}`, 'content-type': 'application/json', accept: 'text/csv' } }, (res) => {
+        res.once('data', (chunk: Buffer) => {
+          req.destroy();
+          resolve(chunk.toString('utf8').split('\r\n')[0]);
+        });
+      });
+      req.on('error', () => undefined);
+      req.setTimeout(30_000, () => reject(new Error('no data')));
+      req.end(body);
+    });
+    expect(firstChunk).toBe('"session","session_count"');
+
+    // The release is asynchronous (the server notices the closed socket): wait for it, bounded.
+    let status = 0;
+    for (let i = 0; i < 250 && status !== 200; i++) {
+      status = (await api.post('/v1/reports/query', QUERY)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(200);
+    let streaming = -1;
+    for (let i = 0; i < 250 && streaming !== 0; i++) {
+      const { rows } = await t.db.pool.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1 AND state <> 'idle'`,
+        ['%FROM fact_session f%'],
+      );
+      streaming = rows[0].n;
+      if (streaming !== 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(streaming).toBe(0);
   });
 });
