@@ -72,7 +72,7 @@ function typed(type: string, field: string): fc.Arbitrary<unknown> {
     case 'boolean': return fc.boolean();
     // Id filter fields are named after their prefix (user → user_…).
     case 'id': return fc.constantFrom(field, field, 'user').map((prefix) => newPublicId(prefix as 'user'));
-    default: return fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('completed', 'gpt-5', 'stop', 'USD', "O'Brien", 'a,b', '{x}', '"q"'));
+    default: return fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('completed', 'gpt-5', 'stop', 'USD', "O'Brien", 'a,b', '{x}', '"q"', 'a\ud800b', '\udc00', '\u0000', '🎉'.repeat(3)));
   }
 }
 

@@ -22,6 +22,7 @@ const DAY_MS = 86_400_000;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const MAX_ERRORS = 100;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** A value for a message: short, and never a deep stringify of arbitrary input (it could overflow the stack). */
 export function show(v: unknown): string {
@@ -295,8 +296,9 @@ function coerce(field: FilterFieldDef, v: unknown): unknown {
     case 'id':
       return parsePublicId(field.idPrefix!, v) ?? undefined;
     case 'string':
-      // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
-      return typeof v === 'string' && v.length <= 1000 && !v.includes('\u0000') ? v : undefined;
+      // PostgreSQL cannot hold NUL, and jsonb (a saved report's query) refuses a lone surrogate:
+      // refused here rather than failing in the database.
+      return typeof v === 'string' && v.length <= 1000 && !v.includes('\u0000') && !LONE_SURROGATE.test(v) ? v : undefined;
   }
 }
 
@@ -306,7 +308,7 @@ function expected(field: FilterFieldDef, v: unknown): string {
     boolean: 'true or false',
     time: 'an RFC 3339 timestamp',
     id: `a ${field.idPrefix}_ id (${field.idPrefix}_ + 32 lowercase hex)`,
-    string: 'a string of at most 1000 characters (without NUL)',
+    string: 'a string of at most 1000 characters (valid Unicode, without NUL)',
   }[field.type];
   const hint = v === null ? ' (null never matches; to select missing values use {"op": "is_null", "value": true})' : '';
   return `"${field.name}" takes ${what}, got ${show(v)}${hint}`;

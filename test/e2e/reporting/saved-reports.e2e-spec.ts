@@ -226,6 +226,9 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
         { pointer: '/query/order_by/0/dimension', message: 'order_by may only name a selected dimension, got "org_id" (results are always scoped to your org; org_id is not a dimension)', allowed: [] },
       ], url),
     });
+    // A lone surrogate is fine in text, but jsonb refuses it: refused by validation, not by the INSERT.
+    const surrogate = await owner.post(url, { name: 'ok', query: { ...QUERY, filters: [{ field: 'model', op: 'eq', value: 'a\ud800' }] } });
+    expect(surrogate.body).toEqual(invalidQueryProblem([{ pointer: '/query/filters/0/value', message: '"model" takes a string of at most 1000 characters (valid Unicode, without NUL), got "a\\ud800"' }], url));
     const missingQuery = await owner.post(url, { name: 'ok' });
     expect(missingQuery.body).toEqual(invalidQueryProblem([{ pointer: '/query', message: 'the query must be a JSON object' }], url));
     for (const body of ['[]', '"x"', '3', 'null', '']) {
