@@ -14,6 +14,8 @@ import type { SavedReportDto, SavedReportListDto } from './saved-report.dto.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Length in characters (code points), as the database's char_length counts it. */
 const chars = (s: string) => [...s].length;
+/** Text the database stores exactly as sent: no NUL, no lone surrogate (it would come back as U+FFFD). */
+const storable = (s: string) => !s.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
 function toDto(e: SavedReportEntity): SavedReportDto {
   return { id: e.id, name: e.name, description: e.description, query: e.query, created_at: e.createdAt.toISOString(), updated_at: e.updatedAt.toISOString() };
@@ -130,15 +132,15 @@ export class SavedReportsService {
     if (!isObject(body)) throw new ProblemException('validation_failed', 'The body must be a JSON object.', { errors: [{ pointer: '', message: 'must be a JSON object' }] });
     for (const key of Object.keys(body)) if (!['name', 'description', 'query'].includes(key)) errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field ${show(key)}`, allowed: ['name', 'description', 'query'] });
     const out: { name?: string; description?: string | null; query?: Record<string, unknown> } = {};
-    // PostgreSQL text cannot hold NUL: refused here, not by a failing INSERT.
+    // Refused here rather than by a failing INSERT (NUL) or silently altered (lone surrogates).
     if (body.name !== undefined || !partial) {
       if (typeof body.name !== 'string' || body.name.trim().length < 1 || chars(body.name) > 200) errors.push({ pointer: '/name', message: 'name must be a string of 1 to 200 characters' });
-      else if (body.name.includes('\u0000')) errors.push({ pointer: '/name', message: 'name must not contain NUL characters' });
+      else if (!storable(body.name)) errors.push({ pointer: '/name', message: 'name must be valid Unicode without NUL characters' });
       else out.name = body.name;
     }
     if (body.description !== undefined) {
       if (body.description !== null && (typeof body.description !== 'string' || chars(body.description) > 2000)) errors.push({ pointer: '/description', message: 'description must be a string of at most 2000 characters, or null' });
-      else if (typeof body.description === 'string' && body.description.includes('\u0000')) errors.push({ pointer: '/description', message: 'description must not contain NUL characters' });
+      else if (typeof body.description === 'string' && !storable(body.description)) errors.push({ pointer: '/description', message: 'description must be valid Unicode without NUL characters' });
       else out.description = body.description as string | null;
     }
     if (body.query !== undefined || !partial) {

@@ -212,10 +212,11 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
     // Lengths are in characters, as SPEC and the database count them (an emoji is one).
     expect((await owner.post(url, { name: '📈'.repeat(200), description: '📉'.repeat(2000), query: QUERY })).status).toBe(201);
     // PostgreSQL text cannot hold NUL: a clear 400 before the database is asked.
-    const nul = await owner.post(url, { name: 'a\u0000b', description: '\u0000', query: QUERY });
+    // Nor a lone surrogate, which would come back as U+FFFD.
+    const nul = await owner.post(url, { name: 'a\u0000b', description: 'x\udc00', query: QUERY });
     expect(nul.body).toEqual(invalidBody([
-      { pointer: '/name', message: 'name must not contain NUL characters' },
-      { pointer: '/description', message: 'description must not contain NUL characters' },
+      { pointer: '/name', message: 'name must be valid Unicode without NUL characters' },
+      { pointer: '/description', message: 'description must be valid Unicode without NUL characters' },
     ], url));
 
     const res2 = await owner.post(url, { name: 'ok', query: { ...QUERY, dimensions: ['org_id'], order_by: [{ dimension: 'org_id' }] } });
