@@ -96,6 +96,13 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
         max_dimensions: 8, max_measures: 16, max_filters: 20, max_in_values: 500, max_limit: 10000, default_limit: 100, max_range_days: 400,
         export_max_rows: 50000, stream_max_rows: 1000000,
       },
+      // The hourly rollup: status only (ids stay out), and every measure but percentiles and distinct counts.
+      rollup: {
+        granularity: 'hour',
+        dimensions: ['status'],
+        measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens'],
+        description: expect.stringContaining('answered from this hourly rollup'),
+      },
     });
   });
 

@@ -89,7 +89,8 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
         columns: [{ name: 'model', kind: 'dimension' }, { name: 'generation_count', kind: 'measure' }, { name: 'input_tokens', kind: 'measure' }],
         freshness_lag_ms: 0,
         rows: [{ model: 'gpt-5', generation_count: 2, input_tokens: 20 }, { model: 'claude', generation_count: 1, input_tokens: 10 }],
-        served_by: 'facts',
+        // model × counts and sums over whole hours: the hourly rollup answers (SPEC §6 Rollups).
+        served_by: 'rollup',
         truncated: false,
       },
     });
