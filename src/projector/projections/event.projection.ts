@@ -49,16 +49,12 @@ export const PROJECT_EVENTS_SQL = `
   ou AS (SELECT f.* FROM k JOIN fact_turn f ON f.org_id = k.org_id AND f.source_key = ${KEY('k')}),
   ${upsertFacts('tools', 'fact_tool_call', TOOL_COLS, 'nt')},
   ${upsertFacts('turns', 'fact_turn', TURN_COLS, 'nu')},
-  stale_tools AS (
-    DELETE FROM fact_tool_call f USING ot
-    WHERE f.org_id = ot.org_id AND f.source_key = ot.source_key AND NOT EXISTS (SELECT 1 FROM nt WHERE nt.org_id = ot.org_id AND nt.source_key = ot.source_key)
-    RETURNING 1
-  ),
-  stale_turns AS (
-    DELETE FROM fact_turn f USING ou
-    WHERE f.org_id = ou.org_id AND f.source_key = ou.source_key AND NOT EXISTS (SELECT 1 FROM nu WHERE nu.org_id = ou.org_id AND nu.source_key = ou.source_key)
-    RETURNING 1
-  ),
+  -- Facts whose event no longer feeds their table; EXCEPT is a hashed set difference (a NOT
+  -- EXISTS against the CTE would be planned as a nested loop over it: quadratic in the batch).
+  gone_tools AS (SELECT org_id, source_key FROM ot EXCEPT SELECT org_id, source_key FROM nt),
+  gone_turns AS (SELECT org_id, source_key FROM ou EXCEPT SELECT org_id, source_key FROM nu),
+  stale_tools AS (DELETE FROM fact_tool_call f USING gone_tools g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
+  stale_turns AS (DELETE FROM fact_turn f USING gone_turns g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
   ${rollupDeltaCtes('roll_tools', DATASET_BY_NAME.get('tool_calls')!, 'nt', 'ot')},
   ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nu', 'ou')}
   SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM turns) AS projected,
