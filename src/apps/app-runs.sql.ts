@@ -55,20 +55,24 @@ export const NEXT_PAGE_SQL = `${PAGE_SELECT}
  * window's size. Hours are UTC, binned with date_bin (plain arithmetic on the instant, whatever
  * the session TimeZone).
  */
+const FIRST_HOUR = RUN_HOUR('$3::timestamptz');
+const LAST_HOUR = RUN_HOUR('$4::timestamptz');
+
 export const HOURLY_BUCKETS_SQL = `
-  WITH b AS (SELECT ${RUN_HOUR('$3::timestamptz')} AS first_hour, ${RUN_HOUR('$4::timestamptz')} AS last_hour),
-  inner_hours AS (
-    SELECT h.hour, h.ok, h.err, h.running FROM app_run_hourly h, b
-    WHERE h.org_id = $1 AND h.app_id = $2 AND h.hour > b.first_hour AND h.hour < b.last_hour
+  WITH inner_hours AS (
+    SELECT h.hour, h.ok, h.err, h.running FROM app_run_hourly h
+    WHERE h.org_id = $1 AND h.app_id = $2 AND h.hour > ${FIRST_HOUR} AND h.hour < ${LAST_HOUR}
   ),
+  -- The bounds are expressions of the parameters (not columns of a joined CTE) so that they
+  -- are index conditions: each edge reads only its own hour of the index.
   edge_runs AS (
-    SELECT r.created_at, r.status FROM app_runs r, b
+    SELECT r.created_at, r.status FROM app_runs r
     WHERE r.org_id = $1 AND r.app_id = $2 AND r.created_at >= $3::timestamptz AND r.created_at <= $4::timestamptz
-      AND r.created_at < b.first_hour + interval '1 hour'
+      AND r.created_at < ${FIRST_HOUR} + interval '1 hour'
     UNION ALL
-    SELECT r.created_at, r.status FROM app_runs r, b
+    SELECT r.created_at, r.status FROM app_runs r
     WHERE r.org_id = $1 AND r.app_id = $2 AND r.created_at <= $4::timestamptz
-      AND r.created_at >= greatest(b.last_hour, b.first_hour + interval '1 hour', $3::timestamptz)
+      AND r.created_at >= greatest(${LAST_HOUR}, ${FIRST_HOUR} + interval '1 hour', $3::timestamptz)
   ),
   counts AS (
     SELECT hour, ok, err, running FROM inner_hours
@@ -79,7 +83,7 @@ export const HOURLY_BUCKETS_SQL = `
   )
   SELECT to_char(g.hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS hour,
          coalesce(sum(c.ok), 0)::int AS ok, coalesce(sum(c.err), 0)::int AS err, coalesce(sum(c.running), 0)::int AS running
-  FROM b, generate_series(b.first_hour, b.last_hour, interval '1 hour') AS g(hour)
+  FROM generate_series(${FIRST_HOUR}, ${LAST_HOUR}, interval '1 hour') AS g(hour)
   LEFT JOIN counts c ON c.hour = g.hour
   GROUP BY g.hour
   ORDER BY g.hour`;
