@@ -67,7 +67,9 @@ export class OutboxRepository {
   async complete(em: EntityManager, ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     const rows = await queryRows(em,
-      `UPDATE reporting_outbox SET status = 'completed', lease_until = NULL, last_error = NULL, updated_at = now()
+      // clock_timestamp(): when the facts were written, not when the transaction began — this
+      // is the moment a row became visible, which freshness measurements read.
+      `UPDATE reporting_outbox SET status = 'completed', lease_until = NULL, last_error = NULL, updated_at = clock_timestamp()
         WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING 1`,
       [ids],
     );

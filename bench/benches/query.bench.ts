@@ -1,0 +1,145 @@
+import { compileReportQuery } from '../../src/reporting/query/report-query.compile.js';
+import { planReportQuery, type ServedBy } from '../../src/reporting/query/report-query.plan.js';
+import { validateReportQuery } from '../../src/reporting/query/report-query.validate.js';
+import type { Bench, BenchContext, Figure } from '../support/context.js';
+import { load } from '../support/load.js';
+import type { Service } from '../support/service.js';
+import { repeat, round, summary, timed } from '../support/stats.js';
+
+const DAY_MS = 86_400_000;
+
+function wire(ctx: BenchContext, dimensions: string[], measures: string[]) {
+  return {
+    dataset: 'llm_generations',
+    time_range: { from: new Date(ctx.end.getTime() - 30 * DAY_MS).toISOString(), to: ctx.end.toISOString() },
+    dimensions,
+    measures,
+    limit: 10_000,
+  };
+}
+
+/** The SQL the API runs for a query (or the other path's), to time it directly through pg. */
+function compiled(ctx: BenchContext, query: object, source?: ServedBy) {
+  const v = validateReportQuery(query);
+  if (!v.ok) throw new Error(`bench query invalid: ${JSON.stringify(v.errors)}`);
+  return compileReportQuery(v.query, ctx.orgs.big.id, v.query.limit + 1, source ?? planReportQuery(v.query));
+}
+
+async function api(service: Service, key: string, query: object): Promise<{ served_by: string; rows: unknown[] }> {
+  const res = await fetch(`${service.url}/v1/reports/query`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(query),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`query → ${res.status} ${JSON.stringify(body)}`);
+  return body as { served_by: string; rows: unknown[] };
+}
+
+/** The report of the rollup query, computed from the canonical table (what the platform had before Factline). */
+const CANONICAL_DAY_MODEL = `
+  SELECT date_trunc('day', g.created_at, 'UTC') AS day, g.model, count(*) AS generation_count,
+         coalesce(sum(g.input_tokens + g.output_tokens + coalesce(g.cache_read_tokens, 0) + coalesce(g.cache_creation_tokens, 0)), 0) AS total_tokens,
+         avg(g.duration_ms)::float8 AS avg_duration_ms
+  FROM llm_generations g WHERE g.org_id = $1 AND g.created_at >= $2 AND g.created_at < $3
+  GROUP BY 1, 2 ORDER BY 1, 2`;
+
+/** A report the rollup cannot serve, from canonical tables: attribution needs the join facts avoid. */
+const CANONICAL_DAY_AGENT = `
+  SELECT date_trunc('day', g.created_at, 'UTC') AS day, s.agent_name, count(*) AS generation_count,
+         coalesce(sum(g.input_tokens + g.output_tokens + coalesce(g.cache_read_tokens, 0) + coalesce(g.cache_creation_tokens, 0)), 0) AS total_tokens
+  FROM llm_generations g LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id
+  WHERE g.org_id = $1 AND g.created_at >= $2 AND g.created_at < $3
+  GROUP BY 1, 2 ORDER BY 1, 2`;
+
+/**
+ * SPEC §9 query bars on the org with the most facts:
+ * - a 30-day day × model query served by the rollup: p50/p95 through the API, sequentially and
+ *   under concurrent load, against the same query's SQL over the facts;
+ * - a query the rollup cannot serve (p95 duration by user): API time against the same compiled
+ *   SQL run directly (the API's own overhead);
+ * - facts vs canonical: the same reports computed from the canonical tables.
+ */
+export const queryBench: Bench = {
+  name: 'query',
+  async run(ctx, service): Promise<Figure[]> {
+    const org = ctx.orgs.big;
+    const range = [org.id, new Date(ctx.end.getTime() - 30 * DAY_MS), ctx.end];
+    const slow = Math.min(ctx.scale.samples, 20);
+
+    // Rollup-served day × model.
+    const covered = wire(ctx, ['day', 'model'], ['generation_count', 'total_tokens', 'avg_duration_ms']);
+    const first = await api(service, org.key, covered);
+    if (first.served_by !== 'rollup') throw new Error(`expected the rollup to serve day × model, got ${first.served_by}`);
+    const sequential = summary(await repeat(ctx.scale.samples, () => api(service, org.key, covered)));
+    const concurrent = await load({
+      url: service.url, connections: 4, amount: ctx.scale.samples * 2, headers: { authorization: `Bearer ${org.key}` },
+      requests: [{ method: 'POST', path: '/v1/reports/query', body: () => JSON.stringify(covered) }],
+    });
+    const underLoad = summary(concurrent.latencies);
+    const factsSql = compiled(ctx, covered, 'facts');
+    const facts = summary(await repeat(slow, () => ctx.ds.query(factsSql.sql, factsSql.params), 1));
+    const rollupSql = compiled(ctx, covered, 'rollup');
+    const rollupDirect = summary(await repeat(ctx.scale.samples, () => ctx.ds.query(rollupSql.sql, rollupSql.params)));
+
+    // Uncovered: p95 by user, API vs the same SQL, interleaved so both see the same machine.
+    const uncovered = wire(ctx, ['user'], ['p95_duration_ms']);
+    const byUser = compiled(ctx, uncovered);
+    if ((await api(service, org.key, uncovered)).served_by !== 'facts') throw new Error('expected facts to serve p95 by user');
+    const apiMs: number[] = [];
+    const sqlMs: number[] = [];
+    for (let i = 0; i < slow; i++) {
+      apiMs.push((await timed(() => api(service, org.key, uncovered))).ms);
+      sqlMs.push((await timed(() => ctx.ds.query(byUser.sql, byUser.params))).ms);
+    }
+    const uApi = summary(apiMs);
+    const uSql = summary(sqlMs);
+
+    // Facts vs canonical.
+    const canonical = summary(await repeat(Math.min(slow, 10), () => ctx.ds.query(CANONICAL_DAY_MODEL, range), 1));
+    const canonicalRows: unknown[] = await ctx.ds.query(CANONICAL_DAY_MODEL, range);
+    if (canonicalRows.length !== first.rows.length) throw new Error(`canonical day × model has ${canonicalRows.length} rows, the API ${first.rows.length}`);
+    const byAgent = compiled(ctx, wire(ctx, ['day', 'agent_name'], ['generation_count', 'total_tokens']));
+    const agentFacts = summary(await repeat(Math.min(slow, 10), () => ctx.ds.query(byAgent.sql, byAgent.params), 1));
+    const agentCanonical = summary(await repeat(Math.min(slow, 10), () => ctx.ds.query(CANONICAL_DAY_AGENT, range), 1));
+
+    const ms = (x: number) => `${round(x, 1)} ms`;
+    return [
+      {
+        name: 'rollup query (30-day day × model)',
+        bar: 'p95 ≤ 50 ms, served by the rollup',
+        figure: `API p50 ${ms(sequential.p50)}, p95 ${ms(sequential.p95)} (n=${sequential.n}); 4 connections: p50 ${ms(underLoad.p50)}, p95 ${ms(underLoad.p95)} (n=${underLoad.n})`,
+        baseline: `same query over the facts (SQL direct): p50 ${ms(facts.p50)}, p95 ${ms(facts.p95)}`,
+        ratio: round(facts.p95 / sequential.p95, 1),
+        ratioLabel: 'facts p95 ÷ API p95 (speed-up)',
+        pass: sequential.p95 <= 50,
+        details: {
+          api_p50_ms: sequential.p50, api_p95_ms: sequential.p95, load_p50_ms: underLoad.p50, load_p95_ms: underLoad.p95,
+          facts_sql_p50_ms: facts.p50, facts_sql_p95_ms: facts.p95, rollup_sql_p50_ms: rollupDirect.p50, rollup_sql_p95_ms: rollupDirect.p95,
+          rows: first.rows.length, load_non_2xx: Object.entries(concurrent.statuses).filter(([s]) => !s.startsWith('2')).reduce((n, [, c]) => n + c, 0),
+        },
+      },
+      {
+        name: 'uncovered query (p95 duration by user)',
+        bar: 'API time ≤ 1.25 × the same compiled SQL run directly',
+        figure: `API p50 ${ms(uApi.p50)}, p95 ${ms(uApi.p95)} (n=${uApi.n})`,
+        baseline: `same SQL via pg: p50 ${ms(uSql.p50)}, p95 ${ms(uSql.p95)}`,
+        ratio: round(uApi.p95 / uSql.p95, 3),
+        ratioLabel: 'API p95 ÷ SQL p95',
+        pass: uApi.p95 <= 1.25 * uSql.p95,
+        details: { api_p50_ms: uApi.p50, api_p95_ms: uApi.p95, sql_p50_ms: uSql.p50, sql_p95_ms: uSql.p95, api_p50_over_sql_p50: uApi.p50 / uSql.p50 },
+      },
+      {
+        name: 'facts vs canonical (30-day day × model report)',
+        bar: 'the same report from canonical tables ≥ 10× slower',
+        figure: `Factline (API, rollup) p50 ${ms(sequential.p50)}, p95 ${ms(sequential.p95)}`,
+        baseline: `from canonical llm_generations: p50 ${ms(canonical.p50)}, p95 ${ms(canonical.p95)}`,
+        ratio: round(canonical.p50 / sequential.p50, 1),
+        ratioLabel: 'canonical p50 ÷ API p50',
+        pass: canonical.p50 >= 10 * sequential.p50,
+        details: {
+          api_p50_ms: sequential.p50, canonical_p50_ms: canonical.p50, canonical_p95_ms: canonical.p95,
+          agent_day_facts_p50_ms: agentFacts.p50, agent_day_canonical_p50_ms: agentCanonical.p50, agent_day_ratio: agentCanonical.p50 / agentFacts.p50,
+        },
+      },
+    ];
+  },
+};

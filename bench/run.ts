@@ -1,0 +1,192 @@
+import 'reflect-metadata';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
+import { ApiKeyService } from '../src/auth/api-key.service.js';
+import { ProgressBar } from '../src/cli/progress-bar.js';
+import { toPublicId, uuidv7 } from '../src/common/ids/public-id.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { buildDataSourceOptions } from '../src/database/data-source-options.js';
+import '../src/database/database.module.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
+import { runMigrations } from '../src/database/migrate.js';
+import { rebuildRollup } from '../src/projector/rollups/rollup-maintenance.js';
+import { DATASET_BY_NAME } from '../src/reporting/catalog/catalog.js';
+import { appRunsBench } from './benches/app-runs.bench.js';
+import { backfillBench } from './benches/backfill.bench.js';
+import { exportBench } from './benches/export.bench.js';
+import { freshnessBench } from './benches/freshness.bench.js';
+import { projectorBench } from './benches/projector.bench.js';
+import { queryBench } from './benches/query.bench.js';
+import { SCALES, type Bench, type BenchContext, type BenchOrg, type Figure } from './support/context.js';
+import {
+  APP_RUN_HOURLY_SQL, APP_RUNS_SQL, APP_SQL, bulkProject, EVENTS_SQL, FILLER_FACTS_SQL, generate, GENERATIONS_SQL, LEDGER_SQL, SESSIONS_SQL,
+} from './support/data.js';
+import { ROOT, startService, type Service } from './support/service.js';
+import { round, timed } from './support/stats.js';
+
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only backfill,query,export,app-runs,projector,freshness] [-- --out <file.json>]
+
+Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
+writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
+measured in the same run. --quick runs everything at a fiftieth of the size (a smoke run; the bars are stated
+for the full size). Results also go to bench/results/<full|quick>.json (or --out).`;
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function openDatabase(): Promise<{ url: string; close: () => Promise<void> }> {
+  const given = process.env.BENCH_DATABASE_URL;
+  if (given) return { url: given, close: async () => undefined };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'factline-bench-'));
+  await chmod(dir, 0o755);
+  log(`starting an embedded PostgreSQL in ${dir}`);
+  const pg: EmbeddedDatabase = await startEmbeddedPostgres({
+    dataDir: dir,
+    database: 'factline_bench',
+    // Default durability (fsync, synchronous commit): the figures are what a real server does.
+    // Fewer checkpoints while ten million rows are written.
+    settings: { max_wal_size: '8GB', checkpoint_timeout: '30min' },
+  });
+  return { url: pg.url, close: async () => { await pg.stop(); await rm(dir, { recursive: true, force: true }); } };
+}
+
+async function createOrg(ds: DataSource, keys: ApiKeyService, slug: string): Promise<BenchOrg> {
+  const created = await keys.createKey(slug, 'owner');
+  return { id: created.orgId, tag: slug, key: created.key };
+}
+
+/** Writes every benchmark's data; returns the context the benchmarks read. */
+async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick'): Promise<BenchContext> {
+  const scale = SCALES[scaleName];
+  const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const keys = new ApiKeyService(ds, loadConfig({ DATABASE_URL: url }));
+  const orgs = {
+    big: await createOrg(ds, keys, 'bench-big'),
+    apps: await createOrg(ds, keys, 'bench-apps'),
+    proj: await createOrg(ds, keys, 'bench-projector'),
+    fresh: await createOrg(ds, keys, 'bench-freshness'),
+  };
+  const step = async (label: string, total: number, work: (progress: (n: number) => void) => Promise<void>) => {
+    const bar = new ProgressBar(label, total);
+    const t = await timed(() => work((n) => bar.update(n)));
+    bar.finish();
+    log(`  ${label}: ${round(t.ms / 1000, 1)} s`);
+  };
+  const b = scale.big;
+  await step('big org: sessions', b.sessions, (p) => generate(ds, SESSIONS_SQL(b), orgs.big, end, 30, b.sessions, p));
+  await step('big org: generations', b.generations, (p) => generate(ds, GENERATIONS_SQL(b), orgs.big, end, 30, b.generations, p));
+  const filler = scale.fillerOrgs * scale.fillerFacts;
+  let fillerDone = 0;
+  await step(`${scale.fillerOrgs} other orgs: facts`, filler, async (p) => {
+    for (let i = 0; i < scale.fillerOrgs; i++) {
+      const org = { id: uuidv7(), tag: `bench-other-${i}` };
+      await ds.query(`INSERT INTO orgs (id, slug, name) VALUES ($1, $2, $2)`, [org.id, org.tag]);
+      await generate(ds, FILLER_FACTS_SQL(b), org, end, 30, scale.fillerFacts, (n) => p(fillerDone + n));
+      fillerDone += scale.fillerFacts;
+      await rebuildRollup(ds, DATASET_BY_NAME.get('llm_generations')!, org.id);
+    }
+  });
+  await step('app runs', scale.appRuns, async (p) => {
+    await ds.query(APP_SQL, [orgs.apps.id, orgs.apps.tag]);
+    await generate(ds, APP_RUNS_SQL, orgs.apps, end, 7, scale.appRuns, p);
+    await ds.query(APP_RUN_HOURLY_SQL, [orgs.apps.id]);
+  });
+  const q = scale.proj;
+  const projRows = q.sessions + q.events + q.generations + q.ledger;
+  await step('projector org: canonical rows', projRows, async (p) => {
+    await generate(ds, SESSIONS_SQL(q), orgs.proj, end, 30, q.sessions);
+    p(q.sessions);
+    await generate(ds, EVENTS_SQL(q), orgs.proj, end, 30, q.events);
+    p(q.sessions + q.events);
+    await generate(ds, GENERATIONS_SQL(q), orgs.proj, end, 30, q.generations);
+    p(q.sessions + q.events + q.generations);
+    await generate(ds, LEDGER_SQL(q), orgs.proj, end, 30, q.ledger);
+    p(projRows);
+  });
+  await ds.query('ANALYZE');
+  const [{ id: appUuid }] = await ds.query(`SELECT id FROM apps WHERE org_id = $1`, [orgs.apps.id]);
+  return { scale, ds, databaseUrl: url, end, orgs, appId: toPublicId('app', appUuid), appUuid, log };
+}
+
+function print(figures: Figure[]): void {
+  const out: string[] = [];
+  for (const f of figures) {
+    out.push(`■ ${f.name}  [${f.pass ? 'bar met' : 'bar MISSED'}]`);
+    out.push(`    bar       ${f.bar}`);
+    out.push(`    figure    ${f.figure}`);
+    out.push(`    baseline  ${f.baseline}`);
+    out.push(`    ratio     ${f.ratio} (${f.ratioLabel})`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const scaleName = values.quick ? 'quick' : 'full';
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const db = await openDatabase();
+  const applied = await runMigrations(db.url);
+  log(`migrations: ${applied.length} applied`);
+  const ds = new DataSource(buildDataSourceOptions({ url: db.url, poolSize: 4, applicationName: 'factline-bench' }));
+  await ds.initialize();
+  const figures: Figure[] = [];
+  const started = Date.now();
+  let service: Service | undefined;
+  try {
+    const ctx = await prepare(ds, db.url, scaleName);
+    const wanted = (b: Bench) => !only || only.has(b.name.replace(' ', '-'));
+    const runBench = async (b: Bench, s: Service) => {
+      if (!wanted(b)) return;
+      log(`running ${b.name}…`);
+      figures.push(...(await b.run(ctx, s)));
+    };
+    // Reads, with the projector off so nothing else runs.
+    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false' });
+    await runBench(backfillBench, service); // before the big org's facts exist: everything is missing
+    const projected = await timed(() => bulkProject(ds, ctx.orgs.big.id));
+    log(`  big org projected in bulk: ${projected.value} rows in ${round(projected.ms / 1000, 1)} s`);
+    await ds.query('ANALYZE');
+    for (const b of [queryBench, exportBench, appRunsBench]) await runBench(b, service);
+    await service.stop();
+    // Writes, with the scheduled projector on, as deployed.
+    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true' });
+    for (const b of [projectorBench, freshnessBench]) await runBench(b, service);
+  } finally {
+    await service?.stop().catch(() => undefined);
+    const [{ version }] = await ds.query('SELECT version()').catch(() => [{ version: 'unknown' }]);
+    await ds.destroy();
+    await db.close();
+    const machine = {
+      date: new Date().toISOString(),
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+      memory_gib: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: String(version).split(',')[0],
+      scale: scaleName,
+      total_seconds: Math.round((Date.now() - started) / 1000),
+    };
+    print(figures);
+    const results = { machine, figures };
+    const out = values.out ?? path.join(ROOT, `bench/results/${scaleName}.json`);
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`machine: ${JSON.stringify(machine)}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,45 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, spawnNode } from '../../support/processes.js';
+
+const BENCH_JS = path.join(ROOT, 'dist/bench/run.js');
+
+/**
+ * The benchmark harness in quick mode (issue 7): it creates its own database and data, starts the
+ * service and produces every figure of SPEC §9 with a baseline and a ratio. Nothing here asserts
+ * on speed — these machines are shared — only that each figure is measured and reported.
+ */
+describe('npm run bench -- --quick', () => {
+  it('prints every SPEC §9 figure beside a baseline measured in the same run', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'factline-bench-smoke-'));
+    try {
+      const out = path.join(dir, 'quick.json');
+      const proc = spawnNode(BENCH_JS, ['--quick', '--out', out], {});
+      const { code } = await proc.exited;
+      expect({ code, stderr: code === 0 ? '' : proc.stderr() }).toEqual({ code: 0, stderr: '' });
+      const results = JSON.parse(await readFile(out, 'utf8')) as {
+        machine: Record<string, unknown>;
+        figures: { name: string; bar: string; figure: string; baseline: string; ratio: number; ratioLabel: string; pass: boolean }[];
+      };
+      expect(results.figures.map((f) => f.name)).toEqual([
+        'backfill enqueue',
+        'rollup query (30-day day × model)',
+        'uncovered query (p95 duration by user)',
+        'facts vs canonical (30-day day × model report)',
+        'streaming CSV export',
+        'app runs 7-day histogram',
+        'projector drain',
+        'freshness under sustained ingest',
+      ]);
+      for (const f of results.figures) {
+        expect({ name: f.name, ratioIsNumber: Number.isFinite(f.ratio) && f.ratio > 0, bar: f.bar.length > 0, figure: f.figure.length > 0, baseline: f.baseline.length > 0 })
+          .toEqual({ name: f.name, ratioIsNumber: true, bar: true, figure: true, baseline: true });
+        expect(proc.stdout()).toContain(`■ ${f.name}`);
+      }
+      expect(results.machine).toMatchObject({ scale: 'quick', node: process.version });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
