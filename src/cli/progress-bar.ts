@@ -1,6 +1,7 @@
 /** A plain progress bar on stderr (stdout stays clean for machine-read output). */
 export class ProgressBar {
   private last = 0;
+  private shown = -1;
   private readonly started = Date.now();
 
   constructor(
@@ -11,8 +12,10 @@ export class ProgressBar {
 
   update(done: number): void {
     const now = Date.now();
-    if (now - this.last < 100 && done < this.total) return;
+    // Redrawn in place on a terminal; a log (non-TTY) gets a line every few seconds, not a flood.
+    if (now - this.last < (this.out.isTTY ? 100 : 2000) && done < this.total) return;
     this.last = now;
+    this.shown = done;
     const ratio = this.total > 0 ? Math.min(1, done / this.total) : 1;
     const width = 30;
     const filled = Math.round(ratio * width);
@@ -21,9 +24,10 @@ export class ProgressBar {
     this.out.write(this.out.isTTY ? `\r${line}` : `${line}\n`);
   }
 
-  finish(): void {
+  /** Final line; `done` when the work turned out smaller or larger than announced. */
+  finish(done: number = this.total): void {
     this.last = 0;
-    this.update(this.total);
+    if (this.shown !== done) this.update(done);
     if (this.out.isTTY) this.out.write('\n');
   }
 }

@@ -62,12 +62,11 @@ describe('npm run cli -- rollups rebuild | check (SPEC §6)', () => {
     expect((await cli(t, 'rollups', 'check')).code).toBe(0);
   });
 
-  it('rejects an unknown dataset or org with exit 2', async () => {
+  it('rejects an unknown dataset with exit 2 (usage) and an unknown org with exit 1', async () => {
     const bad = await cli(t, 'rollups', 'check', '--dataset', 'nope');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--dataset must be one of llm_generations, tool_calls, turns, sessions, budget_postings');
     const org = await cli(t, 'rollups', 'rebuild', '--org', 'nobody');
-    expect(org.code).toBe(2);
-    expect(org.stderr).toContain('no org with slug "nobody"');
+    expect(org).toEqual({ code: 1, stdout: '', stderr: 'no org with slug "nobody"\n' });
   });
 });

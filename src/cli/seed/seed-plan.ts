@@ -1,0 +1,167 @@
+import { toPublicId } from '../../common/ids/public-id.js';
+import { Prng, thresholds } from './prng.js';
+import { businessHourWeights, flatHourWeights } from './rhythm.js';
+import type { SeedOptions } from './seed-options.js';
+import {
+  AGENTS, APPS, BUDGET_NAMES, CHANNEL_ERROR_RATE, HARNESSES, ITERATIONS_PER_TURN_WEIGHTS, ORG_NAMES, TOOLS,
+  TURNS_PER_SESSION_WEIGHTS, type ChannelType,
+} from './vocabulary.js';
+
+const HOUR_MS = 3_600_000;
+/** Entity ids carry this time, not the window's: the same seed names the same agents whatever --end is. */
+const ENTITY_EPOCH = Date.UTC(2025, 0, 1);
+/** Every org gets at least this many sessions, so every dataset has rows in every org. */
+export const MIN_SESSIONS = 20;
+const RUNS_PER_SESSION = 0.7;
+const APP_SESSION_SHARE = 0.65;
+
+export interface OrgPlan {
+  index: number;
+  slug: string;
+  name: string;
+  /** Deterministic; the org's existing id wins when the slug is already taken. */
+  id: string;
+  utcOffsetHours: number;
+  /** Mixed into every PostgreSQL-side hash of this org: unique per (seed, org). */
+  hashSeed: number;
+  sessions: number;
+  appRuns: number;
+  /** Weight of each hour of the window for interactive work. */
+  hourThresholds: number[];
+  flatThresholds: number[];
+  agents: { id: string; publicId: string; name: string; harness: number; blueprint: string; models: [number, number]; budget: number }[];
+  agentThresholds: number[];
+  harnesses: { id: string; name: string }[];
+  users: { id: string; publicId: string }[];
+  /** One per user (same index), then service principals. */
+  principals: string[];
+  apps: { id: string; name: string; agent: number }[];
+  appThresholds: number[];
+  channels: { id: string; app: number; type: ChannelType; name: string; errorRate: number }[];
+  budgets: { id: string; publicId: string; currency: string; weeklyTopUp: number }[];
+  appSessionShare: number;
+}
+
+export interface SeedPlan {
+  startMs: number;
+  endMs: number;
+  hours: number;
+  /** Length of the window's last hour, which ends at endMs and may be partial. */
+  lastHourMs: number;
+  orgs: OrgPlan[];
+  expectedFactsPerSession: number;
+}
+
+function mean(weights: readonly number[]): number {
+  const total = weights.reduce((a, b) => a + b, 0);
+  return weights.reduce((acc, w, i) => acc + w * (i + 1), 0) / total;
+}
+
+/**
+ * Facts one session yields on average (SPEC §4 projections): its own fact, and per turn a turn
+ * fact, K generations, K − 1 tool calls, one LLM debit, the metered tool postings and a refund for
+ * half the failed turns. Used only to size the run; the summary reports what was written.
+ */
+export function expectedFactsPerSession(): number {
+  const turns = mean(TURNS_PER_SESSION_WEIGHTS);
+  const iterations = mean(ITERATIONS_PER_TURN_WEIGHTS);
+  const toolWeight = TOOLS.reduce((a, t) => a + t.weight, 0);
+  const paidShare = TOOLS.filter((t) => t.price > 0).reduce((a, t) => a + t.weight, 0) / toolWeight;
+  const refunds = 0.05 * 0.5;
+  return 1 + turns * (1 + iterations + (iterations - 1) + 1 + (iterations - 1) * paidShare + refunds);
+}
+
+/** Share of the facts per org: the first takes `mainShare`, the rest split with falling weights. */
+export function orgShares(orgs: number, mainShare: number): number[] {
+  if (orgs === 1) return [1];
+  const rest = Array.from({ length: orgs - 1 }, (_, i) => 1 / Math.sqrt(i + 1));
+  const sum = rest.reduce((a, b) => a + b, 0);
+  return [mainShare, ...rest.map((w) => ((1 - mainShare) * w) / sum)];
+}
+
+function orgIdentity(index: number): { slug: string; name: string; utcOffsetHours: number; currency: string } {
+  const [slug, name, utcOffsetHours, currency] = ORG_NAMES[index] ?? [`org-${index + 1}`, `Demo Org ${index + 1}`, ((index * 7) % 24) - 11, 'USD'];
+  return { slug, name, utcOffsetHours, currency };
+}
+
+const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
+
+function planOrg(o: SeedOptions, index: number, share: number, startMs: number, hours: number, lastHourMs: number, perSession: number): OrgPlan {
+  const who = orgIdentity(index);
+  const rng = new Prng(o.seed, `org:${who.slug}`);
+  const uuid = (offset: number) => rng.uuidv7(ENTITY_EPOCH + index * 60_000 + offset);
+  const id = uuid(0);
+  const sessions = Math.max(MIN_SESSIONS, Math.round((o.facts * share) / perSession));
+  const scale = Math.log2(Math.max(2, sessions / 50));
+
+  const harnesses = HARNESSES.map((name, i) => ({ id: uuid(1 + i), name }));
+  const budgets = BUDGET_NAMES.slice(0, clamp(Math.round(1 + scale / 3), 2, BUDGET_NAMES.length)).map((_, i) => {
+    const budgetId = uuid(10 + i);
+    const currency = i === 0 ? who.currency : rng.pick(['USD', who.currency]);
+    return { id: budgetId, publicId: toPublicId('budget', budgetId), currency, weeklyTopUp: 100 * rng.int(5, 40) };
+  });
+  // Agents in a seeded order so orgs differ; the first apps' agents come first (Support Bot ↔ Support Triage).
+  const agentCount = clamp(Math.round(3 + scale), 4, AGENTS.length);
+  const agents = AGENTS.slice(0, agentCount).map((a, i) => {
+    const agentId = uuid(20 + i);
+    return { id: agentId, publicId: toPublicId('agent', agentId), name: a.name, harness: rng.int(0, harnesses.length - 1), blueprint: a.blueprint, models: a.models, budget: rng.int(0, budgets.length - 1) };
+  });
+  const agentWeights = agents.map(() => 0.3 + rng.next());
+  const userCount = clamp(Math.round(sessions / 40), 8, 400);
+  const users = Array.from({ length: userCount }, (_, i) => {
+    const userId = uuid(100 + i);
+    return { id: userId, publicId: toPublicId('user', userId) };
+  });
+  const principals = [...users.map((_, i) => uuid(1000 + i)), ...[0, 1, 2].map((i) => uuid(1900 + i))];
+  const appCount = clamp(Math.round(2 + scale / 2), 3, APPS.length);
+  const apps = APPS.slice(0, appCount).map((a, i) => ({ id: uuid(2000 + i), name: a.name, agent: i % agents.length }));
+  const channels = apps.flatMap((app, a) =>
+    APPS[a].channels.map(([type, name], c) => ({ id: uuid(2100 + a * 10 + c), app: a, type, name, errorRate: CHANNEL_ERROR_RATE[type] })),
+  );
+  const appWeights = [8, 3, 2, 1.5, 1, 1].slice(0, appCount);
+  const rhythm = { startMs, hours, utcOffsetHours: who.utcOffsetHours, seed: o.seed, label: who.slug };
+  return {
+    index,
+    ...who,
+    id,
+    hashSeed: rng.int(1, 2 ** 30) * 1024,
+    sessions,
+    appRuns: index === 0 && o.appRuns !== undefined ? o.appRuns : Math.max(channels.length, Math.round(sessions * RUNS_PER_SESSION)),
+    hourThresholds: thresholds(partialLastHour(businessHourWeights(rhythm), lastHourMs)),
+    flatThresholds: thresholds(partialLastHour(flatHourWeights(hours), lastHourMs)),
+    agents,
+    agentThresholds: thresholds(agentWeights),
+    harnesses,
+    users,
+    principals,
+    apps,
+    appThresholds: thresholds(appWeights),
+    channels,
+    budgets,
+    appSessionShare: APP_SESSION_SHARE,
+  };
+}
+
+/** The window ends inside its last hour: that hour weighs only its elapsed part. */
+function partialLastHour(weights: number[], lastHourMs: number): number[] {
+  weights[weights.length - 1] *= lastHourMs / HOUR_MS;
+  return weights;
+}
+
+/** Everything the writer needs, decided up front and deterministically from the options. */
+export function buildSeedPlan(o: SeedOptions): SeedPlan {
+  const endHour = Math.ceil(o.endMs / HOUR_MS) * HOUR_MS;
+  const hours = o.days * 24;
+  const startMs = endHour - hours * HOUR_MS;
+  const lastHourMs = o.endMs - (endHour - HOUR_MS);
+  const perSession = expectedFactsPerSession();
+  const shares = orgShares(o.orgs, o.mainShare);
+  return {
+    startMs,
+    endMs: o.endMs,
+    hours,
+    lastHourMs,
+    orgs: shares.map((share, i) => planOrg(o, i, share, startMs, hours, lastHourMs, perSession)),
+    expectedFactsPerSession: perSession,
+  };
+}
