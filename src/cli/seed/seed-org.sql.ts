@@ -1,4 +1,4 @@
-import { logNormal, NamedParams, ts, uniform, uuid7 } from './sql-expr.js';
+import { logNormal, NamedParams, stratified, timeAt, ts, uniform, uuid7 } from './sql-expr.js';
 
 /** The org's fixed things: the org row (an existing slug keeps its id), apps, channels. */
 export const SEED_ORG_SQL = `
@@ -29,7 +29,7 @@ const T = TOP_UP_PARAMS.ref;
 /** Every budget is topped up weekly, 9 hours into the week: credits without a session (SPEC §4: amount < 0). */
 export const SEED_TOP_UPS_SQL = `
   WITH p AS (
-    SELECT w, b, ${T.start_ms} + w * 604800000 + 32400000 AS at_ms
+    SELECT w, b, ${T.start_ms} + w::bigint * 604800000 + 32400000 AS at_ms
     FROM generate_series(0, ${T.weeks} - 1) w CROSS JOIN generate_series(1, cardinality(${T.budget_ids})) b
   ),
   ins AS (
@@ -48,15 +48,12 @@ export const SEED_TOP_UPS_SQL = `
   SELECT (SELECT count(*) FROM ins)::int AS usage_ledger, (SELECT count(*) FROM enqueued)::int AS enqueued`;
 
 export const APP_RUN_PARAMS = new NamedParams({
-  org_id: 'uuid', seed: 'bigint', from: 'bigint', to: 'bigint', start_ms: 'bigint', end_ms: 'bigint', last_hour_ms: 'bigint',
+  org_id: 'uuid', seed: 'bigint', n: 'float8', from: 'bigint', to: 'bigint', start_ms: 'bigint', end_ms: 'bigint', last_hour_ms: 'bigint',
   hours: 'float8[]', flat: 'float8[]', app_cum: 'float8[]', app_ids: 'uuid[]', chan_start: 'int[]', chan_count: 'int[]',
   chan_ids: 'uuid[]', chan_app: 'int[]', chan_type: 'text[]', chan_err: 'float8[]',
 });
 const R = APP_RUN_PARAMS.ref;
 const U = (key: string, salt: number) => uniform(R.seed, key, salt);
-const bucket = (weights: string) => `width_bucket(${U('i', 82)}, ${weights})`;
-const hourMs = (weights: string) => `CASE WHEN ${bucket(weights)} = cardinality(${weights}) THEN ${R.last_hour_ms} ELSE 3600000 END`;
-
 /**
  * App runs [from, to) of one org (SPEC §7 reads them canonically; they are not projected).
  * The first runs visit every channel once, so every app and channel has history. Scheduled
@@ -65,28 +62,34 @@ const hourMs = (weights: string) => `CASE WHEN ${bucket(weights)} = cardinality(
  */
 export const SEED_APP_RUNS_SQL = `
   WITH r0 AS (
-    SELECT i, CASE WHEN i <= cardinality(${R.chan_ids}) THEN i::int END AS fixed, width_bucket(${U('i', 80)}, ${R.app_cum}) AS app
+    SELECT i, ${stratified(R.seed, 'i', R.n, 82)} AS u, CASE WHEN i <= cardinality(${R.chan_ids}) THEN i::int END AS fixed,
+           width_bucket(${U('i', 80)}, ${R.app_cum}) AS app
     FROM generate_series(${R.from}, ${R.to} - 1) i
   ),
   r1 AS (
-    SELECT i, coalesce(fixed, (${R.chan_start})[app] + floor(${U('i', 81)} * (${R.chan_count})[app])::int) AS ch FROM r0
+    SELECT i, u, coalesce(fixed, (${R.chan_start})[app] + floor(${U('i', 81)} * (${R.chan_count})[app])::int) AS ch FROM r0
   ),
   r2 AS (
+    SELECT r1.*, (${R.chan_type})[ch] = 'schedule' AS scheduled,
+           CASE WHEN (${R.chan_type})[ch] = 'schedule' THEN width_bucket(u, ${R.flat}) ELSE width_bucket(u, ${R.hours}) END AS b
+    FROM r1
+  ),
+  r3 AS (
     SELECT i, ch,
-           CASE WHEN (${R.chan_type})[ch] = 'schedule'
-                THEN least(${R.end_ms} - 1, ${R.start_ms} + (${bucket(R.flat)} - 1) * 3600000
-                           + floor(${U('i', 83)} * ${hourMs(R.flat)} / 900000)::bigint * 900000 + floor(${U('i', 84)} * 2000)::bigint)
-                ELSE ${R.start_ms} + (${bucket(R.hours)} - 1) * 3600000 + floor(${U('i', 83)} * ${hourMs(R.hours)})::bigint END AS created_ms,
+           CASE WHEN scheduled
+                -- on the quarter hour, give or take two seconds
+                THEN least(${R.end_ms} - 1, ${timeAt('u', 'b', R.flat, R.start_ms, R.last_hour_ms)} / 900000 * 900000 + floor(${U('i', 84)} * 2000)::bigint)
+                ELSE ${timeAt('u', 'b', R.hours, R.start_ms, R.last_hour_ms)} END AS created_ms,
            ${logNormal(R.seed, 'i', 85, '20000', 0.8, 300)} AS dur_ms,
            ${U('i', 86)} < (${R.chan_err})[ch] AS failed
-    FROM r1
+    FROM r2
   ),
   ins AS (
     INSERT INTO app_runs (org_id, id, app_id, channel_id, status, created_at, completed_at)
     SELECT ${R.org_id}, ${uuid7(R.seed, 'r.created_ms', 'r.i', 87)}, (${R.app_ids})[(${R.chan_app})[r.ch]], (${R.chan_ids})[r.ch],
            CASE WHEN r.created_ms + r.dur_ms >= ${R.end_ms} THEN 'running' WHEN r.failed THEN 'err' ELSE 'ok' END,
            ${ts('r.created_ms')}, CASE WHEN r.created_ms + r.dur_ms < ${R.end_ms} THEN ${ts('r.created_ms + r.dur_ms')} END
-    FROM r2 r
+    FROM r3 r
     ON CONFLICT (org_id, id) DO NOTHING
     RETURNING 1
   )

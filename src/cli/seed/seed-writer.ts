@@ -59,6 +59,7 @@ function common(plan: SeedPlan, org: OrgPlan, orgId: string) {
 function sessionParams(plan: SeedPlan, org: OrgPlan, orgId: string, from: number, to: number): unknown[] {
   return SESSION_PARAMS.values({
     ...common(plan, org, orgId),
+    n: org.sessions,
     from: String(from),
     to: String(to),
     app_share: org.appSessionShare,
@@ -118,6 +119,7 @@ function appRunParams(plan: SeedPlan, org: OrgPlan, orgId: string, from: number,
   });
   return APP_RUN_PARAMS.values({
     ...common(plan, org, orgId),
+    n: org.appRuns,
     from: String(from),
     to: String(to),
     flat: org.flatThresholds,

@@ -1,5 +1,5 @@
 import { PROJECTED_EVENT_TYPES } from '../../ingest/ingest.sql.js';
-import { logNormal, NamedParams, ts, uniform, uuid7 } from './sql-expr.js';
+import { logNormal, NamedParams, stratified, timeAt, ts, uniform, uuid7 } from './sql-expr.js';
 
 /**
  * The seeder's statements. Each generates a slice of one org's rows inside PostgreSQL
@@ -13,7 +13,7 @@ const PROJECTED = `(${PROJECTED_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
 const ENQUEUE_ON_CONFLICT = `ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING`;
 
 export const SESSION_PARAMS = new NamedParams({
-  org_id: 'uuid', seed: 'bigint', from: 'bigint', to: 'bigint', start_ms: 'bigint', end_ms: 'bigint', last_hour_ms: 'bigint', hours: 'float8[]',
+  org_id: 'uuid', seed: 'bigint', n: 'float8', from: 'bigint', to: 'bigint', start_ms: 'bigint', end_ms: 'bigint', last_hour_ms: 'bigint', hours: 'float8[]',
   app_share: 'float8', app_cum: 'float8[]', app_ids: 'uuid[]', app_agent: 'int[]',
   agent_cum: 'float8[]', agent_ids: 'uuid[]', agent_names: 'text[]', agent_pub: 'text[]', agent_harness: 'int[]', agent_blueprint: 'text[]',
   agent_model1: 'int[]', agent_model2: 'int[]', agent_budget: 'int[]',
@@ -31,10 +31,6 @@ export const SESSION_PARAMS = new NamedParams({
 const P = SESSION_PARAMS.ref;
 const U = (key: string, salt: number) => uniform(P.seed, key, salt);
 const ID = (ms: string, key: string, salt: number) => uuid7(P.seed, ms, key, salt);
-/** An hour of the window by its weight, then a uniform instant inside it (the last hour may be partial). */
-const placeInWindow = (key: string, salt: number, weights: string) => `(${P.start_ms} + (width_bucket(${U(key, salt)}, ${weights}) - 1) * 3600000
-  + floor(${U(key, salt + 1)} * CASE WHEN width_bucket(${U(key, salt)}, ${weights}) = cardinality(${weights}) THEN ${P.last_hour_ms} ELSE 3600000 END)::bigint)`;
-
 /**
  * Sessions [from, to) of one org with everything hanging off them. Keys: session i, turn
  * tk = i·64 + j, generation gk = tk·16 + k. A turn is K iterations — an LLM call, then a tool
@@ -42,8 +38,12 @@ const placeInWindow = (key: string, salt: number, weights: string) => `(${P.star
  * Rows after the window's end do not exist yet: a session still going at the end is `running`.
  */
 export const SEED_SESSIONS_SQL = `
-  WITH s0 AS (
-    SELECT i, ${placeInWindow('i', 1, P.hours)} AS created_ms,
+  WITH q AS (
+    SELECT i, u, width_bucket(u, ${P.hours}) AS b
+    FROM generate_series(${P.from}, ${P.to} - 1) i CROSS JOIN LATERAL (SELECT ${stratified(P.seed, 'i', P.n, 1)} AS u) x
+  ),
+  s0 AS (
+    SELECT i, ${timeAt('u', 'b', P.hours, P.start_ms, P.last_hour_ms)} AS created_ms,
            CASE WHEN ${U('i', 3)} < ${P.app_share} THEN width_bucket(${U('i', 4)}, ${P.app_cum}) END AS app,
            width_bucket(${U('i', 5)}, ${P.agent_cum}) AS agent0,
            1 + floor(power(${U('i', 6)}, 1.6) * ${P.n_users})::int AS usr,
@@ -53,7 +53,7 @@ export const SEED_SESSIONS_SQL = `
                 ELSE 'open' END AS final_status,
            ${U('i', 9)} AS u_principal,
            200 + floor(${U('i', 10)} * 1800)::bigint AS queue_ms
-    FROM generate_series(${P.from}, ${P.to} - 1) i
+    FROM q
   ),
   s AS (
     SELECT s0.*, coalesce((${P.app_agent})[s0.app], s0.agent0) AS agent,

@@ -52,5 +52,22 @@ export const uuid7 = (seed: string, ms: string, key: string, salt: number) => {
     || lpad(to_hex(${b} & 1152921504606846975), 15, '0'))::uuid`;
 };
 
+/**
+ * Inverse CDF over the window's hours: `u` in [0, 1), `bucket` = width_bucket(u, weights). The hour
+ * by its weight, then the same position inside the hour as inside its share of [0, 1) — so a
+ * rising `u` gives a rising time. The last hour may be partial (`lastHourMs`).
+ */
+export const timeAt = (u: string, bucket: string, weights: string, startMs: string, lastHourMs: string) =>
+  `(${startMs} + (${bucket} - 1)::bigint * 3600000 + floor(
+     least(0.999999, greatest(0, (${u} - (${weights})[${bucket}]) / nullif(coalesce((${weights})[${bucket} + 1], 1.0) - (${weights})[${bucket}], 0)))
+     * CASE WHEN ${bucket} = cardinality(${weights}) THEN ${lastHourMs} ELSE 3600000 END)::bigint)`;
+
+/**
+ * Stratified quantile of row i of n: one row per slice of [0, 1), jittered inside it. Rows in
+ * index order are in time order, so a chunk's ids (UUIDv7, time first) land in one narrow range
+ * of each B-tree instead of all over it — the bulk write stays fast as the tables grow.
+ */
+export const stratified = (seed: string, i: string, n: string, salt: number) => `((${i} - 1 + ${uniform(seed, i, salt)}) / ${n})`;
+
 /** Milliseconds since the epoch → timestamptz. */
 export const ts = (ms: string) => `(timestamptz 'epoch' + (${ms}) * interval '1 millisecond')`;
