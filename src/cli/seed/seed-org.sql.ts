@@ -58,7 +58,8 @@ const U = (key: string, salt: number) => uniform(R.seed, key, salt);
  * App runs [from, to) of one org (SPEC §7 reads them canonically; they are not projected).
  * The first runs visit every channel once, so every app and channel has history. Scheduled
  * channels fire on the quarter hour around the clock; the others follow the business rhythm.
- * A run still going at the window's end is `running`.
+ * A run still going at the window's end is `running`, and so are the 2 % that hang (waiting for
+ * input, or stuck) — the histogram's `running` column has something to show.
  */
 export const SEED_APP_RUNS_SQL = `
   WITH r0 AS (
@@ -81,14 +82,15 @@ export const SEED_APP_RUNS_SQL = `
                 THEN least(${R.end_ms} - 1, ${timeAt('u', 'b', R.flat, R.start_ms, R.last_hour_ms)} / 900000 * 900000 + floor(${U('i', 84)} * 2000)::bigint)
                 ELSE ${timeAt('u', 'b', R.hours, R.start_ms, R.last_hour_ms)} END AS created_ms,
            ${logNormal(R.seed, 'i', 85, '20000', 0.8, 300)} AS dur_ms,
-           ${U('i', 86)} < (${R.chan_err})[ch] AS failed
+           ${U('i', 86)} < (${R.chan_err})[ch] AS failed,
+           ${U('i', 88)} < 0.02 AS hung
     FROM r2
   ),
   ins AS (
     INSERT INTO app_runs (org_id, id, app_id, channel_id, status, created_at, completed_at)
     SELECT ${R.org_id}, ${uuid7(R.seed, 'r.created_ms', 'r.i', 87)}, (${R.app_ids})[(${R.chan_app})[r.ch]], (${R.chan_ids})[r.ch],
-           CASE WHEN r.created_ms + r.dur_ms >= ${R.end_ms} THEN 'running' WHEN r.failed THEN 'err' ELSE 'ok' END,
-           ${ts('r.created_ms')}, CASE WHEN r.created_ms + r.dur_ms < ${R.end_ms} THEN ${ts('r.created_ms + r.dur_ms')} END
+           CASE WHEN r.hung OR r.created_ms + r.dur_ms >= ${R.end_ms} THEN 'running' WHEN r.failed THEN 'err' ELSE 'ok' END,
+           ${ts('r.created_ms')}, CASE WHEN NOT r.hung AND r.created_ms + r.dur_ms < ${R.end_ms} THEN ${ts('r.created_ms + r.dur_ms')} END
     FROM r3 r
     ON CONFLICT (org_id, id) DO NOTHING
     RETURNING 1

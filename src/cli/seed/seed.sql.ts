@@ -70,37 +70,44 @@ export const SEED_SESSIONS_SQL = `
            250 + floor(${U('(s.i * 64 + j)', 26)} * 2200)::bigint AS grow_tokens
     FROM s CROSS JOIN LATERAL generate_series(1, s.turns) j
   ),
+  -- A failed turn fails on its last LLM call; other calls fail at the model's error rate and are
+  -- retried by the next iteration (no tool call). A cancelled turn ends during its last tool call.
   g0 AS (
     SELECT t.i, t.j, t.tk, k, t.tk * 16 + k AS gk, t.model, t.agent, t.iters, t.status AS turn_status,
            t.ctx_tokens + (k - 1) * t.grow_tokens AS input_tokens, t.grow_tokens,
-           (t.status = 'failed' AND k = t.iters) OR ${U('(t.tk * 16 + k)', 30)} < (${P.model_err})[t.model] AS error,
-           t.status = 'cancelled' AND k = t.iters AS cancelled,
-           k = t.iters AND ${U('(t.tk * 16 + k)', 31)} < 0.02 AS truncated,
-           CASE WHEN k < t.iters THEN 30 + floor(${U('(t.tk * 16 + k)', 32)} * 220)::bigint
-                ELSE least(6000, ${logNormal(P.seed, '(t.tk * 16 + k)', 33, '180', 0.8, 12)}) END AS planned_output,
-           ${logNormal(P.seed, '(t.tk * 16 + k)', 35, `(${P.model_ttft})[t.model]`, 0.35, 60)} AS planned_ttft,
-           0.8 + 0.4 * ${U('(t.tk * 16 + k)', 37)} AS speed,
-           CASE WHEN k < t.iters THEN 1 + (width_bucket(${U('(t.tk * 16 + k)', 38)}, ${P.tool_cum}) - 1 + t.agent * 3) % ${P.n_tools} END AS tool,
-           ${U('(t.tk * 16 + k)', 39)} AS u_tool_status
+           CASE WHEN k = t.iters THEN t.status = 'failed' ELSE ${U('(t.tk * 16 + k)', 30)} < (${P.model_err})[t.model] END AS error
     FROM t0 t CROSS JOIN LATERAL generate_series(1, t.iters) k
   ),
+  gc AS (
+    SELECT g0.*, NOT error AND (k < iters OR turn_status = 'cancelled') AS calls_tool FROM g0
+  ),
   g1 AS (
-    SELECT g0.*,
-           CASE WHEN error THEN 0 WHEN truncated THEN 4096 WHEN cancelled THEN planned_output / 3 ELSE planned_output END AS output_tokens,
-           CASE WHEN error OR cancelled THEN NULL ELSE planned_ttft END AS ttft_ms,
+    SELECT gc.*,
+           CASE WHEN calls_tool THEN 1 + (width_bucket(${U('gk', 38)}, ${P.tool_cum}) - 1 + agent * 3) % ${P.n_tools} END AS tool,
+           -- 4096 = the provider's length limit (finish reason "length")
+           CASE WHEN error THEN 0
+                WHEN calls_tool THEN 30 + floor(${U('gk', 32)} * 220)::bigint
+                WHEN ${U('gk', 31)} < 0.02 THEN 4096
+                ELSE least(4000, ${logNormal(P.seed, 'gk', 33, '180', 0.8, 12)}) END AS output_tokens,
+           ${logNormal(P.seed, 'gk', 35, `(${P.model_ttft})[model]`, 0.35, 60)} AS planned_ttft
+    FROM gc
+  ),
+  g1b AS (
+    SELECT g1.*,
+           CASE WHEN error THEN NULL ELSE planned_ttft END AS ttft_ms,
            CASE WHEN error THEN planned_ttft / 2 + floor(${U('gk', 40)} * 4000)::bigint
-                ELSE planned_ttft + floor(CASE WHEN truncated THEN 4096 WHEN cancelled THEN planned_output / 3 ELSE planned_output END
-                                          * (${P.model_ms_tok})[model] * speed)::bigint END AS gen_ms,
+                ELSE planned_ttft + floor(output_tokens * (${P.model_ms_tok})[model] * (0.8 + 0.4 * ${U('gk', 37)}))::bigint END AS gen_ms,
            CASE WHEN tool IS NULL THEN NULL
-                WHEN u_tool_status < (${P.tool_err})[tool] THEN 'error'
-                WHEN u_tool_status < (${P.tool_err})[tool] + (${P.tool_timeout})[tool] THEN 'timeout' ELSE 'success' END AS tool_status
-    FROM g0
+                WHEN turn_status = 'cancelled' AND k = iters THEN 'cancelled'
+                WHEN ${U('gk', 39)} < (${P.tool_err})[tool] THEN 'error'
+                WHEN ${U('gk', 39)} < (${P.tool_err})[tool] + (${P.tool_timeout})[tool] THEN 'timeout' ELSE 'success' END AS tool_status
+    FROM g1
   ),
   g2 AS (
-    SELECT g1.*,
+    SELECT g1b.*,
            CASE WHEN tool IS NULL THEN NULL WHEN tool_status = 'timeout' THEN 30000
                 ELSE ${logNormal(P.seed, 'gk', 41, `(${P.tool_median})[tool]`, 0.7, 5)} END AS tool_ms
-    FROM g1
+    FROM g1b
   ),
   g AS (
     SELECT g2.*, gen_ms + coalesce(tool_ms, 0) + 25 AS step_ms FROM g2
@@ -179,8 +186,8 @@ export const SEED_SESSIONS_SQL = `
     INSERT INTO llm_generations (org_id, id, session_id, turn_id, model, provider, finish_reason, input_tokens, output_tokens,
                                  cache_read_tokens, cache_creation_tokens, duration_ms, time_to_first_token_ms, error, created_at)
     SELECT ${P.org_id}, ${ID('g.at_ms', 'g.gk', 66)}, x.id, g.turn_id, (${P.model_names})[g.model], (${P.model_providers})[g.model],
-           CASE WHEN g.error THEN 'error' WHEN g.cancelled THEN NULL WHEN g.tool IS NOT NULL THEN (${P.fr_tool})[g.model]
-                WHEN g.truncated THEN (${P.fr_length})[g.model] ELSE (${P.fr_stop})[g.model] END,
+           CASE WHEN g.error THEN 'error' WHEN g.tool IS NOT NULL THEN (${P.fr_tool})[g.model]
+                WHEN g.output_tokens = 4096 THEN (${P.fr_length})[g.model] ELSE (${P.fr_stop})[g.model] END,
            g.input_tokens, g.output_tokens,
            CASE WHEN (${P.model_cache_read})[g.model] THEN CASE WHEN g.k > 1 THEN (g.input_tokens * 7) / 10 ELSE 0 END END,
            CASE WHEN (${P.model_cache_write})[g.model] THEN CASE WHEN g.k = 1 THEN g.input_tokens / 2 ELSE (g.grow_tokens * 4) / 5 END END,

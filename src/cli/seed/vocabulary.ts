@@ -78,13 +78,13 @@ export const CHANNEL_ERROR_RATE: Record<ChannelType, number> = {
   slack: 0.04, ag_ui: 0.03, webhook: 0.08, a2a: 0.06, fcp: 0.05, schedule: 0.03, api_endpoint: 0.05,
 };
 
-/** Apps: name, and the channels they are reachable on (type, name). */
+/** Apps: name, and the channels they are reachable on (type, name). The first three cover every channel type. */
 export const APPS: readonly { name: string; channels: [ChannelType, string][] }[] = [
   { name: 'Support Bot', channels: [['slack', '#support'], ['ag_ui', 'Help center widget'], ['api_endpoint', 'POST /support/ask']] },
-  { name: 'PR Reviewer', channels: [['webhook', 'GitHub pull_request'], ['slack', '#code-review']] },
-  { name: 'Nightly Digest', channels: [['schedule', 'every 15 minutes'], ['slack', '#digest']] },
+  { name: 'PR Reviewer', channels: [['webhook', 'GitHub pull_request'], ['a2a', 'CI agent']] },
+  { name: 'Ops Digest', channels: [['schedule', 'every 15 minutes'], ['fcp', 'Ops console'], ['slack', '#ops']] },
   { name: 'Customer Portal Assistant', channels: [['ag_ui', 'Portal chat'], ['api_endpoint', 'POST /portal/assist'], ['a2a', 'CRM agent']] },
-  { name: 'Ops Pager', channels: [['webhook', 'PagerDuty incident'], ['fcp', 'Ops console'], ['schedule', 'hourly health sweep']] },
+  { name: 'Incident Pager', channels: [['webhook', 'PagerDuty incident'], ['slack', '#incidents']] },
   { name: 'Finance Reconciler', channels: [['schedule', 'every 15 minutes'], ['api_endpoint', 'POST /finance/reconcile']] },
 ];
 
