@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliContext } from './cli-context.js';
 import { intFlag, orgIdBySlug, slugFlag } from './cli-args.js';
-import { drainOutbox } from './drain.js';
+import { DEFAULT_DRAIN_JOBS, drainOutbox } from './drain.js';
 
 /**
  * `drain [--org <slug>] [--jobs n] [--batch n]`: projector passes until nothing is due, with a
@@ -10,7 +10,7 @@ import { drainOutbox } from './drain.js';
 export function drainCommand(args: string[]) {
   const { values } = parseArgs({ args, strict: true, options: { org: { type: 'string' }, jobs: { type: 'string' }, batch: { type: 'string' } } });
   const slug = slugFlag(values.org, false);
-  const jobs = intFlag('jobs', values.jobs, 1, 16) ?? 2;
+  const jobs = intFlag('jobs', values.jobs, 1, 16) ?? DEFAULT_DRAIN_JOBS;
   const batch = intFlag('batch', values.batch, 1, 50_000);
   return async (ctx: CliContext): Promise<void> => {
     const orgId = slug ? await orgIdBySlug(ctx.dataSource, slug) : undefined;

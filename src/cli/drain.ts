@@ -34,6 +34,13 @@ export async function outboxCounts(ds: DataSource, orgIds: string[] | null): Pro
 }
 
 /**
+ * One worker by default: a claim skips sources that are in flight, and with another worker's
+ * batch in flight that check currently costs O(batch²) per claim (measured: 0.35 s → 1.5 s per
+ * 2,000-row claim at 10M outbox rows), so two workers drain slower than one.
+ */
+export const DEFAULT_DRAIN_JOBS = 1;
+
+/**
  * Runs claim → project → finish passes (`jobs` at once, as several service instances would) until
  * a pass finds nothing due. Rows that fail are retried later by the projector's backoff; they show
  * up in `remaining` rather than keeping the drain busy.
@@ -60,7 +67,7 @@ export async function drainOutbox(
     }
   };
   await Promise.all(Array.from({ length: options.jobs }, worker));
-  bar.finish();
+  bar.finish(total.completed + total.failed);
   const seconds = (Date.now() - started) / 1000;
   return {
     ...total,

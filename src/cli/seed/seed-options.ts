@@ -25,6 +25,7 @@ export interface SeedOptions {
   /** App runs of the first org; undefined = about 0.7 per session, like every other org. */
   appRuns?: number;
   project: boolean;
+  /** Chunks written at once, each on its own connection. */
   jobs: number;
 }
 

@@ -1,7 +1,7 @@
 import { ApiKeyService } from '../../auth/api-key.service.js';
 import { toPublicId } from '../../common/ids/public-id.js';
 import type { CliContext } from '../cli-context.js';
-import { drainOutbox, outboxCounts, round, type DrainResult } from '../drain.js';
+import { DEFAULT_DRAIN_JOBS, drainOutbox, outboxCounts, round, type DrainResult } from '../drain.js';
 import { parseSeedOptions, type SeedOptions } from './seed-options.js';
 import { buildSeedPlan } from './seed-plan.js';
 import { CANONICAL_TABLES, countByOrg, FACT_TABLES } from './seed-summary.js';
@@ -32,7 +32,7 @@ async function seed(ctx: CliContext, options: SeedOptions): Promise<void> {
   const orgIds = orgs.map((o) => o.orgId);
 
   let drain: DrainResult | null = null;
-  if (options.project) drain = await drainOutbox(ds, ctx.config, { jobs: options.jobs, batch: ctx.config.projector.batchSize });
+  if (options.project) drain = await drainOutbox(ds, ctx.config, { jobs: DEFAULT_DRAIN_JOBS, batch: ctx.config.projector.batchSize });
   // Fresh statistics, so the first report queries on the new data get good plans.
   for (const table of [...CANONICAL_TABLES, ...FACT_TABLES, 'reporting_outbox']) await ds.query(`ANALYZE ${table}`);
 
