@@ -1,7 +1,7 @@
 import { Prng, thresholds } from './prng.js';
 import { businessHourWeights, DAY_OF_WEEK, HOUR_OF_DAY } from './rhythm.js';
 import { parseSeedOptions, SIZES } from './seed-options.js';
-import { buildSeedPlan, expectedFactsPerSession, MIN_SESSIONS, orgShares } from './seed-plan.js';
+import { buildSeedPlan, expectedFactsPerSession, MIN_SESSIONS, orgShares, paidToolShare } from './seed-plan.js';
 import { NamedParams } from './sql-expr.js';
 
 const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -106,7 +106,7 @@ describe('buildSeedPlan', () => {
   it('gives the first org its share and every org enough sessions, distinct slugs and ids', () => {
     const plan = buildSeedPlan(options);
     expect(plan.orgs.map((o) => o.slug)).toEqual(['acme', 'globex', 'initech']);
-    const main = plan.orgs[0].sessions * plan.expectedFactsPerSession;
+    const main = plan.orgs[0].sessions * plan.orgs[0].expectedFactsPerSession;
     expect(main / options.facts).toBeCloseTo(SIZES.demo.mainShare, 1);
     expect(plan.orgs.every((o) => o.sessions >= MIN_SESSIONS)).toBe(true);
     const ids = plan.orgs.flatMap((o) => [o.id, ...o.agents.map((a) => a.id), ...o.users.map((u) => u.id), ...o.apps.map((a) => a.id), ...o.channels.map((c) => c.id)]);
@@ -137,10 +137,19 @@ describe('orgShares', () => {
   });
 });
 
-describe('expectedFactsPerSession', () => {
-  it('is the mean of the session shape', () => {
-    expect(expectedFactsPerSession()).toBeGreaterThan(15);
-    expect(expectedFactsPerSession()).toBeLessThan(25);
+describe('expectedFactsPerSession / paidToolShare', () => {
+  it('counts more facts when more tool calls are metered', () => {
+    expect(expectedFactsPerSession(0.5)).toBeGreaterThan(expectedFactsPerSession(0.2));
+    expect(expectedFactsPerSession(0.5)).toBeGreaterThan(15);
+    expect(expectedFactsPerSession(0.5)).toBeLessThan(25);
+  });
+
+  it('weighs each agent’s rotated tool mix by its share of the sessions', () => {
+    const one = paidToolShare([1, 0]);
+    const two = paidToolShare([0, 1]);
+    expect(paidToolShare([0.5, 0.5])).toBeCloseTo((one + two) / 2, 12);
+    expect(one).toBeGreaterThan(0);
+    expect(one).toBeLessThan(1);
   });
 });
 

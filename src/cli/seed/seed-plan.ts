@@ -3,8 +3,8 @@ import { Prng, thresholds } from './prng.js';
 import { businessHourWeights, flatHourWeights } from './rhythm.js';
 import type { SeedOptions } from './seed-options.js';
 import {
-  AGENTS, APPS, BUDGET_NAMES, CHANNEL_ERROR_RATE, HARNESSES, ITERATIONS_PER_TURN_WEIGHTS, ORG_NAMES, TOOLS,
-  TURNS_PER_SESSION_WEIGHTS, type ChannelType,
+  AGENTS, APPS, BUDGET_NAMES, CHANNEL_ERROR_RATE, HARNESSES, ITERATIONS_PER_TURN_WEIGHTS, MODELS, ORG_NAMES, REFUND_SHARE,
+  SESSION_OUTCOMES, TOOLS, TURN_FAILURE_RATE, TURNS_PER_SESSION_WEIGHTS, type ChannelType,
 } from './vocabulary.js';
 
 const HOUR_MS = 3_600_000;
@@ -25,6 +25,7 @@ export interface OrgPlan {
   /** Mixed into every PostgreSQL-side hash of this org: unique per (seed, org). */
   hashSeed: number;
   sessions: number;
+  expectedFactsPerSession: number;
   appRuns: number;
   /** Weight of each hour of the window for interactive work. */
   hourThresholds: number[];
@@ -49,7 +50,6 @@ export interface SeedPlan {
   /** Length of the window's last hour, which ends at endMs and may be partial. */
   lastHourMs: number;
   orgs: OrgPlan[];
-  expectedFactsPerSession: number;
 }
 
 function mean(weights: readonly number[]): number {
@@ -59,16 +59,29 @@ function mean(weights: readonly number[]): number {
 
 /**
  * Facts one session yields on average (SPEC §4 projections): its own fact, and per turn a turn
- * fact, K generations, K − 1 tool calls, one LLM debit, the metered tool postings and a refund for
- * half the failed turns. Used only to size the run; the summary reports what was written.
+ * fact, K generations, the tool calls between them (none after a failed LLM call; one more when a
+ * turn is cancelled), one LLM debit, the metered tool postings and refunds of failed turns. Only
+ * sizes the run; the summary reports what was written.
  */
-export function expectedFactsPerSession(): number {
+export function expectedFactsPerSession(paidToolShare: number): number {
   const turns = mean(TURNS_PER_SESSION_WEIGHTS);
   const iterations = mean(ITERATIONS_PER_TURN_WEIGHTS);
-  const toolWeight = TOOLS.reduce((a, t) => a + t.weight, 0);
-  const paidShare = TOOLS.filter((t) => t.price > 0).reduce((a, t) => a + t.weight, 0) / toolWeight;
-  const refunds = 0.05 * 0.5;
-  return 1 + turns * (1 + iterations + (iterations - 1) + 1 + (iterations - 1) * paidShare + refunds);
+  const outcome = Object.fromEntries(SESSION_OUTCOMES);
+  const failedTurns = (outcome.failed + TURN_FAILURE_RATE * (turns - 1)) / turns;
+  const cancelledTurns = outcome.cancelled / turns;
+  const llmErrors = MODELS.reduce((a, m) => a + m.errorRate, 0) / MODELS.length;
+  const tools = (iterations - 1) * (1 - llmErrors) + cancelledTurns;
+  return 1 + turns * (1 + iterations + tools + 1 + tools * paidToolShare + failedTurns * REFUND_SHARE);
+}
+
+/**
+ * Share of tool calls that are metered, given who runs the sessions: the SQL rotates the tool mix
+ * by agent (tool = (bucket + agent·3) mod n, agent 1-based), so it depends on the org's agents.
+ */
+export function paidToolShare(agentShares: readonly number[]): number {
+  const toolShares = TOOLS.map((t) => t.weight / TOOLS.reduce((a, x) => a + x.weight, 0));
+  return agentShares.reduce((acc, share, a) =>
+    acc + share * toolShares.reduce((paid, p, b) => paid + (TOOLS[(b + (a + 1) * 3) % TOOLS.length].price > 0 ? p : 0), 0), 0);
 }
 
 /** Share of the facts per org: the first takes `mainShare`, the rest split with falling weights. */
@@ -86,13 +99,14 @@ function orgIdentity(index: number): { slug: string; name: string; utcOffsetHour
 
 const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
 
-function planOrg(o: SeedOptions, index: number, share: number, startMs: number, hours: number, lastHourMs: number, perSession: number): OrgPlan {
+function planOrg(o: SeedOptions, index: number, share: number, startMs: number, hours: number, lastHourMs: number): OrgPlan {
   const who = orgIdentity(index);
   const rng = new Prng(o.seed, `org:${who.slug}`);
   const uuid = (offset: number) => rng.uuidv7(ENTITY_EPOCH + index * 60_000 + offset);
   const id = uuid(0);
-  const sessions = Math.max(MIN_SESSIONS, Math.round((o.facts * share) / perSession));
-  const scale = Math.log2(Math.max(2, sessions / 50));
+  // Entity counts grow with the org; a first estimate of its sessions is precise enough for them.
+  const roughSessions = Math.max(MIN_SESSIONS, Math.round((o.facts * share) / expectedFactsPerSession(paidToolShare([1]))));
+  const scale = Math.log2(Math.max(2, roughSessions / 50));
 
   const harnesses = HARNESSES.map((name, i) => ({ id: uuid(1 + i), name }));
   const budgets = BUDGET_NAMES.slice(0, clamp(Math.round(1 + scale / 3), 2, BUDGET_NAMES.length)).map((_, i) => {
@@ -100,14 +114,14 @@ function planOrg(o: SeedOptions, index: number, share: number, startMs: number, 
     const currency = i === 0 ? who.currency : rng.pick(['USD', who.currency]);
     return { id: budgetId, publicId: toPublicId('budget', budgetId), currency, weeklyTopUp: 100 * rng.int(5, 40) };
   });
-  // Agents in a seeded order so orgs differ; the first apps' agents come first (Support Bot ↔ Support Triage).
+  // The first apps' agents come first (Support Bot ↔ Support Triage); popularity is seeded.
   const agentCount = clamp(Math.round(3 + scale), 4, AGENTS.length);
   const agents = AGENTS.slice(0, agentCount).map((a, i) => {
     const agentId = uuid(20 + i);
     return { id: agentId, publicId: toPublicId('agent', agentId), name: a.name, harness: rng.int(0, harnesses.length - 1), blueprint: a.blueprint, models: a.models, budget: rng.int(0, budgets.length - 1) };
   });
   const agentWeights = agents.map(() => 0.3 + rng.next());
-  const userCount = clamp(Math.round(sessions / 40), 8, 400);
+  const userCount = clamp(Math.round(roughSessions / 40), 8, 400);
   const users = Array.from({ length: userCount }, (_, i) => {
     const userId = uuid(100 + i);
     return { id: userId, publicId: toPublicId('user', userId) };
@@ -119,6 +133,13 @@ function planOrg(o: SeedOptions, index: number, share: number, startMs: number, 
     APPS[a].channels.map(([type, name], c) => ({ id: uuid(2100 + a * 10 + c), app: a, type, name, errorRate: CHANNEL_ERROR_RATE[type] })),
   );
   const appWeights = [8, 3, 2, 1.5, 1, 1].slice(0, appCount);
+  // Who runs the sessions: an app's agent for app sessions, else by the agents' popularity.
+  const agentShares = agentWeights.map((w, a) => {
+    const viaApps = apps.reduce((acc, app, i) => acc + (app.agent === a ? appWeights[i] : 0), 0) / appWeights.reduce((x, y) => x + y, 0);
+    return (1 - APP_SESSION_SHARE) * (w / agentWeights.reduce((x, y) => x + y, 0)) + APP_SESSION_SHARE * viaApps;
+  });
+  const perSession = expectedFactsPerSession(paidToolShare(agentShares));
+  const sessions = Math.max(MIN_SESSIONS, Math.round((o.facts * share) / perSession));
   const rhythm = { startMs, hours, utcOffsetHours: who.utcOffsetHours, seed: o.seed, label: who.slug };
   return {
     index,
@@ -126,6 +147,7 @@ function planOrg(o: SeedOptions, index: number, share: number, startMs: number, 
     id,
     hashSeed: rng.int(1, 2 ** 30) * 1024,
     sessions,
+    expectedFactsPerSession: perSession,
     appRuns: index === 0 && o.appRuns !== undefined ? o.appRuns : Math.max(channels.length, Math.round(sessions * RUNS_PER_SESSION)),
     hourThresholds: thresholds(partialLastHour(businessHourWeights(rhythm), lastHourMs)),
     flatThresholds: thresholds(partialLastHour(flatHourWeights(hours), lastHourMs)),
@@ -154,14 +176,12 @@ export function buildSeedPlan(o: SeedOptions): SeedPlan {
   const hours = o.days * 24;
   const startMs = endHour - hours * HOUR_MS;
   const lastHourMs = o.endMs - (endHour - HOUR_MS);
-  const perSession = expectedFactsPerSession();
   const shares = orgShares(o.orgs, o.mainShare);
   return {
     startMs,
     endMs: o.endMs,
     hours,
     lastHourMs,
-    orgs: shares.map((share, i) => planOrg(o, i, share, startMs, hours, lastHourMs, perSession)),
-    expectedFactsPerSession: perSession,
+    orgs: shares.map((share, i) => planOrg(o, i, share, startMs, hours, lastHourMs)),
   };
 }

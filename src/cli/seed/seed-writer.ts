@@ -5,7 +5,9 @@ import { thresholds } from './prng.js';
 import { APP_RUN_PARAMS, SEED_APP_RUNS_SQL, SEED_APPS_SQL, SEED_ORG_SQL, SEED_TOP_UPS_SQL, TOP_UP_PARAMS } from './seed-org.sql.js';
 import type { OrgPlan, SeedPlan } from './seed-plan.js';
 import { SEED_SESSIONS_SQL, SESSION_PARAMS } from './seed.sql.js';
-import { ITERATIONS_PER_TURN_WEIGHTS, MODELS, TOOLS, TURNS_PER_SESSION_WEIGHTS } from './vocabulary.js';
+import {
+  ITERATIONS_PER_TURN_WEIGHTS, MODELS, REFUND_SHARE, SESSION_OUTCOMES, TOOLS, TURN_FAILURE_RATE, TURNS_PER_SESSION_WEIGHTS,
+} from './vocabulary.js';
 
 const SESSIONS_PER_CHUNK = 2_000;
 const RUNS_PER_CHUNK = 50_000;
@@ -84,6 +86,10 @@ function sessionParams(plan: SeedPlan, org: OrgPlan, orgId: string, from: number
     n_service: org.principals.length - org.users.length,
     turns_cum: thresholds(TURNS_PER_SESSION_WEIGHTS),
     iter_cum: thresholds(ITERATIONS_PER_TURN_WEIGHTS),
+    outcome_cum: thresholds(SESSION_OUTCOMES.map(([, share]) => share)),
+    outcome_names: SESSION_OUTCOMES.map(([status]) => status),
+    turn_fail: TURN_FAILURE_RATE,
+    refund_share: REFUND_SHARE,
     model_names: MODELS.map((m) => m.model),
     model_providers: MODELS.map((m) => m.provider),
     model_ttft: MODELS.map((m) => m.ttftMs),

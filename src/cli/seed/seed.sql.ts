@@ -19,7 +19,7 @@ export const SESSION_PARAMS = new NamedParams({
   agent_model1: 'int[]', agent_model2: 'int[]', agent_budget: 'int[]',
   harness_ids: 'uuid[]', harness_names: 'text[]',
   user_ids: 'uuid[]', user_pub: 'text[]', principal_ids: 'uuid[]', n_users: 'int', n_service: 'int',
-  turns_cum: 'float8[]', iter_cum: 'float8[]',
+  turns_cum: 'float8[]', iter_cum: 'float8[]', outcome_cum: 'float8[]', outcome_names: 'text[]', turn_fail: 'float8', refund_share: 'float8',
   model_names: 'text[]', model_providers: 'text[]', model_ttft: 'float8[]', model_ms_tok: 'float8[]', model_err: 'float8[]',
   model_price_in: 'float8[]', model_price_out: 'float8[]', model_cache_read: 'bool[]', model_cache_write: 'bool[]',
   fr_tool: 'text[]', fr_stop: 'text[]', fr_length: 'text[]',
@@ -49,8 +49,7 @@ export const SEED_SESSIONS_SQL = `
            1 + floor(power(${U('i', 6)}, 1.6) * ${P.n_users})::int AS usr,
            width_bucket(${U('i', 7)}, ${P.turns_cum}) AS turns,
            -- 'open': the last turn finished but the session waits for its user — still running.
-           CASE WHEN ${U('i', 8)} < 0.86 THEN 'completed' WHEN ${U('i', 8)} < 0.93 THEN 'failed' WHEN ${U('i', 8)} < 0.97 THEN 'cancelled'
-                ELSE 'open' END AS final_status,
+           (${P.outcome_names})[width_bucket(${U('i', 8)}, ${P.outcome_cum})] AS final_status,
            ${U('i', 9)} AS u_principal,
            200 + floor(${U('i', 10)} * 1800)::bigint AS queue_ms
     FROM q
@@ -65,7 +64,7 @@ export const SEED_SESSIONS_SQL = `
            width_bucket(${U('(s.i * 64 + j)', 20)}, ${P.iter_cum}) AS iters,
            CASE WHEN ${U('(s.i * 64 + j)', 21)} < 0.8 THEN (${P.agent_model1})[s.agent] ELSE (${P.agent_model2})[s.agent] END AS model,
            CASE WHEN j = 1 THEN 0 ELSE least(1200000, ${logNormal(P.seed, '(s.i * 64 + j)', 22, '45000', 0.9, 2000)}) END AS gap_ms,
-           CASE WHEN j = s.turns AND s.final_status <> 'open' THEN s.final_status WHEN ${U('(s.i * 64 + j)', 24)} < 0.04 THEN 'failed' ELSE 'completed' END AS status,
+           CASE WHEN j = s.turns AND s.final_status <> 'open' THEN s.final_status WHEN ${U('(s.i * 64 + j)', 24)} < ${P.turn_fail} THEN 'failed' ELSE 'completed' END AS status,
            900 + floor(${U('(s.i * 64 + j)', 25)} * 5000)::bigint AS ctx_tokens,
            250 + floor(${U('(s.i * 64 + j)', 26)} * 2200)::bigint AS grow_tokens
     FROM s CROSS JOIN LATERAL generate_series(1, s.turns) j
@@ -210,11 +209,11 @@ export const SEED_SESSIONS_SQL = `
            round(((${P.tool_price})[g.tool])::numeric, 8), g.tool_end_ms
     FROM gens g JOIN sess x ON x.i = g.i WHERE g.tool IS NOT NULL AND (${P.tool_price})[g.tool] > 0
     UNION ALL
-    -- Half the failed turns are refunded an hour later: credits are negative amounts (SPEC §4).
+    -- Some failed turns are refunded an hour later: credits are negative amounts (SPEC §4).
     SELECT ${ID('t.end_ms + 3600000', 't.tk', 69)}, x.id, (${P.agent_budget})[x.agent], 'agent', (${P.agent_pub})[x.agent], 'llm_tokens', 'refund',
            -round(((t.input_tokens * (${P.model_price_in})[t.model] + t.output_tokens * (${P.model_price_out})[t.model]) / 1e6)::numeric, 8),
            t.end_ms + 3600000
-    FROM turns t JOIN sess x ON x.i = t.i WHERE t.status = 'failed' AND ${U('t.tk', 70)} < 0.5
+    FROM turns t JOIN sess x ON x.i = t.i WHERE t.status = 'failed' AND ${U('t.tk', 70)} < ${P.refund_share}
   ),
   ins_ledger AS (
     INSERT INTO usage_ledger (org_id, id, session_id, budget_id, subject_type, subject_id, currency, meter_source, ref_type, amount, created_at)

@@ -103,6 +103,13 @@ export const ORG_NAMES: readonly [slug: string, name: string, utcOffsetHours: nu
 
 export const BUDGET_NAMES = ['platform', 'research', 'customer-facing', 'internal-tools', 'experiments'] as const;
 
+/** How sessions end (their last turn ends the same way); `open` ones wait for their user: running. */
+export const SESSION_OUTCOMES: readonly [status: string, share: number][] = [['completed', 0.86], ['failed', 0.07], ['cancelled', 0.04], ['open', 0.03]];
+/** Share of the turns before a session's last that fail. */
+export const TURN_FAILURE_RATE = 0.04;
+/** Share of failed turns refunded an hour later. */
+export const REFUND_SHARE = 0.5;
+
 /** Sessions per turn count 1…8 and LLM calls (iterations) per turn 1…6, as weights. */
 export const TURNS_PER_SESSION_WEIGHTS = [30, 22, 15, 11, 8, 6, 4, 4];
 export const ITERATIONS_PER_TURN_WEIGHTS = [35, 25, 18, 10, 7, 5];
