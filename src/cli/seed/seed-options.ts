@@ -70,7 +70,7 @@ export function parseSeedOptions(args: string[], now: number = Date.now()): Seed
     size,
     facts: intFlag('facts', values.facts, 1, MAX_FACTS) ?? preset.facts,
     orgs: intFlag('orgs', values.orgs, 1, 50) ?? preset.orgs,
-    days: intFlag('days', values.days, 1, 365) ?? preset.days,
+    days: intFlag('days', values.days, 1, 400) ?? preset.days,
     endMs,
     seed: intFlag('seed', values.seed, 0, 2_147_483_647) ?? 1,
     mainShare,
