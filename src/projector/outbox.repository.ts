@@ -25,6 +25,12 @@ export class OutboxRepository {
    * same row; never a source that is already in flight elsewhere. Attempts are counted at claim time.
    */
   async claim(em: EntityManager, limit: number, leaseMs: number, orgId?: string): Promise<ClaimedRow[]> {
+    // The only good plan is to walk a pending index in id order and stop at the limit. The
+    // outbox's statistics are always behind (a burst of ingest or a backfill adds rows faster
+    // than autovacuum analyzes), and with them the planner picks a bitmap scan and a sort of
+    // every pending row: 0.3 s per claim at 200k pending against 5 ms. These settings last
+    // until the end of the claim's transaction (the caller's em.transaction).
+    await em.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`);
     return queryRows<ClaimedRow>(em,
       `WITH c AS (
          SELECT o.id FROM reporting_outbox o

@@ -39,6 +39,7 @@ export class ProjectorService {
   private readonly batchSeconds: Histogram;
   private readonly depth: Gauge<'status'>;
   private readonly lag: Gauge;
+  private lastRelease = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -66,7 +67,12 @@ export class ProjectorService {
     this.lag = new Gauge({
       name: 'factline_outbox_lag_seconds', help: 'Age of the oldest unprojected outbox row (0 when none)', registers,
       async collect() {
-        const [r] = await ds.query(`SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS s FROM reporting_outbox WHERE status IN ('pending', 'processing')`).catch(() => [{ s: 0 }]);
+        // The oldest pending row is the lowest pending id (ids grow with creation); in-flight rows are few.
+        const [r] = await ds.query(
+          `SELECT coalesce(extract(epoch FROM now() - least(
+             (SELECT created_at FROM reporting_outbox WHERE status = 'pending' ORDER BY id LIMIT 1),
+             (SELECT min(created_at) FROM reporting_outbox WHERE status = 'processing'))), 0)::float8 AS s`,
+        ).catch(() => [{ s: 0 }]);
         this.set(r.s);
       },
     });
@@ -77,10 +83,15 @@ export class ProjectorService {
     const end = this.batchSeconds.startTimer();
     const limit = options.limit ?? this.config.projector.batchSize;
     try {
-      await this.dataSource.transaction((em) => this.outbox.releaseExpired(em, this.config.outbox.maxAttempts)).catch((e) => {
-        // A concurrent ingest can race a release (unique pending row); the next pass retries it.
-        if ((e as { code?: string }).code !== '23505') throw e;
-      });
+      // Expired leases are looked for on every manual run and at most once a second by the
+      // schedule (not per pass: with several loops draining, that scan would run many times a second).
+      if (options.orgId !== undefined || Date.now() - this.lastRelease >= 1000) {
+        this.lastRelease = Date.now();
+        await this.dataSource.transaction((em) => this.outbox.releaseExpired(em, this.config.outbox.maxAttempts)).catch((e) => {
+          // A concurrent ingest can race a release (unique pending row); the next pass retries it.
+          if ((e as { code?: string }).code !== '23505') throw e;
+        });
+      }
       const claimed = await this.dataSource.transaction((em) => this.outbox.claim(em, limit, this.config.outbox.leaseMs, options.orgId));
       if (claimed.length === 0) return { claimed: 0, completed: 0, failed: 0 };
       const { completed, failed } = await this.process(claimed);

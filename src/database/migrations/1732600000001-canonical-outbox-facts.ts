@@ -155,11 +155,14 @@ export class CanonicalOutboxFacts1732600000001 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX reporting_outbox_pending_source_key ON reporting_outbox (org_id, source_type, source_id) WHERE status = 'pending'`);
     await q.query(`CREATE INDEX reporting_outbox_pending_idx ON reporting_outbox (id) WHERE status = 'pending'`);
     await q.query(`CREATE INDEX reporting_outbox_org_pending_idx ON reporting_outbox (org_id, id) WHERE status = 'pending'`);
-    await q.query(`CREATE INDEX reporting_outbox_processing_idx ON reporting_outbox (lease_until) WHERE status = 'processing'`);
-    await q.query(`CREATE INDEX reporting_outbox_inflight_source_idx ON reporting_outbox (org_id, source_type, source_id) WHERE status = 'processing'`);
+    // In-flight rows: the claim's "source already in flight" probe, lease expiry, freshness. Few
+    // (workers × batch), so one index serves all three; rows leave it when they complete.
+    await q.query(`CREATE INDEX reporting_outbox_inflight_source_idx ON reporting_outbox (org_id, source_type, source_id)
+      INCLUDE (lease_until, created_at) WHERE status = 'processing'`);
     await q.query(`CREATE INDEX reporting_outbox_failed_idx ON reporting_outbox (org_id, updated_at) WHERE status = 'failed'`);
-    // Freshness (SPEC §6): the oldest unprojected row per org and source type.
-    await q.query(`CREATE INDEX reporting_outbox_unprojected_idx ON reporting_outbox (org_id, source_type, created_at) WHERE status <> 'completed'`);
+    // Freshness (SPEC §6): the oldest pending row per org and source type. Pending only: a row's
+    // claim then writes two index entries (the heap key and the in-flight index), not four.
+    await q.query(`CREATE INDEX reporting_outbox_pending_age_idx ON reporting_outbox (org_id, source_type, created_at) WHERE status = 'pending'`);
     await q.query(`CREATE INDEX reporting_outbox_completed_idx ON reporting_outbox (updated_at) WHERE status = 'completed'`);
 
     const common = `

@@ -22,9 +22,12 @@ export class FreshnessService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async of(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<Freshness> {
+    // One probe per status, each on its own partial index (least() ignores the nulls of empty ones).
     const [row] = await em.query(
-      `SELECT now() AS now, min(created_at) AS oldest FROM reporting_outbox
-        WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status <> 'completed'`,
+      `SELECT now() AS now, least(
+         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'pending'),
+         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'processing'),
+         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'failed')) AS oldest`,
       [orgId, dataset.sources],
     );
     const now: Date = row.now;
