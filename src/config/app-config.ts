@@ -53,9 +53,11 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) REPORTING_OUTBOX_LEASE_MS = 300_000;
   @Transform(toInt) @IsInt() @Min(1) @Max(100) REPORTING_OUTBOX_MAX_ATTEMPTS = 8;
   @Transform(toInt) @IsInt() @Min(0) @Max(8760) REPORTING_OUTBOX_RETENTION_HOURS = 24;
-  @Transform(toInt) @IsInt() @Min(1) @Max(50_000) REPORTING_PROJECTOR_BATCH_SIZE = 2000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(50_000) REPORTING_PROJECTOR_BATCH_SIZE = 5000;
   @Transform(toBool) @IsBoolean() REPORTING_PROJECTOR_ENABLED = true;
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) REPORTING_PROJECTOR_INTERVAL_MS = 1000;
+  /** Concurrent projector loops in this instance (claims skip each other's rows). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(16) REPORTING_PROJECTOR_WORKERS = 2;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) REPORTING_QUERY_CONCURRENCY_PER_ORG = 4;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPORTING_QUERY_TIMEOUT_MS = 15_000;
 }
@@ -74,7 +76,7 @@ export interface AppConfig {
   publicBaseUrl?: string;
   rateLimitPerMinute: number;
   outbox: { backoffBaseMs: number; backoffCapMs: number; leaseMs: number; maxAttempts: number; retentionHours: number };
-  projector: { batchSize: number; enabled: boolean; intervalMs: number };
+  projector: { batchSize: number; enabled: boolean; intervalMs: number; workers: number };
   query: { concurrencyPerOrg: number; timeoutMs: number };
 }
 
@@ -119,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       batchSize: vars.REPORTING_PROJECTOR_BATCH_SIZE,
       enabled: vars.REPORTING_PROJECTOR_ENABLED,
       intervalMs: vars.REPORTING_PROJECTOR_INTERVAL_MS,
+      workers: vars.REPORTING_PROJECTOR_WORKERS,
     },
     query: { concurrencyPerOrg: vars.REPORTING_QUERY_CONCURRENCY_PER_ORG, timeoutMs: vars.REPORTING_QUERY_TIMEOUT_MS },
   };

@@ -10,12 +10,14 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The only timer (STYLE §9): an interval from config plus a LISTEN wake-up on ingest; both call
- * ProjectorService.runOnce. While a pass fills its batch it drains on at once; after a database
- * error it backs off (1 s doubling to 30 s) and resumes by itself.
+ * ProjectorService.runOnce. A wake-up starts up to REPORTING_PROJECTOR_WORKERS concurrent loops
+ * (claims skip each other's rows, so one drains while another claims or commits, and PostgreSQL
+ * works on as many cores); a loop goes on while its passes fill their batch or new work was
+ * signalled. After a database error it backs off (1 s doubling to 30 s) and resumes by itself.
  */
 @Injectable()
 export class ProjectorScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private running = false;
+  private running = 0;
   private again = false;
   private stopped = false;
   private failures = 0;
@@ -46,30 +48,29 @@ export class ProjectorScheduler implements OnApplicationBootstrap, OnApplication
     listener?.removeAllListeners('notification');
     listener?.on('error', () => undefined);
     await listener?.end().catch(() => undefined);
-    while (this.running) await new Promise((r) => setTimeout(r, 20));
+    while (this.running > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
-  /** Coalesces wake-ups: at most one pass at a time, and one more if woken during it. */
+  /** Coalesces wake-ups: at most `workers` loops at once; a wake-up during their passes keeps one going. */
   trigger(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.again = true;
     if (Date.now() < this.pausedUntil) return;
-    this.running = true;
-    void this.loop().finally(() => {
-      this.running = false;
-    });
+    while (this.running < this.config.projector.workers) {
+      this.running += 1;
+      void this.loop().finally(() => {
+        this.running -= 1;
+      });
+    }
   }
 
   private async loop(): Promise<void> {
-    do {
+    while (!this.stopped) {
       this.again = false;
+      let claimed: number;
       try {
-        const result = await this.projector.runOnce();
+        claimed = (await this.projector.runOnce()).claimed;
         this.failures = 0;
-        if (result.claimed >= this.config.projector.batchSize) this.again = true;
         if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
           this.lastPrune = Date.now();
           await this.projector.prune();
@@ -81,7 +82,8 @@ export class ProjectorScheduler implements OnApplicationBootstrap, OnApplication
         this.logger.emit('warn', 'projector pass failed; backing off', { error: String((error as Error)?.message ?? error), backoff_ms: wait });
         return;
       }
-    } while (this.again && !this.stopped);
+      if (claimed < this.config.projector.batchSize && !this.again) return;
+    }
   }
 
   private async listen(): Promise<void> {
