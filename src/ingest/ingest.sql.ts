@@ -9,8 +9,28 @@
 export const PROJECTED_EVENT_TYPES = ['tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled'] as const;
 const PROJECTED = `('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')`;
 const TURN_TYPES = `('turn.completed', 'turn.failed', 'turn.cancelled')`;
-const ENQUEUE = `INSERT INTO reporting_outbox (org_id, source_type, source_id)`;
-const ON_PENDING = `ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING RETURNING 1`;
+
+/**
+ * The outbox rows of a batch's changes, from a query of `(source_type, source_id)` pairs.
+ *
+ * - Sorted and deduplicated: concurrent ingests (a session batch re-enqueueing the events hanging
+ *   off its sessions while an event batch enqueues those sessions) meet on the pending-row unique
+ *   index in one global order, so they wait for each other instead of deadlocking.
+ * - A source that already has a pending row gets no second one, but that row is locked (a no-op
+ *   update) until this transaction commits. Claims skip locked rows, so no worker can claim the
+ *   pending row and project the source's old version in the gap between this statement and the
+ *   commit — after which nothing would be left to carry the new version (SPEC §5: no committed
+ *   change may miss projection).
+ * - `enqueued` counts only rows added (RETURNING old.*, PostgreSQL 18: no old row = inserted).
+ */
+const enqueue = (pairs: string) => `enq AS (
+    INSERT INTO reporting_outbox AS o (org_id, source_type, source_id)
+    SELECT DISTINCT $1::uuid, p.source_type, p.source_id FROM (${pairs}) AS p(source_type, source_id)
+    ORDER BY 2, 3
+    ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO UPDATE SET updated_at = o.updated_at
+    RETURNING old.id IS NULL AS added
+  )
+  SELECT count(*) FILTER (WHERE added)::int AS enqueued FROM enq`;
 
 const SESSION_ATTRIBUTION = ['agent_id', 'agent_name', 'harness_id', 'harness_name', 'app_id', 'blueprint_id', 'user_id', 'principal_id'];
 const SESSION_COLUMNS: [string, string][] = [
@@ -48,15 +68,11 @@ export const INGEST_SESSIONS_SQL = `
     SELECT up.id, (old.id IS NULL OR (${SESSION_ATTRIBUTION.map((c) => `old.${c}`).join(', ')}) IS DISTINCT FROM (${SESSION_ATTRIBUTION.map((c) => `up.${c}`).join(', ')})) AS reattribute
     FROM up LEFT JOIN old ON old.id = up.id
   ),
-  enq AS (
-    ${ENQUEUE}
-    SELECT $1, 'session', c.id FROM changed c
-    UNION ALL SELECT $1, 'llm_generation', g.id FROM changed c JOIN llm_generations g ON c.reattribute AND g.org_id = $1 AND g.session_id = c.id
-    UNION ALL SELECT $1, 'usage_ledger', l.id FROM changed c JOIN usage_ledger l ON c.reattribute AND l.org_id = $1 AND l.session_id = c.id
-    UNION ALL SELECT $1, 'event', e.id FROM changed c JOIN events e ON c.reattribute AND e.org_id = $1 AND e.session_id = c.id AND e.type IN ${PROJECTED}
-    ${ON_PENDING}
-  )
-  SELECT count(*)::int AS enqueued FROM enq`;
+  ${enqueue(`
+    SELECT 'session', c.id FROM changed c
+    UNION ALL SELECT 'llm_generation', g.id FROM changed c JOIN llm_generations g ON c.reattribute AND g.org_id = $1 AND g.session_id = c.id
+    UNION ALL SELECT 'usage_ledger', l.id FROM changed c JOIN usage_ledger l ON c.reattribute AND l.org_id = $1 AND l.session_id = c.id
+    UNION ALL SELECT 'event', e.id FROM changed c JOIN events e ON c.reattribute AND e.org_id = $1 AND e.session_id = c.id AND e.type IN ${PROJECTED}`)}`;
 
 const EVENT_COLUMNS: [string, string][] = [['session_id', 'uuid'], ['turn_id', 'uuid'], ['type', 'text'], ['created_at', 'timestamptz'], ['data', 'jsonb']];
 
@@ -74,17 +90,13 @@ export const INGEST_EVENTS_SQL = `
     FROM up LEFT JOIN old ON old.id = up.id
     WHERE up.type IN ${PROJECTED} OR old.type IN ${PROJECTED}
   ),
-  enq AS (
-    ${ENQUEUE}
-    SELECT $1, 'event', c.id FROM changed c
-    UNION ALL SELECT DISTINCT $1, 'session', s.session_id FROM changed c CROSS JOIN LATERAL (VALUES (c.session_id), (c.old_session_id)) s(session_id) WHERE s.session_id IS NOT NULL
-    UNION ALL SELECT DISTINCT $1, 'event', e.id FROM changed c
+  ${enqueue(`
+    SELECT 'event', c.id FROM changed c
+    UNION ALL SELECT 'session', s.session_id FROM changed c CROSS JOIN LATERAL (VALUES (c.session_id), (c.old_session_id)) s(session_id) WHERE s.session_id IS NOT NULL
+    UNION ALL SELECT 'event', e.id FROM changed c
       JOIN events e ON e.org_id = $1 AND e.type IN ${TURN_TYPES}
        AND ((e.session_id = c.session_id AND e.turn_id = c.turn_id) OR (e.session_id = c.old_session_id AND e.turn_id = c.old_turn_id))
-      WHERE c.type = 'tool.completed' OR c.old_type = 'tool.completed'
-    ${ON_PENDING}
-  )
-  SELECT count(*)::int AS enqueued FROM enq`;
+      WHERE c.type = 'tool.completed' OR c.old_type = 'tool.completed'`)}`;
 
 const GENERATION_COLUMNS: [string, string][] = [
   ['session_id', 'uuid'], ['turn_id', 'uuid'], ['model', 'text'], ['provider', 'text'], ['finish_reason', 'text'],
@@ -95,8 +107,7 @@ const GENERATION_COLUMNS: [string, string][] = [
 export const INGEST_LLM_GENERATIONS_SQL = `
   WITH ${input(GENERATION_COLUMNS)},
   up AS (${upsert('llm_generations', GENERATION_COLUMNS, 't.id')}),
-  enq AS (${ENQUEUE} SELECT $1, 'llm_generation', id FROM up ${ON_PENDING})
-  SELECT count(*)::int AS enqueued FROM enq`;
+  ${enqueue(`SELECT 'llm_generation', id FROM up`)}`;
 
 const LEDGER_COLUMNS: [string, string][] = [
   ['session_id', 'uuid'], ['budget_id', 'uuid'], ['subject_type', 'text'], ['subject_id', 'text'], ['currency', 'text'],
@@ -106,8 +117,7 @@ const LEDGER_COLUMNS: [string, string][] = [
 export const INGEST_USAGE_LEDGER_SQL = `
   WITH ${input(LEDGER_COLUMNS)},
   up AS (${upsert('usage_ledger', LEDGER_COLUMNS, 't.id')}),
-  enq AS (${ENQUEUE} SELECT $1, 'usage_ledger', id FROM up ${ON_PENDING})
-  SELECT count(*)::int AS enqueued FROM enq`;
+  ${enqueue(`SELECT 'usage_ledger', id FROM up`)}`;
 
 /** Apps and their channels; a channel missing from an app's list is removed. App runs are read canonically. */
 export const INGEST_APPS_SQL = `
