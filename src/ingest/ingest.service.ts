@@ -8,7 +8,7 @@ import {
   AppRecordDto, AppRunRecordDto, EventRecordDto, IngestResultDto, LlmGenerationRecordDto, SessionRecordDto, UsageLedgerRecordDto,
 } from './ingest-records.dto.js';
 import {
-  INGEST_APP_RUNS_SQL, INGEST_APPS_SQL, INGEST_EVENTS_SQL, INGEST_LLM_GENERATIONS_SQL, INGEST_SESSIONS_SQL, INGEST_USAGE_LEDGER_SQL,
+  INGEST_APP_RUNS_SQL, INGEST_APPS_SQL, INGEST_EVENTS_SQL, INGEST_LLM_GENERATIONS_SQL, INGEST_LOCK_SQL, INGEST_SESSIONS_SQL, INGEST_USAGE_LEDGER_SQL,
   KNOWN_APP_CHANNELS_SQL,
 } from './ingest.sql.js';
 
@@ -42,21 +42,21 @@ export class IngestService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   sessions(orgId: string, records: SessionRecordDto[]): Promise<IngestResultDto> {
-    return this.write(orgId, INGEST_SESSIONS_SQL, toRows(records, SESSION_IDS), records.length);
+    return this.write(orgId, INGEST_LOCK_SQL.sessions, INGEST_SESSIONS_SQL, toRows(records, SESSION_IDS), records.length);
   }
 
   events(orgId: string, records: EventRecordDto[]): Promise<IngestResultDto> {
     const problems = records.flatMap((r, i) => checkEventData(r.type, r.data, `/records/${i}/data`));
     if (problems.length > 0) throw invalidBatch(problems);
-    return this.write(orgId, INGEST_EVENTS_SQL, toRows(records, EVENT_IDS), records.length);
+    return this.write(orgId, INGEST_LOCK_SQL.events, INGEST_EVENTS_SQL, toRows(records, EVENT_IDS), records.length);
   }
 
   llmGenerations(orgId: string, records: LlmGenerationRecordDto[]): Promise<IngestResultDto> {
-    return this.write(orgId, INGEST_LLM_GENERATIONS_SQL, toRows(records, GENERATION_IDS), records.length);
+    return this.write(orgId, INGEST_LOCK_SQL.attributed, INGEST_LLM_GENERATIONS_SQL, toRows(records, GENERATION_IDS), records.length);
   }
 
   usageLedger(orgId: string, records: UsageLedgerRecordDto[]): Promise<IngestResultDto> {
-    return this.write(orgId, INGEST_USAGE_LEDGER_SQL, toRows(records, LEDGER_IDS), records.length);
+    return this.write(orgId, INGEST_LOCK_SQL.attributed, INGEST_USAGE_LEDGER_SQL, toRows(records, LEDGER_IDS), records.length);
   }
 
   apps(orgId: string, records: AppRecordDto[]): Promise<IngestResultDto> {
@@ -73,7 +73,7 @@ export class IngestService {
       ...r,
       channels: (r.channels as { id: string; type: string; name?: string | null }[]).map((c) => ({ id: parsePublicId('appchan', c.id), type: c.type, name: c.name ?? null })),
     }));
-    return this.write(orgId, INGEST_APPS_SQL, rows, records.length);
+    return this.write(orgId, null, INGEST_APPS_SQL, rows, records.length);
   }
 
   /** App runs must name an app of the caller's org and one of that app's channels. */
@@ -97,8 +97,10 @@ export class IngestService {
     });
   }
 
-  private async write(orgId: string, sql: string, rows: Record<string, unknown>[], accepted: number): Promise<IngestResultDto> {
+  /** `lock`: the org's ingest lock this source takes before writing (INGEST_LOCK_SQL explains which and why). */
+  private async write(orgId: string, lock: string | null, sql: string, rows: Record<string, unknown>[], accepted: number): Promise<IngestResultDto> {
     return this.dataSource.transaction(async (em) => {
+      if (lock) await em.query(lock, [orgId]);
       const [{ enqueued }] = await em.query(sql, [orgId, JSON.stringify(rows)]);
       // Delivered on commit, so the projector never wakes before the rows are visible.
       if (enqueued > 0) await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);

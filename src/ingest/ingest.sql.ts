@@ -32,6 +32,28 @@ const enqueue = (pairs: string) => `enq AS (
   )
   SELECT count(*) FILTER (WHERE added)::int AS enqueued FROM enq`;
 
+/**
+ * Ingests whose changes interact never overlap within an org (per-org advisory locks, taken first
+ * in the transaction, so the statements after them see what the other committed — READ
+ * COMMITTED). Without them two concurrent batches each miss the other's uncommitted rows:
+ * - a session batch re-enqueues the facts hanging off its sessions, but not an event, generation
+ *   or posting another batch is writing at the same time, which may then be projected with the
+ *   session's old attribution (write skew) — so sessions hold the attribution lock exclusively,
+ *   the sources attributed from sessions share it;
+ * - a tool call re-enqueues its turn only if it sees the turn event, and a turn counts only the
+ *   tool calls it sees — so event batches hold the event lock exclusively.
+ * Generations and postings of one org still ingest in parallel; the locks are held for the
+ * length of one set-based statement. Lock order is fixed (attribution, then events).
+ */
+const ATTRIBUTION_LOCK = 1_717_920_001;
+const EVENT_LOCK = 1_717_920_002;
+const ORG_KEY = `hashtext($1::text)`;
+export const INGEST_LOCK_SQL = {
+  sessions: `SELECT pg_advisory_xact_lock(${ATTRIBUTION_LOCK}, ${ORG_KEY})`,
+  events: `SELECT pg_advisory_xact_lock_shared(${ATTRIBUTION_LOCK}, ${ORG_KEY}) AS a, pg_advisory_xact_lock(${EVENT_LOCK}, ${ORG_KEY}) AS b`,
+  attributed: `SELECT pg_advisory_xact_lock_shared(${ATTRIBUTION_LOCK}, ${ORG_KEY})`,
+} as const;
+
 const SESSION_ATTRIBUTION = ['agent_id', 'agent_name', 'harness_id', 'harness_name', 'app_id', 'blueprint_id', 'user_id', 'principal_id'];
 const SESSION_COLUMNS: [string, string][] = [
   ['status', 'text'], ['created_at', 'timestamptz'], ['started_at', 'timestamptz'], ['finished_at', 'timestamptz'],
