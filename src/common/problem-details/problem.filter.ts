@@ -139,6 +139,12 @@ export class ProblemFilter implements ExceptionFilter {
     if (pgCode === '57014') {
       return { code: 'query_timeout', detail: 'The query was cancelled by the statement timeout.', retryAfterSeconds: 5, log: exception };
     }
+    if (pgCode === '40P01' || pgCode === '40001') {
+      // A deadlock or serialization failure: the database picked this request as the victim of
+      // a conflict with a concurrent one. Nothing of it was committed; the same request can be
+      // repeated (ingest is idempotent). Transient, so a 503 with a short retry, never a 500.
+      return { code: 'service_unavailable', detail: 'The request collided with a concurrent one and was rolled back; repeat it.', retryAfterSeconds: 1, log: exception };
+    }
     if (isDatabaseUnavailable(exception)) {
       return { code: 'service_unavailable', detail: 'The database is unreachable; retry shortly.', retryAfterSeconds: 5, log: exception };
     }
