@@ -82,6 +82,18 @@ export class ExportService {
     const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
     let client: pg.PoolClient | undefined;
     let done = false;
+    // A checked-out pg client has no 'error' listener (pg-pool removes its own on checkout), and
+    // an 'error' event without one kills the process: a connection lost mid-export (EPIPE,
+    // terminated) must fail this stream, not the service. A client released with an error is
+    // discarded and keeps the listener (it may still emit while pg-pool ends it); a healthy one
+    // goes back to the pool without it. The cursor does not always see a dropped connection, so
+    // the error also ends the file (the response is cut short, never left hanging).
+    let streams: { rows: NodeJS.ReadableStream & { destroy(e?: Error): void }; csv: Transform } | undefined;
+    const onClientError = (e: Error) => {
+      finish(e);
+      streams?.rows.destroy(e);
+      streams?.csv.destroy(e);
+    };
     const finish = (error?: unknown) => {
       if (done) return;
       done = true;
@@ -89,10 +101,19 @@ export class ExportService {
       if (!client) return;
       const c = client;
       if (error) c.release(error instanceof Error ? error : new Error(String(error)));
-      else void c.query('COMMIT').then(() => c.release(), (e) => c.release(e));
+      else {
+        void c.query('COMMIT').then(
+          () => {
+            c.removeListener('error', onClientError);
+            c.release();
+          },
+          (e) => c.release(e),
+        );
+      }
     };
     try {
       client = await pool.connect();
+      client.on('error', onClientError);
       await client.query('BEGIN READ ONLY');
       await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(STREAM_TIMEOUT_MS)]);
       const fresh = await this.freshness.of(orgId, query.dataset, { query: (sql, params) => client!.query(sql, params).then((r) => r.rows) });
@@ -115,6 +136,7 @@ export class ExportService {
           cb(null, pending);
         },
       });
+      streams = { rows, csv };
       rows.on('error', (e) => {
         finish(e);
         csv.destroy(e);
