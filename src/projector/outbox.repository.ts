@@ -128,6 +128,31 @@ export class OutboxRepository {
     return rows.length;
   }
 
+  /**
+   * Gives back claims this worker abandoned when the database went away mid-pass (the rows it
+   * claimed are still `processing` under its lease): back to pending at once, or removed when a
+   * newer pending row of the same source carries the work — instead of idling until the lease
+   * (5 min by default) expires. Fenced by the claim's attempts, so a row re-claimed meanwhile
+   * (after a lease expiry) is left to its new owner.
+   */
+  async releaseClaims(em: EntityManager, rows: ClaimedRow[]): Promise<number> {
+    const released = await queryRows(em,
+      `WITH mine AS (
+         SELECT o.id, ${SUPERSEDED} AS superseded FROM reporting_outbox o
+           JOIN unnest($1::bigint[], $2::int[]) AS c(id, attempts) ON c.id = o.id AND c.attempts = o.attempts
+          WHERE o.status = 'processing'
+          ORDER BY o.id
+          FOR UPDATE OF o SKIP LOCKED
+       ),
+       gone AS (DELETE FROM reporting_outbox o USING mine WHERE o.id = mine.id AND mine.superseded RETURNING o.id)
+       UPDATE reporting_outbox o SET status = 'pending', lease_until = NULL, next_attempt_at = now(), updated_at = now()
+         FROM mine WHERE o.id = mine.id AND NOT mine.superseded
+       RETURNING 1`,
+      [rows.map((r) => r.id), rows.map((r) => r.attempts)],
+    );
+    return released.length;
+  }
+
   async prune(em: EntityManager, retentionHours: number, batch = 10_000): Promise<number> {
     const rows = await queryRows(em,
       `DELETE FROM reporting_outbox WHERE id IN (

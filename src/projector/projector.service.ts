@@ -40,6 +40,8 @@ export class ProjectorService {
   private readonly depth: Gauge<'status'>;
   private readonly lag: Gauge;
   private lastRelease = 0;
+  /** Claims of passes the database dropped, released at the next pass that reaches it. */
+  private abandoned: ClaimedRow[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -83,19 +85,33 @@ export class ProjectorService {
     const end = this.batchSeconds.startTimer();
     const limit = options.limit ?? this.config.projector.batchSize;
     try {
+      const raced = (e: unknown) => {
+        // A concurrent ingest can race a release (unique pending row); the next pass retries it.
+        if ((e as { code?: string }).code !== '23505') throw e;
+      };
+      if (this.abandoned.length > 0) {
+        const rows = this.abandoned;
+        await this.dataSource.transaction((em) => this.outbox.releaseClaims(em, rows)).then(() => {
+          this.abandoned = this.abandoned.filter((r) => !rows.includes(r));
+        }, raced);
+      }
       // Expired leases are looked for on every manual run and at most once a second by the
       // schedule (not per pass: with several loops draining, that scan would run many times a second).
       if (options.orgId !== undefined || Date.now() - this.lastRelease >= 1000) {
         this.lastRelease = Date.now();
-        await this.dataSource.transaction((em) => this.outbox.releaseExpired(em, this.config.outbox.maxAttempts)).catch((e) => {
-          // A concurrent ingest can race a release (unique pending row); the next pass retries it.
-          if ((e as { code?: string }).code !== '23505') throw e;
-        });
+        await this.dataSource.transaction((em) => this.outbox.releaseExpired(em, this.config.outbox.maxAttempts)).catch(raced);
       }
       const claimed = await this.dataSource.transaction((em) => this.outbox.claim(em, limit, this.config.outbox.leaseMs, options.orgId));
       if (claimed.length === 0) return { claimed: 0, completed: 0, failed: 0 };
-      const { completed, failed } = await this.process(claimed);
-      return { claimed: claimed.length, completed, failed };
+      try {
+        const { completed, failed } = await this.process(claimed);
+        return { claimed: claimed.length, completed, failed };
+      } catch (error) {
+        // SPEC §8: the database went away mid-pass. The rows stay claimed in the database; hand
+        // them back as soon as it answers again rather than after the lease.
+        if (isTransient(error)) this.abandoned.push(...claimed);
+        throw error;
+      }
     } finally {
       end();
     }
