@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNumber, IsObject, IsOptional, IsString, Length, Max, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Max, Min, ValidateNested,
 } from 'class-validator';
-import { IsCount, IsPublicId, IsRfc3339 } from '../common/validation/validators.js';
+import { IsCount, IsDecimal, IsPublicId, IsRfc3339 } from '../common/validation/validators.js';
 
 const closed = (allowed: readonly string[]) => ({ context: { allowed: [...allowed] } });
 export const SESSION_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
@@ -70,7 +70,7 @@ export class UsageLedgerRecordDto {
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @Length(1, 100) meter_source?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @Length(1, 100) ref_type?: string | null;
   @ApiProperty({ example: 1.25, description: 'Signed: >= 0 is a debit, < 0 a credit.' })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 8 }) @Min(-1e15) @Max(1e15) amount: number;
+  @IsDecimal(8) @Min(-1e15) @Max(1e15) amount: number;
   @ApiProperty(TIME) @IsRfc3339() created_at: string;
 }
 

@@ -33,3 +33,19 @@ export function IsCount(options?: ValidationOptions) {
     options,
   );
 }
+
+/**
+ * A finite number with at most `places` decimal places. (class-validator's IsNumber
+ * maxDecimalPlaces reads the digits after a '.' in String(value) and throws — a 500 — on numbers
+ * JavaScript prints in exponent form, such as 1e-7 or 3e-323.)
+ */
+export function isDecimal(value: unknown, places: number): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) < 1e21 && Number(value.toFixed(places)) === value;
+}
+
+export function IsDecimal(places: number, options?: ValidationOptions) {
+  return ValidateBy(
+    { name: 'isDecimal', constraints: [places], validator: { validate: (v) => isDecimal(v, places), defaultMessage: (a) => `${a?.property} must be a number with at most ${places} decimal places` } },
+    options,
+  );
+}
