@@ -14,6 +14,29 @@ import type { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Nesting depth of JSON text (brackets outside strings), stopping once past `max`. JSON.parse
+ * takes any depth, but the rest does not: validation, class-transformer and JSON.stringify
+ * recurse and overflow the stack (a RangeError, a 500) long before the 1 MiB limit, so such a
+ * body is refused at the door as a 400.
+ */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Accept a caller's x-request-id when it is sane, else mint one. */
@@ -62,6 +85,9 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+      return done(Object.assign(new SyntaxError(`Malformed JSON body: nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch (e) {
