@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
+import { ProblemException } from './common/problem-details/problem.js';
 import { ProblemFilter } from './common/problem-details/problem.filter.js';
 import { RouteIndex } from './common/problem-details/route-index.js';
 import { ProblemValidationPipe } from './common/problem-details/validation.pipe.js';
@@ -86,12 +87,13 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
-      return done(Object.assign(new SyntaxError(`Malformed JSON body: nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
+      return done(new ProblemException('bad_request', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`), undefined);
     }
     try {
       done(null, JSON.parse(text));
     } catch (e) {
-      done(Object.assign(new SyntaxError(`Malformed JSON body: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+      // The filter words it: "Malformed JSON body: <parser message>".
+      done(Object.assign(new SyntaxError((e as Error).message), { statusCode: 400 }), undefined);
     }
   });
 

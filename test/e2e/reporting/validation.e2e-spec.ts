@@ -300,10 +300,18 @@ describe('report query validation: every problem at once, never a 500 (SPEC §3,
       expect({ status: res.status, type: res.headers['content-type'], code: res.body.code }).toEqual({ status: 400, type: PROBLEM, code: 'bad_request' });
     });
 
-    it('deeply nested values are described, not echoed', async () => {
-      const deep = `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`;
-      const res = await api.post('/v1/reports/query').set('content-type', 'application/json').send(`{"dataset": ${deep}, "time_range": ${JSON.stringify(RANGE)}}`);
+    it('nested values are described, not echoed; past 64 levels the parser refuses the body', async () => {
+      const nested = (depth: number) => `${'['.repeat(depth)}"x"${']'.repeat(depth)}`;
+      const res = await api.post('/v1/reports/query').set('content-type', 'application/json').send(`{"dataset": ${nested(60)}, "time_range": ${JSON.stringify(RANGE)}}`);
       expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: invalidQueryProblem([{ pointer: '/dataset', message: 'unknown dataset an array', allowed: DATASETS }]) });
+      const deep = await api.post('/v1/reports/query').set('content-type', 'application/json').send(`{"dataset": ${nested(100_000)}, "time_range": ${JSON.stringify(RANGE)}}`);
+      expect({ status: deep.status, type: deep.headers['content-type'], body: deep.body }).toEqual({
+        status: 400,
+        type: 'application/problem+json; charset=utf-8',
+        body: {
+          type: '/problems/bad_request', title: 'Bad Request', status: 400, detail: 'The JSON body nests deeper than 64 levels.', code: 'bad_request', instance: '/v1/reports/query',
+        },
+      });
     });
 
     it('a huge list of problems is bounded', async () => {
