@@ -25,7 +25,11 @@ describe('crash recovery: SIGKILL mid-batch, restart (SPEC §5)', () => {
     DATABASE_URL: t.db.url,
     REPORTING_PROJECTOR_ENABLED: 'true',
     REPORTING_PROJECTOR_INTERVAL_MS: '20',
-    REPORTING_PROJECTOR_BATCH_SIZE: '3000',
+    // One loop of small batches: a pass takes long enough that a kill lands while a batch of
+    // this process is in flight and an earlier one has completed (with the default two loops
+    // of large batches the backlog can drain between two polls).
+    REPORTING_PROJECTOR_WORKERS: '1',
+    REPORTING_PROJECTOR_BATCH_SIZE: '1000',
     REPORTING_OUTBOX_LEASE_MS: '1000',
   });
 
