@@ -10,9 +10,17 @@
  * outbox's statistics — always behind, since backfill and ingest grow it faster than autovacuum
  * analyzes — it picks nested loops that probe (or scan) the outbox once per canonical row: 46 s
  * for the first 100k of 200k rows in one measurement, over 20 minutes at 1M in another.
+ * The joins also run in the order written (collapse limits 1): rows already waiting in the outbox
+ * are dropped first (a uuid hash), and only the rest are matched with their facts (a text key)
+ * and sessions — once a backfill is under way, most rows are waiting (1.8 s → 1.0 s per call at
+ * 1M rows, all waiting).
  */
-export const BACKFILL_PLAN_SQL = `SELECT set_config('enable_nestloop', 'off', true), set_config('work_mem', '256MB', true)`;
+export const BACKFILL_PLAN_SQL = `SELECT set_config('enable_nestloop', 'off', true), set_config('work_mem', '256MB', true),
+  set_config('join_collapse_limit', '1', true), set_config('from_collapse_limit', '1', true)`;
 
+/** The org's rows of a canonical table not waiting in the outbox, as a FROM item joined first. */
+const WAITING_NOT = (table: string, alias: string, type: string, where = '') =>
+  `(SELECT * FROM ${table} ${alias} WHERE ${alias}.org_id = $1${where} AND ${LIVE(type, `${alias}.id`)}) ${alias}`;
 const LIVE = (type: string, id: string) => `NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}'
     AND o.source_id = ${id} AND o.status = 'pending')
       AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}'
@@ -29,43 +37,38 @@ export const BACKFILL_SQL = `
     SELECT session_id, max(updated_at) AS updated_at FROM events WHERE org_id = $1 AND type IN ${PROJECTED} GROUP BY session_id
   ),
   ev AS (
-    SELECT e.id, e.created_at FROM events e
+    SELECT e.id, e.created_at FROM ${WAITING_NOT('events', 'e', 'event', ` AND e.type IN ${PROJECTED}`)}
     LEFT JOIN sessions s ON s.org_id = e.org_id AND s.id = e.session_id
     LEFT JOIN fact_tool_call ft ON e.type = 'tool.completed' AND ft.org_id = e.org_id AND ft.source_key = 'event:' || ${key('event', 'e.id')}
     LEFT JOIN fact_turn fu ON e.type <> 'tool.completed' AND fu.org_id = e.org_id AND fu.source_key = 'event:' || ${key('event', 'e.id')}
     LEFT JOIN turn_tools tc ON e.type <> 'tool.completed' AND tc.session_id = e.session_id AND tc.turn_id = e.turn_id
-    WHERE e.org_id = $1 AND e.type IN ${PROJECTED}
-      AND CASE WHEN e.type = 'tool.completed'
+    WHERE CASE WHEN e.type = 'tool.completed'
                THEN ft.source_key IS NULL OR ft.source_updated_at < greatest(e.updated_at, s.updated_at)
                ELSE fu.source_key IS NULL OR fu.source_updated_at < greatest(e.updated_at, s.updated_at, tc.updated_at) END
-      AND ${LIVE('event', 'e.id')}
     ORDER BY e.created_at, e.id
     LIMIT $2
   ),
   se AS (
-    SELECT s.id, s.created_at FROM sessions s
+    SELECT s.id, s.created_at FROM ${WAITING_NOT('sessions', 's', 'session')}
     LEFT JOIN fact_session f ON f.org_id = s.org_id AND f.source_key = 'session:' || ${key('session', 's.id')}
     LEFT JOIN session_events ev ON ev.session_id = s.id
-    WHERE s.org_id = $1 AND (f.source_key IS NULL OR f.source_updated_at < greatest(s.updated_at, ev.updated_at))
-      AND ${LIVE('session', 's.id')}
+    WHERE f.source_key IS NULL OR f.source_updated_at < greatest(s.updated_at, ev.updated_at)
     ORDER BY s.created_at, s.id
     LIMIT greatest(0, $2 - (SELECT count(*) FROM ev))
   ),
   ge AS (
-    SELECT g.id, g.created_at FROM llm_generations g
-    LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id
+    SELECT g.id, g.created_at FROM ${WAITING_NOT('llm_generations', 'g', 'llm_generation')}
     LEFT JOIN fact_llm_generation f ON f.org_id = g.org_id AND f.source_key = 'llm_generation:' || ${key('gen', 'g.id')}
-    WHERE g.org_id = $1 AND (f.source_key IS NULL OR f.source_updated_at < greatest(g.updated_at, s.updated_at))
-      AND ${LIVE('llm_generation', 'g.id')}
+    LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id
+    WHERE f.source_key IS NULL OR f.source_updated_at < greatest(g.updated_at, s.updated_at)
     ORDER BY g.created_at, g.id
     LIMIT greatest(0, $2 - (SELECT count(*) FROM ev) - (SELECT count(*) FROM se))
   ),
   le AS (
-    SELECT l.id, l.created_at FROM usage_ledger l
-    LEFT JOIN sessions s ON s.org_id = l.org_id AND s.id = l.session_id
+    SELECT l.id, l.created_at FROM ${WAITING_NOT('usage_ledger', 'l', 'usage_ledger')}
     LEFT JOIN fact_budget_posting f ON f.org_id = l.org_id AND f.source_key = 'usage_ledger:' || ${key('ledger', 'l.id')}
-    WHERE l.org_id = $1 AND (f.source_key IS NULL OR f.source_updated_at < greatest(l.updated_at, s.updated_at))
-      AND ${LIVE('usage_ledger', 'l.id')}
+    LEFT JOIN sessions s ON s.org_id = l.org_id AND s.id = l.session_id
+    WHERE f.source_key IS NULL OR f.source_updated_at < greatest(l.updated_at, s.updated_at)
     ORDER BY l.created_at, l.id
     LIMIT greatest(0, $2 - (SELECT count(*) FROM ev) - (SELECT count(*) FROM se) - (SELECT count(*) FROM ge))
   ),
