@@ -1,5 +1,5 @@
 import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, jsonBigint, KEYS, publicId, upsertFacts } from './common.sql.js';
+import { ATTRIBUTION, factByKey, jsonBigint, KEYS, publicId, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const TOOL_COLS = ['turn_id', 'session_id', ...ATTRIBUTION, 'tool', 'tool_display_name', 'capability', 'status', 'duration_ms', 'created_at', 'source_updated_at'];
@@ -45,8 +45,8 @@ export const PROJECT_EVENTS_SQL = `
     ) tc ON e.turn_id IS NOT NULL
     WHERE e.type IN ${TURN_TYPES}
   ),
-  ot AS (SELECT f.* FROM k JOIN fact_tool_call f ON f.org_id = k.org_id AND f.source_key = ${KEY('k')}),
-  ou AS (SELECT f.* FROM k JOIN fact_turn f ON f.org_id = k.org_id AND f.source_key = ${KEY('k')}),
+  ot AS (SELECT f.* FROM k CROSS JOIN ${factByKey('fact_tool_call', 'k.org_id', KEY('k'))}),
+  ou AS (SELECT f.* FROM k CROSS JOIN ${factByKey('fact_turn', 'k.org_id', KEY('k'))}),
   ${upsertFacts('tools', 'fact_tool_call', TOOL_COLS, 'nt')},
   ${upsertFacts('turns', 'fact_turn', TURN_COLS, 'nu')},
   -- Facts whose event no longer feeds their table; EXCEPT is a hashed set difference (a NOT
