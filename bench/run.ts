@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +48,10 @@ async function openDatabase(): Promise<{ url: string; close: () => Promise<void>
     database: 'factline_bench',
     // Default durability (fsync, synchronous commit): the figures are what a real server does.
     // Fewer checkpoints while ten million rows are written.
-    settings: { max_wal_size: '8GB', checkpoint_timeout: '30min' },
+    // BENCH_PG_SETTINGS (JSON) adds server settings, e.g. auto_explain to see a slow plan;
+    // BENCH_PG_LOG names a file for the server's log.
+    settings: { max_wal_size: '8GB', checkpoint_timeout: '30min', ...(JSON.parse(process.env.BENCH_PG_SETTINGS ?? '{}') as Record<string, string>) },
+    log: process.env.BENCH_PG_LOG ? (line) => appendFileSync(process.env.BENCH_PG_LOG!, `${line}\n`) : undefined,
   });
   return { url: pg.url, close: async () => { await pg.stop(); await rm(dir, { recursive: true, force: true }); } };
 }
@@ -179,11 +183,14 @@ async function main(): Promise<void> {
       total_seconds: Math.round((Date.now() - started) / 1000),
     };
     print(figures);
-    const results = { machine, figures };
+    const results = { machine, figures: figures.map(({ plans: _plans, ...f }) => f) };
     const out = values.out ?? path.join(ROOT, `bench/results/${scaleName}.json`);
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`machine: ${JSON.stringify(machine)}\n`);
+    const plans = figures.flatMap((f) => Object.entries(f.plans ?? {}).map(([label, plan]) => `=== ${f.name}: ${label}\n${plan}\n`));
+    const plansOut = out.replace(/\.json$/, '') + '-plans.txt';
+    await writeFile(plansOut, `EXPLAIN (ANALYZE, BUFFERS), ${machine.date}\n\n${plans.join('\n')}`);
+    process.stdout.write(`machine: ${JSON.stringify(machine)}\nresults: ${out}; query plans: ${plansOut}\n`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { HOURLY_BUCKETS_SQL } from '../../src/apps/app-runs.sql.js';
 import type { Bench } from '../support/context.js';
+import { explain } from '../support/explain.js';
 import { load } from '../support/load.js';
 import { repeat, round, summary } from '../support/stats.js';
 
@@ -45,6 +46,10 @@ export const appRunsBench: Bench = {
       details: {
         runs: counted, api_p50_ms: sequential.p50, api_p95_ms: sequential.p95, load_p95_ms: underLoad.p95, sql_p95_ms: sql.p95,
         naive_p50_ms: naive.p50, naive_p95_ms: naive.p95,
+      },
+      plans: {
+        'hourly histogram (what the API runs)': await explain(ctx.ds, HOURLY_BUCKETS_SQL, params),
+        'histogram counted from app_runs': await explain(ctx.ds, COUNT_FROM_RUNS_SQL, params),
       },
     }];
   },

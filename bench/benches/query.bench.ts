@@ -2,6 +2,7 @@ import { compileReportQuery } from '../../src/reporting/query/report-query.compi
 import { planReportQuery, type ServedBy } from '../../src/reporting/query/report-query.plan.js';
 import { validateReportQuery } from '../../src/reporting/query/report-query.validate.js';
 import type { Bench, BenchContext, Figure } from '../support/context.js';
+import { explain } from '../support/explain.js';
 import { load } from '../support/load.js';
 import type { Service } from '../support/service.js';
 import { repeat, round, summary, timed } from '../support/stats.js';
@@ -101,6 +102,14 @@ export const queryBench: Bench = {
     const agentFacts = summary(await repeat(Math.min(slow, 10), () => ctx.ds.query(byAgent.sql, byAgent.params), 1));
     const agentCanonical = summary(await repeat(Math.min(slow, 10), () => ctx.ds.query(CANONICAL_DAY_AGENT, range), 1));
 
+    const plans = {
+      'day × model from the rollup (what the API runs)': await explain(ctx.ds, rollupSql.sql, rollupSql.params),
+      'day × model from the facts': await explain(ctx.ds, factsSql.sql, factsSql.params),
+      'p95 duration by user from the facts (what the API runs)': await explain(ctx.ds, byUser.sql, byUser.params),
+      'day × model from canonical llm_generations': await explain(ctx.ds, CANONICAL_DAY_MODEL, range),
+      'day × agent_name from the facts': await explain(ctx.ds, byAgent.sql, byAgent.params),
+      'day × agent_name from canonical tables': await explain(ctx.ds, CANONICAL_DAY_AGENT, range),
+    };
     const ms = (x: number) => `${round(x, 1)} ms`;
     return [
       {
@@ -116,6 +125,7 @@ export const queryBench: Bench = {
           facts_sql_p50_ms: facts.p50, facts_sql_p95_ms: facts.p95, rollup_sql_p50_ms: rollupDirect.p50, rollup_sql_p95_ms: rollupDirect.p95,
           rows: first.rows.length, load_non_2xx: Object.entries(concurrent.statuses).filter(([s]) => !s.startsWith('2')).reduce((n, [, c]) => n + c, 0),
         },
+        plans,
       },
       {
         name: 'uncovered query (p95 duration by user)',

@@ -67,6 +67,8 @@ export interface Figure {
   /** Whether the bar holds in this run (informational in quick mode: the bars are stated for full size). */
   pass: boolean;
   details: Record<string, number | string>;
+  /** EXPLAIN (ANALYZE, BUFFERS) of the statements behind the figure, by label (written to `<scale>-plans.txt`). */
+  plans?: Record<string, string>;
 }
 
 export interface Bench {

@@ -135,13 +135,17 @@ export async function bulkProject(ds: DataSource, orgId: string, chunk = 100_000
   return n;
 }
 
+/** Every canonical row of org $1 that has a projection, as (source_type, source_id). */
+export const ALL_SOURCES_SQL = `
+  SELECT 'event' AS source_type, id AS source_id FROM events WHERE org_id = $1 AND type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
+  UNION ALL SELECT 'session', id FROM sessions WHERE org_id = $1
+  UNION ALL SELECT 'llm_generation', id FROM llm_generations WHERE org_id = $1
+  UNION ALL SELECT 'usage_ledger', id FROM usage_ledger WHERE org_id = $1`;
+
 /** One outbox row per canonical row of the org that feeds facts (as ingest or backfill would write). */
 export const ENQUEUE_ALL_SQL = `
   INSERT INTO reporting_outbox (org_id, source_type, source_id)
-  SELECT $1, 'event', id FROM events WHERE org_id = $1 AND type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
-  UNION ALL SELECT $1, 'session', id FROM sessions WHERE org_id = $1
-  UNION ALL SELECT $1, 'llm_generation', id FROM llm_generations WHERE org_id = $1
-  UNION ALL SELECT $1, 'usage_ledger', id FROM usage_ledger WHERE org_id = $1
+  SELECT $1, source_type, source_id FROM (${ALL_SOURCES_SQL}) s
   ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING`;
 
 /** Removes an org's facts and rollup rows (to measure projecting them again). */

@@ -38,6 +38,21 @@ describe('npm run bench -- --quick', () => {
         expect(proc.stdout()).toContain(`■ ${f.name}`);
       }
       expect(results.machine).toMatchObject({ scale: 'quick', node: process.version });
+      // The query plans behind the figures, for BENCHMARKS.md: each one an EXPLAIN ANALYZE that ran.
+      const plans = (await readFile(path.join(dir, 'quick-plans.txt'), 'utf8')).split(/^=== /m).slice(1);
+      expect(plans.map((p) => p.slice(0, p.indexOf('\n')))).toEqual([
+        'backfill enqueue: first call (100,000 of 1M, nothing waiting)',
+        'backfill enqueue: a call with every row waiting',
+        'rollup query (30-day day × model): day × model from the rollup (what the API runs)',
+        'rollup query (30-day day × model): day × model from the facts',
+        'rollup query (30-day day × model): p95 duration by user from the facts (what the API runs)',
+        'rollup query (30-day day × model): day × model from canonical llm_generations',
+        'rollup query (30-day day × model): day × agent_name from the facts',
+        'rollup query (30-day day × model): day × agent_name from canonical tables',
+        'app runs 7-day histogram: hourly histogram (what the API runs)',
+        'app runs 7-day histogram: histogram counted from app_runs',
+      ]);
+      for (const plan of plans) expect(plan).toMatch(/Execution Time: [\d.]+ ms/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
