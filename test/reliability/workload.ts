@@ -1,4 +1,5 @@
 import { newPublicId } from '../../src/common/ids/public-id.js';
+import { prng } from '../support/prng.js';
 
 /**
  * Reproducible mixed workloads for the reliability tests: sessions with turns, tool calls and
@@ -18,18 +19,6 @@ export interface Workload {
 
 export const SOURCES = ['sessions', 'events', 'llm_generations', 'usage_ledger'] as const;
 export type Source = (typeof SOURCES)[number];
-
-/** mulberry32: the same workload on every run for a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const START = Date.UTC(2026, 2, 1);
 const SPAN_MS = 10 * 86_400_000;

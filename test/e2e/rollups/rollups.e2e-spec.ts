@@ -8,22 +8,11 @@ import { ReportQueryService } from '../../../src/reporting/query/report-query.se
 import { DataSource } from 'typeorm';
 import { client, uuidOf } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
+import { prng } from '../../support/prng.js';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 2, 5); // spans the US (Mar 8) and EU (Mar 29) DST starts and Sydney's DST end (Apr 5)
 const SPAN_HOURS = 32 * 24;
-
-/** mulberry32: the data set is the same on every run. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MODELS = [['gpt-5', 'openai'], ['gpt-5-mini', 'openai'], ['claude-4', 'anthropic'], ['gemini-3', 'google']] as const;
 const TOOLS = [['search', 'Web search', 'browse'], ['calc', null, null], ['fetch', 'Fetch URL', 'browse'], ['sql', 'SQL', 'data']] as const;
