@@ -74,7 +74,8 @@ export const BACKFILL_SQL = `
   ),
   -- Inserted in key order: the pending-source unique index then grows at its right edge instead
   -- of at random places (about a third less time for a million rows), and concurrent enqueues
-  -- meet on it in one order, as ingest's do.
+  -- meet on it in one order, as ingest's do. The claim follows outbox ids, so one backfill's rows
+  -- are projected by type and id, not by age: which rows a call picks is still oldest first.
   ins AS (
     INSERT INTO reporting_outbox (org_id, source_type, source_id)
     SELECT $1, t, id FROM (
