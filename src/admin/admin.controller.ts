@@ -25,7 +25,7 @@ export class AdminController {
 
   @Post('admin/backfill')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'backfill_reporting', summary: 'Enqueue canonical rows whose facts are missing or stale', description: 'Oldest first, one budget shared in the order events, sessions, llm_generations, usage_ledger. Idempotent and resumable. An empty body is fine.' })
+  @ApiOperation({ operationId: 'backfill_reporting', summary: 'Enqueue canonical rows whose facts are missing or stale', description: 'Oldest first, one budget shared in the order events, sessions, llm_generations, usage_ledger. Resumable: each call continues after the last row the previous call picked, and a call that enqueues fewer rows than its limit has checked every row, so repeat it until then. Idempotent: running it again enqueues nothing new. An empty body is fine.' })
   @ApiOkResponse({ type: BackfillResultDto })
   backfill(@CurrentCaller() caller: Caller, @Body() body: BackfillRequestDto): Promise<BackfillResultDto> {
     return this.admin.backfill(caller.orgId, body.limit ?? 1000);

@@ -8,7 +8,7 @@ import { ProjectorService } from '../projector/projector.service.js';
 import { DATASETS } from '../reporting/catalog/catalog.js';
 import { FreshnessService } from '../reporting/freshness/freshness.service.js';
 import type { BackfillResultDto, DiagnosticsDto, OutboxRetryResultDto, ProjectorRunResultDto } from './admin.dto.js';
-import { BACKFILL_PLAN_SQL, BACKFILL_SQL } from './backfill.sql.js';
+import { backfillOnce } from './backfill.js';
 
 const SOURCE_PREFIX: Record<string, IdPrefix> = { event: 'event', session: 'session', llm_generation: 'gen', usage_ledger: 'ledger' };
 
@@ -27,13 +27,7 @@ export class AdminService {
   }
 
   async backfill(orgId: string, limit: number): Promise<BackfillResultDto> {
-    return this.dataSource.transaction(async (em) => {
-      await em.query(BACKFILL_PLAN_SQL);
-      const [r] = await em.query(BACKFILL_SQL, [orgId, limit]);
-      const enqueued = r.events + r.sessions + r.llm_generations + r.usage_ledger;
-      if (enqueued > 0) await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
-      return { enqueued, events: r.events, llm_generations: r.llm_generations, sessions: r.sessions, usage_ledger: r.usage_ledger };
-    });
+    return this.dataSource.transaction((em) => backfillOnce(em, orgId, limit));
   }
 
   async diagnostics(orgId: string): Promise<DiagnosticsDto> {

@@ -1,95 +1,138 @@
 /**
- * SPEC §5 backfill, one statement: the org's canonical rows whose facts are missing or older than
- * their sources, oldest first, sharing one budget ($2) in the order events, sessions,
- * llm_generations, usage_ledger. "Older" compares the fact's source_updated_at with the same
- * greatest(...) of source times the projection records, so a projected row is never picked again;
- * rows already waiting in the outbox are skipped, so repeated calls move on (resumable).
+ * SPEC §5 backfill, the statements. The org's canonical rows are walked in one order — by source
+ * type (events, sessions, llm_generations, usage_ledger), then oldest first by (created_at, id) —
+ * and a row is enqueued when its fact is missing or older than its sources and it is not already
+ * waiting in the outbox. "Older" compares the fact's source_updated_at with the same greatest(...)
+ * of source times the projection records, so a projected row is never picked again.
  *
- * Every join is meant to be a hash join over the org's rows: each call reads each canonical table
- * of the org once. The planner is told so (BACKFILL_PLAN_SQL, same transaction): left to the
- * outbox's statistics — always behind, since backfill and ingest grow it faster than autovacuum
- * analyzes — it picks nested loops that probe (or scan) the outbox once per canonical row: 46 s
- * for the first 100k of 200k rows in one measurement, over 20 minutes at 1M in another.
- * The joins also run in the order written (collapse limits 1): rows already waiting in the outbox
- * are dropped first (a uuid hash), and only the rest are matched with their facts (a text key)
- * and sessions — once a backfill is under way, most rows are waiting (1.8 s → 1.0 s per call at
- * 1M rows, all waiting).
+ * One statement reads one source type within a range of that order (after a row, up to one, or
+ * both: a call resumes where the previous one stopped, see backfill.ts) and enqueues up to $2
+ * rows, in one of two ways:
+ *
+ * - `probe` (where rows are expected to need work): walk the (org_id, created_at, id) index in
+ *   order and stop at the limit, so a call reads only as far as it needs. Per row, the fact is
+ *   probed (only when it exists, the session's or the turn's tool calls' newest update too) and
+ *   the in-flight index; a row already pending is dropped by the insert's ON CONFLICT, which
+ *   always probes the pending-source unique index. A `NOT EXISTS` on pending rows would not: the
+ *   planner may serve it from the per-org age index, scanning all of the org's pending rows per
+ *   canonical row, whenever the outbox's statistics say the org has none yet — which is the case
+ *   during a first backfill, before autovacuum has analyzed it (measured: unbounded at 200k).
+ * - `hash` (where most rows are expected to be waiting already: the end of a pass, or when a
+ *   probe walk meets mostly waiting rows): read the whole range at once and join the org's
+ *   pending rows out with a hash anti join first, so only the rest is probed.
+ *
+ * Every probe is a subquery the planner keeps as a probe (OFFSET 0, or a scalar subquery: never
+ * turned into a join). The plan settings below are transaction-local and set per statement.
  */
-export const BACKFILL_PLAN_SQL = `SELECT set_config('enable_nestloop', 'off', true), set_config('work_mem', '256MB', true),
-  set_config('join_collapse_limit', '1', true), set_config('from_collapse_limit', '1', true)`;
+export const BACKFILL_PLAN_SQL = {
+  /** The walk is the ordered index: no sequential or bitmap scan and sort in its place, as how far a call must read depends on how many rows are waiting, which no statistic knows. */
+  probe: `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),
+    set_config('enable_nestloop', 'on', true), set_config('enable_mergejoin', 'on', true)`,
+  /** The waiting rows are joined out by hashing them once, not probed per row (or, left to stale statistics, scanned per row). */
+  hash: `SELECT set_config('enable_seqscan', 'on', true), set_config('enable_bitmapscan', 'on', true), set_config('enable_sort', 'on', true),
+    set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true), set_config('work_mem', '256MB', true)`,
+} as const;
+export type BackfillMode = keyof typeof BACKFILL_PLAN_SQL;
 
-/** The org's rows of a canonical table not waiting in the outbox, as a FROM item joined first. */
-const WAITING_NOT = (table: string, alias: string, type: string, where = '') =>
-  `(SELECT * FROM ${table} ${alias} WHERE ${alias}.org_id = $1${where} AND ${LIVE(type, `${alias}.id`)}) ${alias}`;
-const LIVE = (type: string, id: string) => `NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}'
-    AND o.source_id = ${id} AND o.status = 'pending')
-      AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}'
-    AND o.source_id = ${id} AND o.status = 'processing')`;
+export const BACKFILL_SOURCE_TYPES = ['event', 'session', 'llm_generation', 'usage_ledger'] as const;
+export type BackfillSourceType = (typeof BACKFILL_SOURCE_TYPES)[number];
+
 const PROJECTED = `('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')`;
-const key = (prefix: string, col: string) => `'${prefix}_' || replace(${col}::text, '-', '')`;
+const key = (prefix: string) => `'${prefix}_' || replace(x.id::text, '-', '')`;
+const sessionUpdated = (sessionId: string) => `(SELECT s.updated_at FROM sessions s WHERE s.org_id = $1 AND s.id = ${sessionId})`;
+/**
+ * A fact of `table` for this row that is at least as new as `sourceUpdated`. A fact's created_at
+ * is its source's (every projection copies it), and a source whose created_at changed was updated
+ * after its fact was written, so the fact is stale either way: matching created_at too changes no
+ * answer, and it makes every index of the fact table that could serve this probe a point lookup —
+ * the time index as much as the primary key — whatever the statistics say about the org.
+ */
+const current = (table: string, sourceKey: string, sourceUpdated: string) => `EXISTS (SELECT 1 FROM ${table} f
+      WHERE f.org_id = $1 AND f.source_key = ${sourceKey} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdated} OFFSET 0)`;
+/** The newest update of the session's events that feed facts. FILTER keeps max() from being
+ * planned as a backward walk of the (org_id, updated_at) index until the session turns up. */
+const eventsUpdated = (where: string) => `(SELECT max(t.updated_at) FILTER (WHERE true) FROM events t WHERE t.org_id = $1 AND ${where})`;
 
-export const BACKFILL_SQL = `
-  WITH turn_tools AS (
-    SELECT session_id, turn_id, max(updated_at) AS updated_at FROM events
-    WHERE org_id = $1 AND type = 'tool.completed' AND turn_id IS NOT NULL GROUP BY session_id, turn_id
-  ),
-  session_events AS (
-    SELECT session_id, max(updated_at) AS updated_at FROM events WHERE org_id = $1 AND type IN ${PROJECTED} GROUP BY session_id
-  ),
-  ev AS (
-    SELECT e.id, e.created_at FROM ${WAITING_NOT('events', 'e', 'event', ` AND e.type IN ${PROJECTED}`)}
-    LEFT JOIN sessions s ON s.org_id = e.org_id AND s.id = e.session_id
-    LEFT JOIN fact_tool_call ft ON e.type = 'tool.completed' AND ft.org_id = e.org_id AND ft.source_key = 'event:' || ${key('event', 'e.id')}
-    LEFT JOIN fact_turn fu ON e.type <> 'tool.completed' AND fu.org_id = e.org_id AND fu.source_key = 'event:' || ${key('event', 'e.id')}
-    LEFT JOIN turn_tools tc ON e.type <> 'tool.completed' AND tc.session_id = e.session_id AND tc.turn_id = e.turn_id
-    WHERE CASE WHEN e.type = 'tool.completed'
-               THEN ft.source_key IS NULL OR ft.source_updated_at < greatest(e.updated_at, s.updated_at)
-               ELSE fu.source_key IS NULL OR fu.source_updated_at < greatest(e.updated_at, s.updated_at, tc.updated_at) END
-    ORDER BY e.created_at, e.id
+interface Source { table: string; where: string; current: string }
+
+const SOURCES: Record<BackfillSourceType, Source> = {
+  event: {
+    table: 'events',
+    where: `AND x.type IN ${PROJECTED}`,
+    current: `CASE WHEN x.type = 'tool.completed'
+      THEN ${current('fact_tool_call', `'event:' || ${key('event')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')})`)}
+      ELSE ${current('fact_turn', `'event:' || ${key('event')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')},
+        ${eventsUpdated(`t.session_id = x.session_id AND t.turn_id = x.turn_id AND t.type = 'tool.completed'`)})`)} END`,
+  },
+  session: {
+    table: 'sessions',
+    where: '',
+    current: current('fact_session', `'session:' || ${key('session')}`, `greatest(x.updated_at, ${eventsUpdated(`t.session_id = x.id AND t.type IN ${PROJECTED}`)})`),
+  },
+  llm_generation: {
+    table: 'llm_generations',
+    where: '',
+    current: current('fact_llm_generation', `'llm_generation:' || ${key('gen')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')})`),
+  },
+  usage_ledger: {
+    table: 'usage_ledger',
+    where: '',
+    current: current('fact_budget_posting', `'usage_ledger:' || ${key('ledger')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')})`),
+  },
+};
+
+/** The source is being projected right now (the in-flight index is the only one of processing rows). */
+const inFlight = (type: BackfillSourceType) => `EXISTS (SELECT 1 FROM reporting_outbox o
+      WHERE o.org_id = $1 AND o.source_type = '${type}' AND o.source_id = x.id AND o.status = 'processing' OFFSET 0)`;
+
+/** A row of the walk's order within one source type: (created_at, id), created_at as text (microseconds, unlike a JS Date). */
+export interface WalkRow { createdAt: string; id: string }
+
+/**
+ * The statement for one source type and range of the walk, with its parameters: up to `limit`
+ * rows of the org, after `after` and up to and including `upTo` when given. Returns how many rows
+ * it picked, how many of them it enqueued (in `probe` mode the picked rows include those already
+ * pending, which the insert skips; in `hash` mode only a concurrent ingest makes the two differ)
+ * and the last row picked. Run after BACKFILL_PLAN_SQL[mode].
+ *
+ * Rows are inserted in key order: the pending-source unique index then grows at its right edge
+ * instead of at random places (about a third less time for a million rows). The claim follows
+ * outbox ids, so one backfill's rows are projected by type and id; which rows a call picks is
+ * still oldest first.
+ */
+export function backfillStep(
+  mode: BackfillMode, type: BackfillSourceType, orgId: string, limit: number, after: WalkRow | null, upTo: WalkRow | null,
+): { sql: string; params: unknown[] } {
+  const s = SOURCES[type];
+  const params: unknown[] = [orgId, limit];
+  const bound = (op: string, row: WalkRow | null) => {
+    if (!row) return '';
+    params.push(row.createdAt, row.id);
+    return `AND (x.created_at, x.id) ${op} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  };
+  const range = `x.org_id = $1 ${s.where} ${bound('>', after)} ${bound('<=', upTo)}`;
+  const rows = mode === 'probe' ? `${s.table} x WHERE ${range}` : `(
+      SELECT x.* FROM ${s.table} x
+      WHERE ${range}
+        AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}' AND o.source_id = x.id AND o.status = 'pending')
+      OFFSET 0) x WHERE true`;
+  const sql = `
+  WITH picked AS (
+    SELECT x.id, x.created_at FROM ${rows}
+      AND NOT ${s.current}
+      AND NOT ${inFlight(type)}
+    ORDER BY x.created_at, x.id
     LIMIT $2
   ),
-  se AS (
-    SELECT s.id, s.created_at FROM ${WAITING_NOT('sessions', 's', 'session')}
-    LEFT JOIN fact_session f ON f.org_id = s.org_id AND f.source_key = 'session:' || ${key('session', 's.id')}
-    LEFT JOIN session_events ev ON ev.session_id = s.id
-    WHERE f.source_key IS NULL OR f.source_updated_at < greatest(s.updated_at, ev.updated_at)
-    ORDER BY s.created_at, s.id
-    LIMIT greatest(0, $2 - (SELECT count(*) FROM ev))
-  ),
-  ge AS (
-    SELECT g.id, g.created_at FROM ${WAITING_NOT('llm_generations', 'g', 'llm_generation')}
-    LEFT JOIN fact_llm_generation f ON f.org_id = g.org_id AND f.source_key = 'llm_generation:' || ${key('gen', 'g.id')}
-    LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id
-    WHERE f.source_key IS NULL OR f.source_updated_at < greatest(g.updated_at, s.updated_at)
-    ORDER BY g.created_at, g.id
-    LIMIT greatest(0, $2 - (SELECT count(*) FROM ev) - (SELECT count(*) FROM se))
-  ),
-  le AS (
-    SELECT l.id, l.created_at FROM ${WAITING_NOT('usage_ledger', 'l', 'usage_ledger')}
-    LEFT JOIN fact_budget_posting f ON f.org_id = l.org_id AND f.source_key = 'usage_ledger:' || ${key('ledger', 'l.id')}
-    LEFT JOIN sessions s ON s.org_id = l.org_id AND s.id = l.session_id
-    WHERE f.source_key IS NULL OR f.source_updated_at < greatest(l.updated_at, s.updated_at)
-    ORDER BY l.created_at, l.id
-    LIMIT greatest(0, $2 - (SELECT count(*) FROM ev) - (SELECT count(*) FROM se) - (SELECT count(*) FROM ge))
-  ),
-  -- Inserted in key order: the pending-source unique index then grows at its right edge instead
-  -- of at random places (about a third less time for a million rows), and concurrent enqueues
-  -- meet on it in one order, as ingest's do. The claim follows outbox ids, so one backfill's rows
-  -- are projected by type and id, not by age: which rows a call picks is still oldest first.
   ins AS (
     INSERT INTO reporting_outbox (org_id, source_type, source_id)
-    SELECT $1, t, id FROM (
-      SELECT 'event' AS t, id FROM ev
-      UNION ALL SELECT 'session', id FROM se
-      UNION ALL SELECT 'llm_generation', id FROM ge
-      UNION ALL SELECT 'usage_ledger', id FROM le
-    ) picked
-    ORDER BY t, id
+    SELECT $1, '${type}', id FROM (SELECT id FROM picked ORDER BY id) p
     ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING
-    RETURNING source_type
+    RETURNING 1
   )
-  SELECT count(*) FILTER (WHERE source_type = 'event')::int AS events,
-         count(*) FILTER (WHERE source_type = 'session')::int AS sessions,
-         count(*) FILTER (WHERE source_type = 'llm_generation')::int AS llm_generations,
-         count(*) FILTER (WHERE source_type = 'usage_ledger')::int AS usage_ledger
-  FROM ins`;
+  SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM ins)::int AS enqueued,
+         last.created_at::text AS created_at, last.id::text AS id
+  FROM (SELECT 1) one
+  LEFT JOIN LATERAL (SELECT created_at, id FROM picked ORDER BY created_at DESC, id DESC LIMIT 1) last ON true`;
+  return { sql, params };
+}

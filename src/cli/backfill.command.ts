@@ -1,20 +1,19 @@
 import { parseArgs } from 'node:util';
-import { BACKFILL_PLAN_SQL, BACKFILL_SQL } from '../admin/backfill.sql.js';
+import { backfillOnce } from '../admin/backfill.js';
 import { PROJECTED_EVENT_TYPES } from '../ingest/ingest.sql.js';
-import { OUTBOX_CHANNEL } from '../ingest/ingest.service.js';
 import type { CliContext } from './cli-context.js';
 import { intFlag, orgIdBySlug, slugFlag } from './cli-args.js';
 import { ProgressBar } from './progress-bar.js';
 
 /**
- * Rows per BACKFILL_SQL call: each call is one statement and one transaction, and each re-reads
- * the org's canonical rows, facts and live outbox rows (the selection is stateless), so fewer,
- * larger calls do less work in all; 250k still moves the progress bar on a million rows.
+ * Rows per backfill call (one transaction each). Calls resume where the previous one stopped, so
+ * the size only sets how often the progress bar moves and how long one transaction holds the
+ * org's backfill position.
  */
 const BATCH = 250_000;
 
 /**
- * `backfill --org <slug> [--limit n]`: the admin route's statement (SPEC §5) in batches until
+ * `backfill --org <slug> [--limit n]`: the admin route's backfill (SPEC §5) in batches until
  * nothing is left to enqueue or the limit is reached. Without --limit it enqueues everything
  * missing or stale. Prints `{org, enqueued, events, llm_generations, sessions, usage_ledger}`.
  */
@@ -39,13 +38,7 @@ async function backfill(ctx: CliContext, slug: string, limit: number | undefined
   for (;;) {
     const want = Math.min(BATCH, (limit ?? Infinity) - total.enqueued);
     if (want <= 0) break;
-    const got = await ds.transaction(async (em) => {
-      await em.query(BACKFILL_PLAN_SQL);
-      const [r] = await em.query(BACKFILL_SQL, [orgId, want]);
-      const enqueued = r.events + r.sessions + r.llm_generations + r.usage_ledger;
-      if (enqueued > 0) await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
-      return { ...r, enqueued };
-    });
+    const got = await ds.transaction((em) => backfillOnce(em, orgId, want));
     for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += got[k];
     bar.update(total.enqueued);
     if (got.enqueued < want) break;

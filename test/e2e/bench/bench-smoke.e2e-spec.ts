@@ -41,8 +41,8 @@ describe('npm run bench -- --quick', () => {
       // The query plans behind the figures, for BENCHMARKS.md: each one an EXPLAIN ANALYZE that ran.
       const plans = (await readFile(path.join(dir, 'quick-plans.txt'), 'utf8')).split(/^=== /m).slice(1);
       expect(plans.map((p) => p.slice(0, p.indexOf('\n')))).toEqual([
-        'backfill enqueue: first call (100,000 of 1M, nothing waiting)',
-        'backfill enqueue: a call with every row waiting',
+        "backfill enqueue: a call's walk over generations (100,000 picked, nothing waiting)",
+        'backfill enqueue: the walk over every generation, all waiting',
         'rollup query (30-day day × model): day × model from the rollup (what the API runs)',
         'rollup query (30-day day × model): day × model from the facts',
         'rollup query (30-day day × model): p95 duration by user from the facts (what the API runs)',

@@ -1,0 +1,80 @@
+import { BACKFILL_PLAN_SQL, BACKFILL_SOURCE_TYPES, type BackfillMode, backfillStep } from '../../../src/admin/backfill.sql.js';
+import { client } from '../../support/api.js';
+import { startTestApp, type TestApp } from '../../support/test-app.js';
+import { batches, makeWorkload, SOURCES } from '../../reliability/workload.js';
+
+interface PlanNode {
+  'Node Type': string;
+  'Join Type'?: string;
+  Operation?: string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every scan in a plan, outside the INSERT itself: "<relation> <node type> <index>". */
+function scans(node: PlanNode, out: string[] = []): string[] {
+  if (node['Relation Name'] && node['Node Type'] !== 'ModifyTable') out.push(`${node['Relation Name']} ${node['Node Type']} ${node['Index Name'] ?? ''}`.trim());
+  for (const child of node.Plans ?? []) scans(child, out);
+  return out;
+}
+const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+
+const WALK_INDEX = { event: 'events_org_projected_created_idx', session: 'sessions_org_created_idx', llm_generation: 'llm_generations_org_created_idx', usage_ledger: 'usage_ledger_org_created_idx' };
+const TABLE = { event: 'events', session: 'sessions', llm_generation: 'llm_generations', usage_ledger: 'usage_ledger' };
+
+/**
+ * The backfill statements' plans, with the outbox's statistics stale the way a first backfill
+ * finds them: analyzed while the org had no pending rows, then filled. A per-row probe of pending
+ * rows was then planned on the per-org age index — a scan of all the org's pending rows per
+ * canonical row (unbounded at 200k rows) — so the probe walk must not read pending rows at all
+ * (the insert's ON CONFLICT skips them), and the closing walk must hash them once.
+ */
+describe('backfill statements keep their plans under stale outbox statistics (SPEC §5, §9)', () => {
+  let t: TestApp;
+  let orgId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const owner = await t.key('backfill-plans', 'owner');
+    orgId = owner.orgId;
+    const api = client(t, owner.key);
+    const w = makeWorkload(901, { sessions: 120, generationsPerSession: 4, ledgerPerSession: 2 });
+    for (const source of SOURCES) for (const batch of batches(source, w[source], 1000)) await api.ingest(source, batch);
+    await api.project();
+    await t.db.pool.query('VACUUM ANALYZE');
+    for (const [type, table] of Object.entries(TABLE)) {
+      await t.db.pool.query(`INSERT INTO reporting_outbox (org_id, source_type, source_id) SELECT org_id, $2, id FROM ${table} WHERE org_id = $1`, [orgId, type]);
+    }
+  });
+  afterAll(() => t.close());
+
+  const plan = async (mode: BackfillMode, type: (typeof BACKFILL_SOURCE_TYPES)[number]) => {
+    const { sql, params } = backfillStep(mode, type, orgId, 1000, null, null);
+    const db = await t.db.pool.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query(BACKFILL_PLAN_SQL[mode]);
+      const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+      return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+    } finally {
+      await db.query('ROLLBACK');
+      db.release();
+    }
+  };
+
+  it.each(BACKFILL_SOURCE_TYPES)('%s, probe walk: the (org_id, created_at, id) index in order; the outbox only through its in-flight index', async (type) => {
+    const read = scans(await plan('probe', type));
+    expect(read).toContainEqual(expect.stringMatching(new RegExp(`^${TABLE[type]} Index (Only )?Scan ${WALK_INDEX[type]}$`)));
+    expect(read.filter((s) => s.startsWith('reporting_outbox ')).map((s) => s.replace(' Only', ''))).toEqual(['reporting_outbox Index Scan reporting_outbox_inflight_source_idx']);
+  });
+
+  it.each(BACKFILL_SOURCE_TYPES)('%s, closing walk: the waiting rows joined out by one hash anti join', async (type) => {
+    const all = nodes(await plan('hash', type));
+    const anti = all.filter((n) => n['Node Type'] === 'Hash Join' && n['Join Type'] === 'Anti');
+    expect(anti).toHaveLength(1);
+    // The pending rows are read once, as the anti join's hashed side; only the in-flight index is probed per row.
+    const pending = (n: PlanNode) => scans(n).filter((s) => s.startsWith('reporting_outbox ') && !s.endsWith('reporting_outbox_inflight_source_idx'));
+    expect(pending(all[0])).toHaveLength(1);
+    expect(pending(anti[0].Plans!.find((c) => c['Node Type'] === 'Hash')!)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,114 @@
+import { client, uuidOf } from '../../support/api.js';
+import { generation } from '../../support/factories.js';
+import { startTestApp, type TestApp } from '../../support/test-app.js';
+
+const NONE = { enqueued: 0, events: 0, llm_generations: 0, sessions: 0, usage_ledger: 0 };
+const gens = (n: number) => ({ enqueued: n, events: 0, llm_generations: n, sessions: 0, usage_ledger: 0 });
+
+/**
+ * SPEC §5 backfill is resumable: a call continues after the last row the previous one picked
+ * (reporting_backfill_positions), and one that does not fill its limit has gone round every row.
+ * These tests tell that walk apart from a stateless "oldest missing first" by losing facts behind
+ * the position.
+ */
+describe('backfill resumes where the previous call stopped (SPEC §5)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  /** An org with `n` projected generations, oldest first; returns its client, org id and the generations' ids. */
+  async function orgWithGenerations(slug: string, n: number) {
+    const owner = await t.key(slug, 'owner');
+    const api = client(t, owner.key);
+    const records = Array.from({ length: n }, () => generation());
+    await api.ingest('llm_generations', records);
+    await api.project();
+    return { api, orgId: owner.orgId, ids: records.map((g) => uuidOf(g.id)), records };
+  }
+  const loseFacts = (orgId: string, ids: string[]) =>
+    t.db.pool.query(`DELETE FROM fact_llm_generation WHERE org_id = $1 AND source_key = ANY($2)`, [
+      orgId, ids.map((id) => `llm_generation:gen_${id.replaceAll('-', '')}`),
+    ]);
+  const pending = async (orgId: string) =>
+    (await t.db.pool.query(`SELECT source_id FROM reporting_outbox WHERE org_id = $1 AND status = 'pending' ORDER BY source_id`, [orgId])).rows.map((r) => r.source_id);
+  const position = async (orgId: string) =>
+    (await t.db.pool.query(`SELECT source_type, id::text FROM reporting_backfill_positions WHERE org_id = $1`, [orgId])).rows[0] ?? null;
+
+  it('continues after its position, finds rows behind it when the walk comes round, then starts over', async () => {
+    const { api, orgId, ids } = await orgWithGenerations('resume', 5);
+    const other = await orgWithGenerations('resume-other', 3);
+    await loseFacts(orgId, ids);
+
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 2 })).body).toEqual(gens(2));
+    expect(await pending(orgId)).toEqual([ids[0], ids[1]].sort());
+    expect(await position(orgId)).toEqual({ source_type: 'llm_generation', id: ids[1] });
+    await api.project();
+    expect(await pending(orgId)).toEqual([]);
+
+    // Another org's backfill has its own position and leaves this one alone.
+    await loseFacts(other.orgId, other.ids);
+    expect((await other.api.post('/v1/reports/admin/backfill', { limit: 1 })).body).toEqual(gens(1));
+    expect(await pending(other.orgId)).toEqual([other.ids[0]]);
+
+    // The oldest generation loses its fact again, behind the position: the walk goes on after it.
+    await loseFacts(orgId, [ids[0]]);
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 2 })).body).toEqual(gens(2));
+    expect(await pending(orgId)).toEqual([ids[2], ids[3]].sort());
+    expect(await position(orgId)).toEqual({ source_type: 'llm_generation', id: ids[3] });
+
+    // A call that does not fill its limit wraps round to the start: the oldest is found, the position cleared.
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 10 })).body).toEqual(gens(2));
+    expect(await pending(orgId)).toEqual([ids[0], ids[2], ids[3], ids[4]].sort());
+    expect(await position(orgId)).toEqual({ source_type: null, id: null });
+    expect((await api.post('/v1/reports/admin/backfill')).body).toEqual(NONE);
+    expect(await pending(other.orgId)).toEqual([other.ids[0]]);
+  });
+
+  it('a short call covers every row even when an old position was left in the middle', async () => {
+    const { api, orgId, ids } = await orgWithGenerations('old-position', 6);
+    await loseFacts(orgId, [ids[3]]);
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 1 })).body).toEqual(gens(1));
+    expect(await position(orgId)).toEqual({ source_type: 'llm_generation', id: ids[3] });
+    await api.project();
+
+    // Every fact is lost later; one call with room for all of them finds all of them.
+    await loseFacts(orgId, ids);
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 100 })).body).toEqual(gens(6));
+    expect(await pending(orgId)).toEqual([...ids].sort());
+    await api.project();
+    const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM fact_llm_generation WHERE org_id = $1`, [orgId]);
+    expect(rows).toEqual([{ n: 6 }]);
+  });
+
+  it('skips rows already waiting, whether they come one by one or most of a range, and enqueues the rest oldest first', async () => {
+    const { api, orgId, ids, records } = await orgWithGenerations('waiting', 8);
+    await loseFacts(orgId, ids);
+    // Generations 1, 3, 5, 7 change: pending already. 2, 4, 6, 8 are not.
+    const changed = [0, 2, 4, 6].map((i) => ({ ...records[i], model: 'gpt-5-mini' }));
+    expect(await api.ingest('llm_generations', changed)).toEqual({ accepted: 4, enqueued: 4 });
+
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 2 })).body).toEqual(gens(2));
+    expect(await pending(orgId)).toEqual([ids[0], ids[1], ids[2], ids[3], ids[4], ids[6]].sort());
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 10 })).body).toEqual(gens(2));
+    expect(await pending(orgId)).toEqual([...ids].sort());
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 10 })).body).toEqual(NONE);
+
+    // Everything waiting (a finished backfill run again): nothing new, in either walk.
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 1 })).body).toEqual(NONE);
+    expect(await position(orgId)).toEqual({ source_type: null, id: null });
+  });
+
+  it('concurrent calls of one org each continue where another stopped: every row enqueued once, totals exact', async () => {
+    const { api, orgId, ids } = await orgWithGenerations('concurrent', 20);
+    await loseFacts(orgId, ids);
+    const results = await Promise.all(Array.from({ length: 6 }, () => api.post('/v1/reports/admin/backfill', { limit: 5 })));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(results.map((r) => r.body.enqueued).sort()).toEqual([0, 0, 5, 5, 5, 5]);
+    expect(await pending(orgId)).toEqual([...ids].sort());
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 100 })).body).toEqual(NONE);
+    const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox WHERE org_id = $1 AND status = 'pending'`, [orgId]);
+    expect(rows).toEqual([{ n: 20 }]);
+  });
+});
