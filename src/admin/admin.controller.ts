@@ -25,7 +25,7 @@ export class AdminController {
 
   @Post('admin/backfill')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'backfill_reporting', summary: 'Enqueue canonical rows whose facts are missing or stale', description: 'Oldest first, one budget shared in the order events, sessions, llm_generations, usage_ledger. Resumable: each call continues after the last row the previous call picked, and a call that enqueues fewer rows than its limit has checked every row, so repeat it until then. Idempotent: running it again enqueues nothing new. An empty body is fine.' })
+  @ApiOperation({ operationId: 'backfill_reporting', summary: 'Enqueue canonical rows whose facts are missing or stale', description: 'Walks the org\'s rows in the order events, sessions, llm_generations, usage_ledger, oldest first, with one budget shared by all. Resumable: each call continues after the last row the previous call picked (so rows that went stale behind it wait until the walk comes round), and a call that enqueues fewer rows than its limit has gone round every row, so repeat it until then. Idempotent: running it again enqueues nothing new. An empty body is fine.' })
   @ApiOkResponse({ type: BackfillResultDto })
   backfill(@CurrentCaller() caller: Caller, @Body() body: BackfillRequestDto): Promise<BackfillResultDto> {
     return this.admin.backfill(caller.orgId, body.limit ?? 1000);

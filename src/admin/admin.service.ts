@@ -8,7 +8,7 @@ import { ProjectorService } from '../projector/projector.service.js';
 import { DATASETS } from '../reporting/catalog/catalog.js';
 import { FreshnessService } from '../reporting/freshness/freshness.service.js';
 import type { BackfillResultDto, DiagnosticsDto, OutboxRetryResultDto, ProjectorRunResultDto } from './admin.dto.js';
-import { backfillOnce } from './backfill.js';
+import { backfill as runBackfill } from './backfill.js';
 
 const SOURCE_PREFIX: Record<string, IdPrefix> = { event: 'event', session: 'session', llm_generation: 'gen', usage_ledger: 'ledger' };
 
@@ -27,7 +27,7 @@ export class AdminService {
   }
 
   async backfill(orgId: string, limit: number): Promise<BackfillResultDto> {
-    return this.dataSource.transaction((em) => backfillOnce(em, orgId, limit));
+    return runBackfill(this.dataSource, orgId, limit);
   }
 
   async diagnostics(orgId: string): Promise<DiagnosticsDto> {

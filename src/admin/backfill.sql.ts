@@ -43,8 +43,8 @@ const sessionUpdated = (sessionId: string) => `(SELECT s.updated_at FROM session
 /**
  * A fact of `table` for this row that is at least as new as `sourceUpdated`. A fact's created_at
  * is its source's (every projection copies it), and a source whose created_at changed was updated
- * after its fact was written, so the fact is stale either way: matching created_at too changes no
- * answer, and it makes every index of the fact table that could serve this probe a point lookup —
+ * after its fact was written (ingest bumps updated_at on every change), so the fact is stale
+ * either way: matching created_at too drops no row that needs work, and it makes every index of the fact table that could serve this probe a point lookup —
  * the time index as much as the primary key — whatever the statistics say about the org.
  */
 const current = (table: string, sourceKey: string, sourceUpdated: string) => `EXISTS (SELECT 1 FROM ${table} f
@@ -92,11 +92,13 @@ export interface WalkRow { createdAt: string; id: string }
  * The statement for one source type and range of the walk, with its parameters: up to `limit`
  * rows of the org, after `after` and up to and including `upTo` when given. Returns how many rows
  * it picked, how many of them it enqueued (in `probe` mode the picked rows include those already
- * pending, which the insert skips; in `hash` mode only a concurrent ingest makes the two differ)
+ * pending, which the insert skips; in `hash` mode only rows enqueued meanwhile make the two differ)
  * and the last row picked. Run after BACKFILL_PLAN_SQL[mode].
  *
  * Rows are inserted in key order: the pending-source unique index then grows at its right edge
- * instead of at random places (about a third less time for a million rows). The claim follows
+ * instead of at random places (about a third less time for a million rows), and concurrent
+ * enqueues meet on it in one order, as ingest's do (each statement commits on its own: see
+ * backfill.ts). The claim follows
  * outbox ids, so one backfill's rows are projected by type and id; which rows a call picks is
  * still oldest first.
  */

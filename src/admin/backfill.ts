@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { OUTBOX_CHANNEL } from '../ingest/ingest.service.js';
 import { BACKFILL_PLAN_SQL, BACKFILL_SOURCE_TYPES, type BackfillMode, type BackfillSourceType, backfillStep, type WalkRow } from './backfill.sql.js';
 
@@ -23,10 +23,13 @@ function walk(from: Position | null): Step[] {
   ];
 }
 
+/** Backfill calls of one org queue on this advisory lock (two-key form: its own key space, apart from ingest's). */
+const BACKFILL_LOCK = 1_717_920_003;
+
 /**
- * One backfill call (SPEC §5) in the caller's transaction: enqueues up to `limit` of the org's
- * canonical rows whose facts are missing or stale and that are not already waiting, in the order
- * events, sessions, llm_generations, usage_ledger, oldest first.
+ * One backfill call (SPEC §5): enqueues up to `limit` of the org's canonical rows whose facts are
+ * missing or stale and that are not already waiting, in the order events, sessions,
+ * llm_generations, usage_ledger, oldest first.
  *
  * Resumable without re-reading: the org's row in reporting_backfill_positions holds the last row
  * the previous call picked, and this call continues after it. A call that fills its limit leaves
@@ -36,28 +39,60 @@ function walk(from: Position | null): Step[] {
  * call that enqueues fewer than its limit leaves nothing behind, running it again enqueues nothing
  * new, and a million rows are read about once in all rather than once per call.
  *
- * Concurrent calls of one org queue on the position row (FOR UPDATE), so each continues where the
- * previous one stopped and none picks a row another has just enqueued; other orgs are not held up.
+ * Each statement commits on its own, with the position it reached: a statement inserts one source
+ * type's rows in id order, the order ingest inserts in, so the two never wait on each other in a
+ * cycle — one transaction across statements (session rows, then generations; a wrap, then rows
+ * before the ones it holds) could deadlock with an ingest of the same sources. A call that fails
+ * part way has enqueued what it committed and resumes from there. Concurrent calls of one org
+ * queue on an advisory lock held for the call, so each continues where the previous one stopped;
+ * other orgs are not held up.
  */
-export async function backfillOnce(em: EntityManager, orgId: string, limit: number): Promise<BackfillCounts> {
-  await em.query(`INSERT INTO reporting_backfill_positions (org_id) VALUES ($1) ON CONFLICT (org_id) DO NOTHING`, [orgId]);
-  const [p]: { source_type: BackfillSourceType | null; created_at: string | null; id: string | null }[] = await em.query(
-    `SELECT source_type, created_at::text AS created_at, id::text AS id FROM reporting_backfill_positions WHERE org_id = $1 FOR UPDATE`,
+export async function backfill(ds: DataSource, orgId: string, limit: number): Promise<BackfillCounts> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock($1, hashtext($2::text))`, [BACKFILL_LOCK, orgId]);
+    try {
+      return await walkAndEnqueue(runner, orgId, limit);
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock($1, hashtext($2::text))`, [BACKFILL_LOCK, orgId]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+async function walkAndEnqueue(runner: QueryRunner, orgId: string, limit: number): Promise<BackfillCounts> {
+  const [p]: { source_type: BackfillSourceType | null; created_at: string | null; id: string | null }[] = await runner.query(
+    `SELECT source_type, created_at::text AS created_at, id::text AS id FROM reporting_backfill_positions WHERE org_id = $1`,
     [orgId],
   );
-  const from = p.source_type ? { type: p.source_type, createdAt: p.created_at!, id: p.id! } : null;
+  const from = p?.source_type ? { type: p.source_type, createdAt: p.created_at!, id: p.id! } : null;
+  const savePosition = (at: Position | null) => runner.query(
+    `INSERT INTO reporting_backfill_positions (org_id, source_type, created_at, id) VALUES ($1, $2, $3::timestamptz, $4::uuid)
+     ON CONFLICT (org_id) DO UPDATE SET source_type = excluded.source_type, created_at = excluded.created_at, id = excluded.id, updated_at = clock_timestamp()`,
+    [orgId, at?.type ?? null, at?.createdAt ?? null, at?.id ?? null],
+  );
   const enqueued: Record<BackfillSourceType, number> = { event: 0, session: 0, llm_generation: 0, usage_ledger: 0 };
   let remaining = limit;
   let last: Position | null = null;
-  let mode: BackfillMode | null = null;
   for (const step of walk(from)) {
     let after = step.after;
     // Behind the position (the end of a pass) most rows are likely waiting: read them at once.
-    let want: BackfillMode = step.upTo ? 'hash' : 'probe';
+    let mode: BackfillMode = step.upTo ? 'hash' : 'probe';
     while (remaining > 0) {
-      if (mode !== want) await em.query(BACKFILL_PLAN_SQL[(mode = want)]);
       const { sql, params } = backfillStep(mode, step.type, orgId, remaining, after, step.upTo);
-      const [r]: { picked: number; enqueued: number; created_at: string | null; id: string | null }[] = await em.query(sql, params);
+      await runner.startTransaction();
+      let r: { picked: number; enqueued: number; created_at: string | null; id: string | null };
+      try {
+        await runner.query(BACKFILL_PLAN_SQL[mode]);
+        [r] = await runner.query(sql, params);
+        if (r.picked > 0) await savePosition({ type: step.type, createdAt: r.created_at!, id: r.id! });
+        await runner.commitTransaction();
+      } catch (err) {
+        await runner.rollbackTransaction();
+        throw err;
+      }
       enqueued[step.type] += r.enqueued;
       const asked = remaining;
       remaining -= r.enqueued;
@@ -67,16 +102,12 @@ export async function backfillOnce(em: EntityManager, orgId: string, limit: numb
       // (some were waiting in the outbox already): go on after the last one picked — reading the
       // rest at once when most were waiting, as when a finished backfill is run again.
       if (r.picked < asked) break;
-      if (r.enqueued * 2 < r.picked) want = 'hash';
+      if (r.enqueued * 2 < r.picked) mode = 'hash';
     }
     if (remaining === 0) break;
   }
-  const next = remaining === 0 ? last : null;
-  await em.query(
-    `UPDATE reporting_backfill_positions SET source_type = $2, created_at = $3::timestamptz, id = $4::uuid, updated_at = clock_timestamp() WHERE org_id = $1`,
-    [orgId, next?.type ?? null, next?.createdAt ?? null, next?.id ?? null],
-  );
+  await savePosition(remaining === 0 ? last : null);
   const total = limit - remaining;
-  if (total > 0) await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
+  if (total > 0) await runner.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
   return { enqueued: total, events: enqueued.event, sessions: enqueued.session, llm_generations: enqueued.llm_generation, usage_ledger: enqueued.usage_ledger };
 }

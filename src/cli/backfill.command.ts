@@ -1,14 +1,13 @@
 import { parseArgs } from 'node:util';
-import { backfillOnce } from '../admin/backfill.js';
+import { backfill as runBackfill } from '../admin/backfill.js';
 import { PROJECTED_EVENT_TYPES } from '../ingest/ingest.sql.js';
 import type { CliContext } from './cli-context.js';
 import { intFlag, orgIdBySlug, slugFlag } from './cli-args.js';
 import { ProgressBar } from './progress-bar.js';
 
 /**
- * Rows per backfill call (one transaction each). Calls resume where the previous one stopped, so
- * the size only sets how often the progress bar moves and how long one transaction holds the
- * org's backfill position.
+ * Rows per backfill call. Calls resume where the previous one stopped, so the size sets how often
+ * the progress bar moves and how many rows one statement inserts (and holds uncommitted) at most.
  */
 const BATCH = 250_000;
 
@@ -38,7 +37,7 @@ async function backfill(ctx: CliContext, slug: string, limit: number | undefined
   for (;;) {
     const want = Math.min(BATCH, (limit ?? Infinity) - total.enqueued);
     if (want <= 0) break;
-    const got = await ds.transaction((em) => backfillOnce(em, orgId, want));
+    const got = await runBackfill(ds, orgId, want);
     for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += got[k];
     bar.update(total.enqueued);
     if (got.enqueued < want) break;

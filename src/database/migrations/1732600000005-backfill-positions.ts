@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Resumable backfill (SPEC §5, §9: 1M canonical rows enqueued in ≤ 20 s). The route takes at most
  * 100,000 rows per call; without state every call had to read all of the org's canonical rows to
  * find the next ones (12 full reads for 1M rows). `reporting_backfill_positions` holds, per org,
- * the last row a call reached — (source_type, created_at, id) in the order the route walks the
+ * the last row a call picked — (source_type, created_at, id) in the order the route walks the
  * rows — so the next call continues after it. The canonical tables get the (org_id, created_at,
  * id) indexes that walk reads in order; the events one covers only the types that feed facts.
  */

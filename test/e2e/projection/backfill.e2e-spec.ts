@@ -1,5 +1,5 @@
 import { client, uuidOf } from '../../support/api.js';
-import { generation } from '../../support/factories.js';
+import { generation, session } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
 const NONE = { enqueued: 0, events: 0, llm_generations: 0, sessions: 0, usage_ledger: 0 };
@@ -100,7 +100,7 @@ describe('backfill resumes where the previous call stopped (SPEC §5)', () => {
     expect(await position(orgId)).toEqual({ source_type: null, id: null });
   });
 
-  it('concurrent calls of one org each continue where another stopped: every row enqueued once, totals exact', async () => {
+  it('concurrent calls of one org: every row enqueued once, totals exact, nothing left behind', async () => {
     const { api, orgId, ids } = await orgWithGenerations('concurrent', 20);
     await loseFacts(orgId, ids);
     const results = await Promise.all(Array.from({ length: 6 }, () => api.post('/v1/reports/admin/backfill', { limit: 5 })));
@@ -110,5 +110,46 @@ describe('backfill resumes where the previous call stopped (SPEC §5)', () => {
     expect((await api.post('/v1/reports/admin/backfill', { limit: 100 })).body).toEqual(NONE);
     const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox WHERE org_id = $1 AND status = 'pending'`, [orgId]);
     expect(rows).toEqual([{ n: 20 }]);
+  });
+
+  it('does not deadlock with an ingest enqueuing the same sources in its own key order', async () => {
+    const owner = await t.key('backfill-ingest', 'owner');
+    const api = client(t, owner.key);
+    const s = session();
+    const g = generation({ session_id: s.id });
+    await api.ingest('sessions', [s]);
+    await api.ingest('llm_generations', [g]);
+    await api.project();
+    await t.db.pool.query(`DELETE FROM fact_session WHERE org_id = $1`, [owner.orgId]);
+    await loseFacts(owner.orgId, [uuidOf(g.id)]);
+
+    // An ingest's transaction enqueues in (source_type, source_id) order: the generation first...
+    const ingest = await t.db.pool.connect();
+    const enqueue = (type: string, id: string) => ingest.query(
+      `INSERT INTO reporting_outbox (org_id, source_type, source_id) VALUES ($1, $2, $3) ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING`,
+      [owner.orgId, type, id],
+    );
+    try {
+      await ingest.query('BEGIN');
+      await enqueue('llm_generation', uuidOf(g.id));
+      // ...while the backfill walks sessions, then generations, and waits on the ingest's generation row.
+      const call = api.post('/v1/reports/admin/backfill', { limit: 10 }).then((r) => r);
+      for (let i = 0; ; i++) {
+        const { rows } = await t.db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO reporting_outbox%' AND pid <> $1`, [(ingest as unknown as { processID: number }).processID]);
+        if (rows.length > 0) break;
+        if (i > 200) throw new Error('the backfill never waited on the ingest');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      // The ingest then enqueues the session: the backfill's session row must not be held uncommitted.
+      await enqueue('session', uuidOf(s.id));
+      await ingest.query('COMMIT');
+      const res = await call;
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { enqueued: 1, events: 0, llm_generations: 0, sessions: 1, usage_ledger: 0 } });
+    } finally {
+      await ingest.query('ROLLBACK').catch(() => undefined);
+      ingest.release();
+    }
+    expect((await t.db.pool.query(`SELECT source_type FROM reporting_outbox WHERE org_id = $1 AND status = 'pending' ORDER BY source_type`, [owner.orgId])).rows)
+      .toEqual([{ source_type: 'llm_generation' }, { source_type: 'session' }]);
   });
 });
