@@ -1,4 +1,4 @@
-import { BACKFILL_PLAN_SQL, BACKFILL_SOURCE_TYPES, type BackfillMode, backfillStep } from '../../../src/admin/backfill.sql.js';
+import { BACKFILL_PLAN_SQL, BACKFILL_SOURCE_TYPES, type BackfillMode, backfillStep, type WalkRow } from '../../../src/admin/backfill.sql.js';
 import { client } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 import { batches, makeWorkload, SOURCES } from '../../reliability/workload.js';
@@ -9,6 +9,7 @@ interface PlanNode {
   Operation?: string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'Index Cond'?: string;
   Plans?: PlanNode[];
 }
 
@@ -48,8 +49,8 @@ describe('backfill statements keep their plans under stale outbox statistics (SP
   });
   afterAll(() => t.close());
 
-  const plan = async (mode: BackfillMode, type: (typeof BACKFILL_SOURCE_TYPES)[number]) => {
-    const { sql, params } = backfillStep(mode, type, orgId, 1000, null, null);
+  const plan = async (mode: BackfillMode, type: (typeof BACKFILL_SOURCE_TYPES)[number], after: WalkRow | null = null, upTo: WalkRow | null = null) => {
+    const { sql, params } = backfillStep(mode, type, orgId, 1000, after, upTo);
     const db = await t.db.pool.connect();
     try {
       await db.query('BEGIN');
@@ -76,5 +77,13 @@ describe('backfill statements keep their plans under stale outbox statistics (SP
     const pending = (n: PlanNode) => scans(n).filter((s) => s.startsWith('reporting_outbox ') && !s.endsWith('reporting_outbox_inflight_source_idx'));
     expect(pending(all[0])).toHaveLength(1);
     expect(pending(anti[0].Plans!.find((c) => c['Node Type'] === 'Hash')!)).toHaveLength(1);
+  });
+
+  it.each(BACKFILL_SOURCE_TYPES)('%s, resumed walk: the position bounds the index scan itself', async (type) => {
+    const from = { createdAt: '2026-01-01 00:00:00.000001+00', id: '01900000-0000-7000-8000-000000000000' };
+    const to = { createdAt: '2027-01-01 00:00:00+00', id: 'ffffffff-ffff-7fff-bfff-ffffffffffff' };
+    const walk = nodes(await plan('probe', type, from, to)).find((n) => n['Index Name'] === WALK_INDEX[type])!;
+    expect(walk['Index Cond']).toContain('ROW(created_at, id) > ROW(');
+    expect(walk['Index Cond']).toContain('ROW(created_at, id) <= ROW(');
   });
 });

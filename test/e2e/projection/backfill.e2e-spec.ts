@@ -1,5 +1,6 @@
+import { newPublicId } from '../../../src/common/ids/public-id.js';
 import { client, uuidOf } from '../../support/api.js';
-import { generation, session } from '../../support/factories.js';
+import { generation, session, toolEvent, turnEvent } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
 const NONE = { enqueued: 0, events: 0, llm_generations: 0, sessions: 0, usage_ledger: 0 };
@@ -151,5 +152,53 @@ describe('backfill resumes where the previous call stopped (SPEC §5)', () => {
     }
     expect((await t.db.pool.query(`SELECT source_type FROM reporting_outbox WHERE org_id = $1 AND status = 'pending' ORDER BY source_type`, [owner.orgId])).rows)
       .toEqual([{ source_type: 'llm_generation' }, { source_type: 'session' }]);
+  });
+
+  it('events: a tool call changed behind its facts makes its own fact, its turn and its session stale; a turn without tool calls is not', async () => {
+    const owner = await t.key('backfill-events', 'owner');
+    const api = client(t, owner.key);
+    const s = session();
+    const turn = newPublicId('turn');
+    const tool = toolEvent(s.id, { turn_id: turn });
+    const done = turnEvent(s.id, turn);
+    const lone = turnEvent(s.id, newPublicId('turn'), 'turn.failed');
+    const untracked = toolEvent(s.id); // no turn
+    await api.ingest('sessions', [s]);
+    await api.ingest('events', [tool, done, lone, untracked]);
+    await api.project();
+    expect((await api.post('/v1/reports/admin/backfill')).body).toEqual(NONE);
+
+    // The tool call changes without passing through ingest (no outbox row): a newer source than its facts.
+    await t.db.pool.query(`UPDATE events SET updated_at = now() + interval '1 minute' WHERE org_id = $1 AND id = $2`, [owner.orgId, uuidOf(tool.id)]);
+    // The events use up the budget: the session comes in the next call.
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 2 })).body).toEqual({ enqueued: 2, events: 2, llm_generations: 0, sessions: 0, usage_ledger: 0 });
+    const waiting = await pending(owner.orgId);
+    expect(waiting).toEqual([uuidOf(tool.id), uuidOf(done.id)].sort());
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 2 })).body).toEqual({ enqueued: 1, events: 0, llm_generations: 0, sessions: 1, usage_ledger: 0 });
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 2 })).body).toEqual(NONE);
+    await api.project();
+    expect((await api.post('/v1/reports/admin/backfill')).body).toEqual(NONE);
+  });
+
+  it('keeps its position to the microsecond and walks rows of one instant by id', async () => {
+    const owner = await t.key('backfill-instant', 'owner');
+    const api = client(t, owner.key);
+    const at = '2026-03-01T12:00:00.123456Z';
+    const records = Array.from({ length: 4 }, () => generation({ created_at: at }));
+    await api.ingest('llm_generations', records);
+    await api.project();
+    const ids = records.map((g) => uuidOf(g.id)).sort();
+    await loseFacts(owner.orgId, ids);
+    for (const id of ids) {
+      expect((await api.post('/v1/reports/admin/backfill', { limit: 1 })).body).toEqual(gens(1));
+      const { rows } = await t.db.pool.query(
+        `SELECT p.id::text, p.created_at = g.created_at AS exact, to_char(p.created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS time
+           FROM reporting_backfill_positions p JOIN llm_generations g ON g.org_id = p.org_id AND g.id = p.id WHERE p.org_id = $1`,
+        [owner.orgId],
+      );
+      expect(rows).toEqual([{ id, exact: true, time: '12:00:00.123456' }]);
+    }
+    expect(await pending(owner.orgId)).toEqual(ids);
+    expect((await api.post('/v1/reports/admin/backfill', { limit: 1 })).body).toEqual(NONE);
   });
 });
