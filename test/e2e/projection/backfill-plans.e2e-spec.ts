@@ -1,17 +1,8 @@
 import { BACKFILL_PLAN_SQL, BACKFILL_SOURCE_TYPES, type BackfillMode, backfillStep, type WalkRow } from '../../../src/admin/backfill.sql.js';
 import { client } from '../../support/api.js';
+import { explainJson, type PlanNode, planNodes as nodes } from '../../support/plans.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 import { batches, makeWorkload, SOURCES } from '../../reliability/workload.js';
-
-interface PlanNode {
-  'Node Type': string;
-  'Join Type'?: string;
-  Operation?: string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PlanNode[];
-}
 
 /** Every scan in a plan, outside the INSERT itself: "<relation> <node type> <index>". */
 function scans(node: PlanNode, out: string[] = []): string[] {
@@ -19,7 +10,6 @@ function scans(node: PlanNode, out: string[] = []): string[] {
   for (const child of node.Plans ?? []) scans(child, out);
   return out;
 }
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 
 const WALK_INDEX = { event: 'events_org_projected_created_idx', session: 'sessions_org_created_idx', llm_generation: 'llm_generations_org_created_idx', usage_ledger: 'usage_ledger_org_created_idx' };
 const TABLE = { event: 'events', session: 'sessions', llm_generation: 'llm_generations', usage_ledger: 'usage_ledger' };
@@ -51,16 +41,7 @@ describe('backfill statements keep their plans under stale outbox statistics (SP
 
   const plan = async (mode: BackfillMode, type: (typeof BACKFILL_SOURCE_TYPES)[number], after: WalkRow | null = null, upTo: WalkRow | null = null) => {
     const { sql, params } = backfillStep(mode, type, orgId, 1000, after, upTo);
-    const db = await t.db.pool.connect();
-    try {
-      await db.query('BEGIN');
-      await db.query(BACKFILL_PLAN_SQL[mode]);
-      const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-      return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
-    } finally {
-      await db.query('ROLLBACK');
-      db.release();
-    }
+    return explainJson(t.db.pool, BACKFILL_PLAN_SQL[mode], sql, params);
   };
 
   it.each(BACKFILL_SOURCE_TYPES)('%s, probe walk: the (org_id, created_at, id) index in order; the outbox only through its in-flight index', async (type) => {

@@ -5,16 +5,8 @@ import { PROJECT_SESSIONS_SQL } from '../../../src/projector/projections/session
 import { PROJECT_USAGE_LEDGER_SQL } from '../../../src/projector/projections/usage-ledger.projection.js';
 import { client } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
+import { explainJson, type PlanNode } from '../../support/plans.js';
 import { batches, makeWorkload, SOURCES } from '../../reliability/workload.js';
-
-interface PlanNode {
-  'Node Type': string;
-  Operation?: string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PlanNode[];
-}
 
 const FACT_TABLES = new Set(['fact_llm_generation', 'fact_session', 'fact_budget_posting', 'fact_tool_call', 'fact_turn']);
 
@@ -65,18 +57,9 @@ describe('projection statements read stored facts by primary key (SPEC §5)', ()
   ])('%s: every read of the fact table is an index scan of its primary key', async (_source, sql, tables) => {
     const ids = Array.from({ length: 500 }, () => randomUUID());
     const orgs = ids.map(() => orgId);
-    const db = await t.db.pool.connect();
-    try {
-      await db.query('BEGIN');
-      await db.query(`SET LOCAL enable_nestloop = off`);
-      const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, [orgs, ids]);
-      const reads = factReads(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
-      expect(new Set(reads.map((r) => r.split(':')[0]))).toEqual(new Set(tables));
-      const probe = new RegExp(`^(${tables.join('|')}): Index (Only )?Scan (${tables.map((x) => `${x}_pkey`).join('|')}) by key$`);
-      expect(reads.filter((r) => !probe.test(r))).toEqual([]);
-    } finally {
-      await db.query('ROLLBACK');
-      db.release();
-    }
+    const reads = factReads(await explainJson(t.db.pool, `SET LOCAL enable_nestloop = off`, sql, [orgs, ids]));
+    expect(new Set(reads.map((r) => r.split(':')[0]))).toEqual(new Set(tables));
+    const probe = new RegExp(`^(${tables.join('|')}): Index (Only )?Scan (${tables.map((x) => `${x}_pkey`).join('|')}) by key$`);
+    expect(reads.filter((r) => !probe.test(r))).toEqual([]);
   });
 });
