@@ -2,21 +2,12 @@ import 'reflect-metadata';
 import { createApp } from './app.setup.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { JsonLogger } from './common/logging/json-logger.js';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { loadConfigOrExit } from './config/app-config.js';
 import { startEmbeddedPostgres, takeOverShutdownSignals, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  let config = loadConfigOrExit(process.env);
   const logger = new JsonLogger(config.logLevel);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { SOURCE_TYPES } from '../pipeline/pipeline.vocabulary.js';
 
 export class ProjectorRunQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 5000, default: 100, description: 'Most outbox rows to claim in this pass.' })
@@ -51,7 +52,7 @@ export class OutboxCountsDto {
 
 export class FailedRowDto {
   @ApiProperty({ example: '42' }) id: string;
-  @ApiProperty({ enum: ['event', 'session', 'llm_generation', 'usage_ledger'] }) source_type: string;
+  @ApiProperty({ enum: SOURCE_TYPES }) source_type: string;
   @ApiProperty({ example: 'gen_0190b5a0000070008000000000000001' }) source_id: string;
   @ApiProperty() attempts: number;
   @ApiProperty({ nullable: true, type: String }) last_error: string | null;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { backfill as runBackfill } from '../admin/backfill.js';
-import { PROJECTED_EVENT_TYPES } from '../ingest/ingest.sql.js';
+import { PROJECTED_EVENT_TYPES } from '../pipeline/pipeline.vocabulary.js';
+import { backfill as runBackfill } from '../projector/backfill/backfill.js';
 import type { CliContext } from './cli-context.js';
 import { intFlag, orgIdBySlug, slugFlag } from './cli-args.js';
 import { ProgressBar } from './progress-bar.js';

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig, type AppConfig } from '../config/app-config.js';
+import { loadConfigOrExit, type AppConfig } from '../config/app-config.js';
 import { buildDataSourceOptions } from '../database/data-source-options.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { runMigrations } from '../database/migrate.js';
@@ -16,16 +16,7 @@ export interface CliContext {
  * same data directory (so run it while the service is stopped). Migrations are applied first.
  */
 export async function openCliContext(): Promise<CliContext> {
-  let config: AppConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  let config = loadConfigOrExit(process.env);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });

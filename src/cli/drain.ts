@@ -24,13 +24,8 @@ export function cliProjector(ds: DataSource, config: AppConfig): ProjectorServic
 }
 
 export async function outboxCounts(ds: DataSource, orgIds: string[] | null): Promise<DrainResult['remaining']> {
-  const rows: { status: string; n: number }[] = await ds.query(
-    `SELECT status, count(*)::int AS n FROM reporting_outbox
-      WHERE status IN ('pending', 'processing', 'failed') AND ($1::uuid[] IS NULL OR org_id = ANY($1)) GROUP BY status`,
-    [orgIds],
-  );
-  const n = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
-  return { pending: n('pending'), processing: n('processing'), failed: n('failed') };
+  const { pending, processing, failed } = await new OutboxRepository().countByStatus(ds.manager, orgIds);
+  return { pending, processing, failed };
 }
 
 /** As many workers as a service instance runs by default (REPORTING_PROJECTOR_WORKERS). */

@@ -127,4 +127,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   };
 }
 
+/** loadConfig for a process entry point: a bad value is one message on stderr and exit 1 (SPEC §1). */
+export function loadConfigOrExit(env: Record<string, string | undefined>): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
 export const APP_CONFIG = Symbol('APP_CONFIG');

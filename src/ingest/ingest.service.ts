@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { IdPrefix, parsePublicId } from '../common/ids/public-id.js';
 import { FieldError, ProblemException } from '../common/problem-details/problem.js';
+import { OUTBOX_CHANNEL } from '../pipeline/pipeline.vocabulary.js';
 import { checkEventData } from './event-data.js';
 import {
   AppRecordDto, AppRunRecordDto, EventRecordDto, IngestResultDto, LlmGenerationRecordDto, SessionRecordDto, UsageLedgerRecordDto,
@@ -11,9 +12,6 @@ import {
   INGEST_APP_RUNS_SQL, INGEST_APPS_SQL, INGEST_EVENTS_SQL, INGEST_LLM_GENERATIONS_SQL, INGEST_LOCK_SQL, INGEST_SESSIONS_SQL, INGEST_USAGE_LEDGER_SQL,
   KNOWN_APP_CHANNELS_SQL,
 } from './ingest.sql.js';
-
-/** Channel the projector LISTENs on; ingest notifies it in the same transaction as the outbox rows. */
-export const OUTBOX_CHANNEL = 'factline_outbox';
 
 type IdFields<T> = Partial<Record<keyof T, IdPrefix>>;
 

@@ -1,14 +1,13 @@
+import {
+  PROJECTED_EVENT_TYPES_SQL as PROJECTED, sourceTypeSql as src, TOOL_CALL_EVENT_TYPE as TOOL_CALL, TURN_EVENT_TYPES_SQL as TURN_TYPES,
+} from '../pipeline/pipeline.vocabulary.js';
+
 /**
  * The ingest statements (SPEC §4): each upserts a whole batch set-based from a JSON array and,
  * in the same statement, writes the outbox rows of every change — so no committed change can
  * miss projection. Unchanged records update nothing and enqueue nothing (idempotent re-sends).
  * $1 = org id, $2 = the batch as JSON, deduplicated by id and sorted by id (stable lock order).
  */
-
-/** Event types that feed facts; every other type is stored and never projected. */
-export const PROJECTED_EVENT_TYPES = ['tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled'] as const;
-const PROJECTED = `('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')`;
-const TURN_TYPES = `('turn.completed', 'turn.failed', 'turn.cancelled')`;
 
 /**
  * The outbox rows of a batch's changes, from a query of `(source_type, source_id)` pairs.
@@ -91,10 +90,10 @@ export const INGEST_SESSIONS_SQL = `
     FROM up LEFT JOIN old ON old.id = up.id
   ),
   ${enqueue(`
-    SELECT 'session', c.id FROM changed c
-    UNION ALL SELECT 'llm_generation', g.id FROM changed c JOIN llm_generations g ON c.reattribute AND g.org_id = $1 AND g.session_id = c.id
-    UNION ALL SELECT 'usage_ledger', l.id FROM changed c JOIN usage_ledger l ON c.reattribute AND l.org_id = $1 AND l.session_id = c.id
-    UNION ALL SELECT 'event', e.id FROM changed c JOIN events e ON c.reattribute AND e.org_id = $1 AND e.session_id = c.id AND e.type IN ${PROJECTED}`)}`;
+    SELECT ${src('session')}, c.id FROM changed c
+    UNION ALL SELECT ${src('llm_generation')}, g.id FROM changed c JOIN llm_generations g ON c.reattribute AND g.org_id = $1 AND g.session_id = c.id
+    UNION ALL SELECT ${src('usage_ledger')}, l.id FROM changed c JOIN usage_ledger l ON c.reattribute AND l.org_id = $1 AND l.session_id = c.id
+    UNION ALL SELECT ${src('event')}, e.id FROM changed c JOIN events e ON c.reattribute AND e.org_id = $1 AND e.session_id = c.id AND e.type IN ${PROJECTED}`)}`;
 
 const EVENT_COLUMNS: [string, string][] = [['session_id', 'uuid'], ['turn_id', 'uuid'], ['type', 'text'], ['created_at', 'timestamptz'], ['data', 'jsonb']];
 
@@ -113,11 +112,11 @@ export const INGEST_EVENTS_SQL = `
     WHERE up.type IN ${PROJECTED} OR old.type IN ${PROJECTED}
   ),
   ${enqueue(`
-    SELECT 'event', c.id FROM changed c
-    UNION ALL SELECT 'session', s.session_id FROM changed c CROSS JOIN LATERAL (VALUES (c.session_id), (c.old_session_id)) s(session_id) WHERE s.session_id IS NOT NULL
-    UNION ALL SELECT 'event', e.id FROM (
-        SELECT c.session_id, c.turn_id FROM changed c WHERE c.type = 'tool.completed' AND c.turn_id IS NOT NULL
-        UNION SELECT c.old_session_id, c.old_turn_id FROM changed c WHERE c.old_type = 'tool.completed' AND c.old_turn_id IS NOT NULL
+    SELECT ${src('event')}, c.id FROM changed c
+    UNION ALL SELECT ${src('session')}, s.session_id FROM changed c CROSS JOIN LATERAL (VALUES (c.session_id), (c.old_session_id)) s(session_id) WHERE s.session_id IS NOT NULL
+    UNION ALL SELECT ${src('event')}, e.id FROM (
+        SELECT c.session_id, c.turn_id FROM changed c WHERE c.type = '${TOOL_CALL}' AND c.turn_id IS NOT NULL
+        UNION SELECT c.old_session_id, c.old_turn_id FROM changed c WHERE c.old_type = '${TOOL_CALL}' AND c.old_turn_id IS NOT NULL
       ) t
       -- Exact (session, turn) keys: an index lookup per turn, where an OR of the two pairs in the
       -- join condition read every turn event of the org for each tool call (~0.5 s per 1,000 events).
@@ -132,7 +131,7 @@ const GENERATION_COLUMNS: [string, string][] = [
 export const INGEST_LLM_GENERATIONS_SQL = `
   WITH ${input(GENERATION_COLUMNS)},
   up AS (${upsert('llm_generations', GENERATION_COLUMNS, 't.id')}),
-  ${enqueue(`SELECT 'llm_generation', id FROM up`)}`;
+  ${enqueue(`SELECT ${src('llm_generation')}, id FROM up`)}`;
 
 const LEDGER_COLUMNS: [string, string][] = [
   ['session_id', 'uuid'], ['budget_id', 'uuid'], ['subject_type', 'text'], ['subject_id', 'text'], ['currency', 'text'],
@@ -142,7 +141,7 @@ const LEDGER_COLUMNS: [string, string][] = [
 export const INGEST_USAGE_LEDGER_SQL = `
   WITH ${input(LEDGER_COLUMNS)},
   up AS (${upsert('usage_ledger', LEDGER_COLUMNS, 't.id')}),
-  ${enqueue(`SELECT 'usage_ledger', id FROM up`)}`;
+  ${enqueue(`SELECT ${src('usage_ledger')}, id FROM up`)}`;
 
 /** Apps and their channels; a channel missing from an app's list is removed. App runs are read canonically. */
 export const INGEST_APPS_SQL = `

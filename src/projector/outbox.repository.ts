@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../database/query-rows.js';
-
-export type SourceType = 'event' | 'session' | 'llm_generation' | 'usage_ledger';
-export const SOURCE_TYPES: SourceType[] = ['event', 'session', 'llm_generation', 'usage_ledger'];
+import type { SourceType } from '../pipeline/pipeline.vocabulary.js';
 
 export interface ClaimedRow {
   id: string;
@@ -17,7 +15,14 @@ export interface ClaimedRow {
 const SUPERSEDED = `EXISTS (SELECT 1 FROM reporting_outbox p WHERE p.status = 'pending' AND p.org_id = o.org_id
   AND p.source_type = o.source_type AND p.source_id = o.source_id AND p.id <> o.id)`;
 
-/** All outbox SQL (SPEC §5); patterns after pg-boss / graphile-worker. */
+export interface FailedRow { id: string; source_type: SourceType; source_id: string; attempts: number; last_error: string | null; updated_at: Date }
+
+/**
+ * The outbox's SQL after its rows are written (SPEC §5): claim, fence, finish, release, prune,
+ * retry, and the counts operators and metrics read; patterns after pg-boss / graphile-worker.
+ * Rows are written by the statements that change their sources (ingest, backfill, the seeder),
+ * in the same statement, and reporting's freshness reads their age per dataset.
+ */
 @Injectable()
 export class OutboxRepository {
   /**
@@ -176,5 +181,44 @@ export class OutboxRepository {
       [orgId, ids],
     );
     return superseded.length + rows.length;
+  }
+
+  /** Rows by status, of the listed orgs or all. */
+  async countByStatus(em: EntityManager, orgIds: string[] | null): Promise<Record<'pending' | 'processing' | 'completed' | 'failed', number>> {
+    const rows = await queryRows<{ status: string; n: number }>(em,
+      `SELECT status, count(*)::int AS n FROM reporting_outbox WHERE ($1::uuid[] IS NULL OR org_id = ANY($1)) GROUP BY status`,
+      [orgIds],
+    );
+    const n = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
+    return { pending: n('pending'), processing: n('processing'), completed: n('completed'), failed: n('failed') };
+  }
+
+  /** Age in ms of the org's oldest pending row; null when none. */
+  async oldestPendingAgeMs(em: EntityManager, orgId: string): Promise<number | null> {
+    const [r] = await queryRows<{ age: number | null }>(em,
+      `SELECT (extract(epoch FROM now() - min(created_at)) * 1000)::bigint AS age FROM reporting_outbox WHERE org_id = $1 AND status = 'pending'`,
+      [orgId],
+    );
+    return r.age === null ? null : Math.max(0, r.age);
+  }
+
+  /** The org's most recently failed rows. */
+  async recentFailures(em: EntityManager, orgId: string, limit: number): Promise<FailedRow[]> {
+    return queryRows<FailedRow>(em,
+      `SELECT id::text, source_type, source_id, attempts, last_error, updated_at FROM reporting_outbox
+        WHERE org_id = $1 AND status = 'failed' ORDER BY updated_at DESC, id DESC LIMIT $2`,
+      [orgId, limit],
+    );
+  }
+
+  /** Age in seconds of the oldest unprojected row of all orgs (0 when none). */
+  async lagSeconds(em: EntityManager): Promise<number> {
+    // The oldest pending row is the lowest pending id (ids grow with creation); in-flight rows are few.
+    const [r] = await queryRows<{ s: number }>(em,
+      `SELECT coalesce(extract(epoch FROM now() - least(
+         (SELECT created_at FROM reporting_outbox WHERE status = 'pending' ORDER BY id LIMIT 1),
+         (SELECT min(created_at) FROM reporting_outbox WHERE status = 'processing'))), 0)::float8 AS s`,
+    );
+    return r.s;
   }
 }

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { OutboxMetrics } from './outbox.metrics.js';
 import { OutboxRepository } from './outbox.repository.js';
+import { OutboxService } from './outbox.service.js';
 import { ProjectorScheduler } from './projector.scheduler.js';
 import { ProjectorService } from './projector.service.js';
 
-@Module({ providers: [OutboxRepository, ProjectorService, ProjectorScheduler], exports: [ProjectorService, OutboxRepository] })
+@Module({ providers: [OutboxRepository, OutboxService, OutboxMetrics, ProjectorService, ProjectorScheduler], exports: [ProjectorService, OutboxService] })
 export class ProjectorModule {}

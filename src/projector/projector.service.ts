@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { JsonLogger } from '../common/logging/json-logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { backoffMs } from './backoff.js';
-import { ClaimedRow, OutboxRepository, SourceType, SOURCE_TYPES } from './outbox.repository.js';
+import { SOURCE_TYPES, type SourceType } from '../pipeline/pipeline.vocabulary.js';
+import { ClaimedRow, OutboxRepository } from './outbox.repository.js';
 import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
@@ -26,8 +27,6 @@ export interface ProjectorRunResult {
   failed: number;
 }
 
-export const PROJECTOR_LOGGER = Symbol('PROJECTOR_LOGGER');
-
 /**
  * claim → project → finish (SPEC §5). Used by the schedule and the admin route alike. Safe to run
  * concurrently in any number of processes: claims skip locked rows and in-flight sources.
@@ -37,8 +36,6 @@ export class ProjectorService {
   private readonly projected: Counter<'source_type'>;
   private readonly outcomes: Counter<'outcome'>;
   private readonly batchSeconds: Histogram;
-  private readonly depth: Gauge<'status'>;
-  private readonly lag: Gauge;
   private lastRelease = 0;
   /** Claims of passes the database dropped, released at the next pass that reaches it. */
   private abandoned: ClaimedRow[] = [];
@@ -56,27 +53,6 @@ export class ProjectorService {
     this.batchSeconds = new Histogram({
       name: 'factline_projector_batch_duration_seconds', help: 'Duration of one claim-project-finish pass',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
-    });
-    const ds = this.dataSource;
-    this.depth = new Gauge({
-      name: 'factline_outbox_rows', help: 'Outbox rows by status', labelNames: ['status'], registers,
-      async collect() {
-        const rows: { status: string; n: number }[] = await ds.query(`SELECT status, count(*)::int AS n FROM reporting_outbox GROUP BY status`).catch(() => []);
-        this.reset();
-        for (const s of ['pending', 'processing', 'completed', 'failed']) this.set({ status: s }, rows.find((r) => r.status === s)?.n ?? 0);
-      },
-    });
-    this.lag = new Gauge({
-      name: 'factline_outbox_lag_seconds', help: 'Age of the oldest unprojected outbox row (0 when none)', registers,
-      async collect() {
-        // The oldest pending row is the lowest pending id (ids grow with creation); in-flight rows are few.
-        const [r] = await ds.query(
-          `SELECT coalesce(extract(epoch FROM now() - least(
-             (SELECT created_at FROM reporting_outbox WHERE status = 'pending' ORDER BY id LIMIT 1),
-             (SELECT min(created_at) FROM reporting_outbox WHERE status = 'processing'))), 0)::float8 AS s`,
-        ).catch(() => [{ s: 0 }]);
-        this.set(r.s);
-      },
     });
   }
 

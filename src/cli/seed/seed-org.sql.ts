@@ -1,3 +1,4 @@
+import { sourceTypeSql } from '../../pipeline/pipeline.vocabulary.js';
 import { logNormal, NamedParams, stratified, timeAt, ts, uniform, uuid7 } from './sql-expr.js';
 
 /** The org's fixed things: the org row (an existing slug keeps its id), apps, channels. */
@@ -41,7 +42,7 @@ export const SEED_TOP_UPS_SQL = `
     RETURNING id
   ),
   enqueued AS (
-    INSERT INTO reporting_outbox (org_id, source_type, source_id) SELECT ${T.org_id}, 'usage_ledger', id FROM ins
+    INSERT INTO reporting_outbox (org_id, source_type, source_id) SELECT ${T.org_id}, ${sourceTypeSql('usage_ledger')}, id FROM ins
     ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING
     RETURNING 1
   )

@@ -1,4 +1,4 @@
-import { PROJECTED_EVENT_TYPES } from '../../ingest/ingest.sql.js';
+import { PROJECTED_EVENT_TYPES_SQL as PROJECTED, sourceTypeSql as src } from '../../pipeline/pipeline.vocabulary.js';
 import { logNormal, NamedParams, stratified, timeAt, ts, uniform, uuid7 } from './sql-expr.js';
 
 /**
@@ -9,7 +9,6 @@ import { logNormal, NamedParams, stratified, timeAt, ts, uniform, uuid7 } from '
  * and only rows really inserted are enqueued.
  */
 
-const PROJECTED = `(${PROJECTED_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
 const ENQUEUE_ON_CONFLICT = `ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING`;
 
 export const SESSION_PARAMS = new NamedParams({
@@ -225,10 +224,10 @@ export const SEED_SESSIONS_SQL = `
   ),
   enqueued AS (
     INSERT INTO reporting_outbox (org_id, source_type, source_id)
-    SELECT ${P.org_id}, 'session', id FROM ins_sessions
-    UNION ALL SELECT ${P.org_id}, 'event', id FROM ins_events WHERE type IN ${PROJECTED}
-    UNION ALL SELECT ${P.org_id}, 'llm_generation', id FROM ins_generations
-    UNION ALL SELECT ${P.org_id}, 'usage_ledger', id FROM ins_ledger
+    SELECT ${P.org_id}, ${src('session')}, id FROM ins_sessions
+    UNION ALL SELECT ${P.org_id}, ${src('event')}, id FROM ins_events WHERE type IN ${PROJECTED}
+    UNION ALL SELECT ${P.org_id}, ${src('llm_generation')}, id FROM ins_generations
+    UNION ALL SELECT ${P.org_id}, ${src('usage_ledger')}, id FROM ins_ledger
     ${ENQUEUE_ON_CONFLICT}
     RETURNING 1
   )

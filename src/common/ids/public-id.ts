@@ -26,6 +26,9 @@ export function toPublicId(prefix: IdPrefix, uuid: string): string {
   return `${prefix}_${uuid.replace(/-/g, '').toLowerCase()}`;
 }
 
+/** toPublicId in SQL: the uuid column `column` rendered as a public id (prefix from code constants only). */
+export const publicIdSql = (prefix: IdPrefix, column: string) => `'${prefix}_' || replace(${column}::text, '-', '')`;
+
 /** RFC 9562 UUIDv7: 48-bit unix ms timestamp, version 7, variant 10, random rest. */
 export function uuidv7(now: number = Date.now()): string {
   const b = randomBytes(16);

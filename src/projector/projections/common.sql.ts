@@ -1,5 +1,8 @@
-/** SQL shared by the projections: ids rendered as public ids, session attribution columns. */
-export const publicId = (prefix: string, col: string) => `'${prefix}_' || replace(${col}::text, '-', '')`;
+import { onlyFact, type SourceType } from '../../pipeline/pipeline.vocabulary.js';
+import { DATASETS } from '../../reporting/catalog/catalog.js';
+import { rollupDeltaCtes } from './rollup-delta.sql.js';
+
+/** SQL shared by the projections: session attribution columns, keys, upserts, probes. */
 
 /** The attribution every fact copies from its session (SPEC §4 denormalization). */
 export const ATTRIBUTION = ['user_id', 'principal_id', 'agent_id', 'agent_name', 'harness_id', 'harness_name', 'app_id', 'blueprint_id'];
@@ -34,3 +37,21 @@ export const storedFacts = (name: string, table: string, from: string) =>
 
 /** Strict JSON number → bigint: a non-number fails the statement (a poison row), never silently 0. */
 export const jsonBigint = (expr: string) => `(CASE WHEN ${expr} IS NULL OR ${expr} = 'null'::jsonb THEN NULL ELSE (${expr} #>> '{}')::bigint END)`;
+
+/**
+ * The statement of a source type that feeds one fact table: `newFacts` selects the batch's
+ * fact-shaped rows from the claimed keys `k`; the stored facts they replace are read, the new ones
+ * upserted, and the dataset's hourly rollup moved by the difference in the same statement.
+ */
+export function oneTableProjection(type: SourceType, cols: string[], newFacts: string): string {
+  const { table } = onlyFact(type);
+  const dataset = DATASETS.find((d) => d.table === table)!;
+  return `
+  WITH ${KEYS},
+  n AS (${newFacts}
+  ),
+  ${storedFacts('o', table, 'n')},
+  ${upsertFacts('up', table, cols, 'n')},
+  ${rollupDeltaCtes('roll', dataset, 'n', 'o')}
+  SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;
+}

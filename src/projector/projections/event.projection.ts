@@ -1,5 +1,6 @@
 import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, factByKey, jsonBigint, KEYS, publicId, upsertFacts } from './common.sql.js';
+import { factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
+import { ATTRIBUTION, factByKey, jsonBigint, KEYS, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const TOOL_COLS = ['turn_id', 'session_id', ...ATTRIBUTION, 'tool', 'tool_display_name', 'capability', 'status', 'duration_ms', 'created_at', 'source_updated_at'];
@@ -7,8 +8,9 @@ const TURN_COLS = [
   'turn_id', 'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'iterations', 'tool_call_count', 'input_tokens', 'output_tokens',
   'total_tokens', 'created_at', 'source_updated_at',
 ];
-const KEY = (alias: string) => `'event:' || ${publicId('event', `${alias}.id`)}`;
-const TURN_TYPES = `('turn.completed', 'turn.failed', 'turn.cancelled')`;
+const KEY = (alias: string) => sourceKeySql('event', `${alias}.id`);
+const TOOL = factOfEventType(TOOL_CALL_EVENT_TYPE).table;
+const TURN = factOfEventType(TURN_EVENT_TYPES[0]);
 
 /**
  * One statement per batch: events → fact_tool_call (tool.completed) and fact_turn (turn.*), with
@@ -20,7 +22,7 @@ const TURN_TYPES = `('turn.completed', 'turn.failed', 'turn.cancelled')`;
 export const PROJECT_EVENTS_SQL = `
   WITH ${KEYS},
   ev AS (
-    SELECT e.*, ${KEY('e')} AS source_key, greatest(e.updated_at, s.updated_at) AS src_updated,
+    SELECT e.*, ${KEY('e')} AS source_key, s.updated_at AS s_updated_at,
            ${ATTRIBUTION.map((c) => `s.${c} AS s_${c}`).join(', ')}
     FROM k JOIN events e ON e.org_id = k.org_id AND e.id = k.id
     LEFT JOIN sessions s ON s.org_id = e.org_id AND s.id = e.session_id
@@ -28,8 +30,9 @@ export const PROJECT_EVENTS_SQL = `
   nt AS (
     SELECT e.org_id, e.source_key, e.turn_id, e.session_id, ${ATTRIBUTION.map((c) => `e.s_${c} AS ${c}`).join(', ')},
            e.data->>'tool_name' AS tool, e.data->>'tool_display_name' AS tool_display_name, e.data->>'capability_id' AS capability,
-           e.data->>'status' AS status, ${jsonBigint(`e.data->'duration_ms'`)} AS duration_ms, e.created_at, e.src_updated AS source_updated_at
-    FROM ev e WHERE e.type = 'tool.completed'
+           e.data->>'status' AS status, ${jsonBigint(`e.data->'duration_ms'`)} AS duration_ms, e.created_at,
+           ${sourceUpdatedSql(factOfEventType(TOOL_CALL_EVENT_TYPE), { row: 'e.updated_at', session: 'e.s_updated_at' })} AS source_updated_at
+    FROM ev e WHERE e.type = '${TOOL_CALL_EVENT_TYPE}'
   ),
   nu AS (
     SELECT e.org_id, e.source_key, e.turn_id, e.session_id, ${ATTRIBUTION.map((c) => `e.s_${c} AS ${c}`).join(', ')},
@@ -37,24 +40,24 @@ export const PROJECT_EVENTS_SQL = `
            coalesce(tc.n, 0) AS tool_call_count, ${jsonBigint(`e.data->'input_tokens'`)} AS input_tokens, ${jsonBigint(`e.data->'output_tokens'`)} AS output_tokens,
            CASE WHEN e.data->'input_tokens' IS NULL AND e.data->'output_tokens' IS NULL THEN NULL
                 ELSE coalesce(${jsonBigint(`e.data->'input_tokens'`)}, 0) + coalesce(${jsonBigint(`e.data->'output_tokens'`)}, 0) END AS total_tokens,
-           e.created_at, greatest(e.src_updated, tc.updated_at) AS source_updated_at
+           e.created_at, ${sourceUpdatedSql(TURN, { row: 'e.updated_at', session: 'e.s_updated_at', turn_tool_calls: 'tc.updated_at' })} AS source_updated_at
     FROM ev e
     LEFT JOIN LATERAL (
       SELECT count(*) AS n, max(t.updated_at) AS updated_at FROM events t
-      WHERE t.org_id = e.org_id AND t.session_id = e.session_id AND t.turn_id = e.turn_id AND t.type = 'tool.completed'
+      WHERE t.org_id = e.org_id AND t.session_id = e.session_id AND t.turn_id = e.turn_id AND t.type = '${TOOL_CALL_EVENT_TYPE}'
     ) tc ON e.turn_id IS NOT NULL
-    WHERE e.type IN ${TURN_TYPES}
+    WHERE e.type IN ${TURN_EVENT_TYPES_SQL}
   ),
-  ot AS (SELECT f.* FROM k CROSS JOIN ${factByKey('fact_tool_call', 'k.org_id', KEY('k'))}),
-  ou AS (SELECT f.* FROM k CROSS JOIN ${factByKey('fact_turn', 'k.org_id', KEY('k'))}),
-  ${upsertFacts('tools', 'fact_tool_call', TOOL_COLS, 'nt')},
-  ${upsertFacts('turns', 'fact_turn', TURN_COLS, 'nu')},
+  ot AS (SELECT f.* FROM k CROSS JOIN ${factByKey(TOOL, 'k.org_id', KEY('k'))}),
+  ou AS (SELECT f.* FROM k CROSS JOIN ${factByKey(TURN.table, 'k.org_id', KEY('k'))}),
+  ${upsertFacts('tools', TOOL, TOOL_COLS, 'nt')},
+  ${upsertFacts('turns', TURN.table, TURN_COLS, 'nu')},
   -- Facts whose event no longer feeds their table; EXCEPT is a hashed set difference (a NOT
   -- EXISTS against the CTE would be planned as a nested loop over it: quadratic in the batch).
   gone_tools AS (SELECT org_id, source_key FROM ot EXCEPT SELECT org_id, source_key FROM nt),
   gone_turns AS (SELECT org_id, source_key FROM ou EXCEPT SELECT org_id, source_key FROM nu),
-  stale_tools AS (DELETE FROM fact_tool_call f USING gone_tools g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
-  stale_turns AS (DELETE FROM fact_turn f USING gone_turns g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
+  stale_tools AS (DELETE FROM ${TOOL} f USING gone_tools g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
+  stale_turns AS (DELETE FROM ${TURN.table} f USING gone_turns g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
   ${rollupDeltaCtes('roll_tools', DATASET_BY_NAME.get('tool_calls')!, 'nt', 'ot')},
   ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nu', 'ou')}
   SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM turns) AS projected,

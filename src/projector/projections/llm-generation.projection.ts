@@ -1,29 +1,22 @@
-import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, KEYS, publicId, storedFacts, upsertFacts } from './common.sql.js';
-import { rollupDeltaCtes } from './rollup-delta.sql.js';
+import { onlyFact, sourceKeySql, sourceUpdatedSql } from '../../pipeline/pipeline.vocabulary.js';
+import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
 const COLS = [
   'turn_id', 'session_id', ...ATTRIBUTION, 'model', 'provider', 'finish_reason', 'input_tokens', 'output_tokens',
   'cache_read_tokens', 'cache_creation_tokens', 'total_tokens', 'duration_ms', 'time_to_first_token_ms', 'is_error', 'created_at', 'source_updated_at',
 ];
+const FACT = onlyFact('llm_generation');
 
 /**
  * One statement per batch: generations → fact_llm_generation, attributed from their sessions,
  * and the hourly rollup moved by the difference between the new facts and the ones they replace.
  */
-export const PROJECT_LLM_GENERATIONS_SQL = `
-  WITH ${KEYS},
-  n AS (
-    SELECT g.org_id, 'llm_generation:' || ${publicId('gen', 'g.id')} AS source_key,
+export const PROJECT_LLM_GENERATIONS_SQL = oneTableProjection('llm_generation', COLS, `
+    SELECT g.org_id, ${sourceKeySql('llm_generation', 'g.id')} AS source_key,
            g.turn_id, g.session_id, ${ATTRIBUTION.map((c) => `s.${c}`).join(', ')},
            g.model, g.provider, g.finish_reason, g.input_tokens, g.output_tokens, g.cache_read_tokens, g.cache_creation_tokens,
            g.input_tokens + g.output_tokens + coalesce(g.cache_read_tokens, 0) + coalesce(g.cache_creation_tokens, 0) AS total_tokens,
            g.duration_ms, g.time_to_first_token_ms, coalesce(g.error, false) AS is_error, g.created_at,
-           greatest(g.updated_at, s.updated_at) AS source_updated_at
+           ${sourceUpdatedSql(FACT, { row: 'g.updated_at', session: 's.updated_at' })} AS source_updated_at
     FROM k JOIN llm_generations g ON g.org_id = k.org_id AND g.id = k.id
-    LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id
-  ),
-  ${storedFacts('o', 'fact_llm_generation', 'n')},
-  ${upsertFacts('up', 'fact_llm_generation', COLS, 'n')},
-  ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('llm_generations')!, 'n', 'o')}
-  SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;
+    LEFT JOIN sessions s ON s.org_id = g.org_id AND s.id = g.session_id`);

@@ -1,20 +1,20 @@
-import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { ATTRIBUTION, KEYS, publicId, storedFacts, upsertFacts } from './common.sql.js';
-import { rollupDeltaCtes } from './rollup-delta.sql.js';
+import {
+  onlyFact, PROJECTED_EVENT_TYPES_SQL, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
+} from '../../pipeline/pipeline.vocabulary.js';
+import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
 const COLS = [
   'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens',
   'created_at', 'source_updated_at',
 ];
+const FACT = onlyFact('session');
 
 /**
  * One statement per batch: sessions → fact_session and its rollup. Turn and tool-call counts come
  * from the session's events (SPEC §4); duration = finished − started; total = input + output.
  */
-export const PROJECT_SESSIONS_SQL = `
-  WITH ${KEYS},
-  n AS (
-    SELECT s.org_id, 'session:' || ${publicId('session', 's.id')} AS source_key,
+export const PROJECT_SESSIONS_SQL = oneTableProjection('session', COLS, `
+    SELECT s.org_id, ${sourceKeySql('session', 's.id')} AS source_key,
            s.id AS session_id, ${ATTRIBUTION.map((c) => `s.${c}`).join(', ')}, s.status,
            CASE WHEN s.finished_at IS NOT NULL AND s.started_at IS NOT NULL
                 THEN round(extract(epoch FROM s.finished_at - s.started_at) * 1000)::bigint END AS duration_ms,
@@ -22,18 +22,13 @@ export const PROJECT_SESSIONS_SQL = `
            s.input_tokens, s.output_tokens,
            CASE WHEN s.input_tokens IS NULL AND s.output_tokens IS NULL THEN s.total_tokens
                 ELSE coalesce(s.input_tokens, 0) + coalesce(s.output_tokens, 0) END AS total_tokens,
-           s.created_at, greatest(s.updated_at, ev.updated_at) AS source_updated_at
+           s.created_at, ${sourceUpdatedSql(FACT, { row: 's.updated_at', session_events: 'ev.updated_at' })} AS source_updated_at
     FROM k JOIN sessions s ON s.org_id = k.org_id AND s.id = k.id
     LEFT JOIN LATERAL (
-      SELECT count(*) FILTER (WHERE e.type IN ('turn.completed', 'turn.failed', 'turn.cancelled')) AS turn_count,
-             count(*) FILTER (WHERE e.type = 'tool.completed') AS tool_call_count,
+      SELECT count(*) FILTER (WHERE e.type IN ${TURN_EVENT_TYPES_SQL}) AS turn_count,
+             count(*) FILTER (WHERE e.type = '${TOOL_CALL_EVENT_TYPE}') AS tool_call_count,
              max(e.updated_at) AS updated_at
       FROM events e
       WHERE e.org_id = s.org_id AND e.session_id = s.id
-        AND e.type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
-    ) ev ON true
-  ),
-  ${storedFacts('o', 'fact_session', 'n')},
-  ${upsertFacts('up', 'fact_session', COLS, 'n')},
-  ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('sessions')!, 'n', 'o')}
-  SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;
+        AND e.type IN ${PROJECTED_EVENT_TYPES_SQL}
+    ) ev ON true`);

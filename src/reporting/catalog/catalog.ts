@@ -1,5 +1,5 @@
 import type { IdPrefix } from '../../common/ids/public-id.js';
-import type { SourceType } from '../../projector/outbox.repository.js';
+import type { SourceType } from '../../pipeline/pipeline.vocabulary.js';
 
 /**
  * The semantic catalog (SPEC §6): datasets as data, and the ONLY source of SQL identifiers for

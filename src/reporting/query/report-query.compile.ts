@@ -1,3 +1,4 @@
+import { publicIdSql } from '../../common/ids/public-id.js';
 import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '../catalog/catalog.js';
 import { rollupOf } from '../catalog/rollup.js';
 import type { ServedBy } from './report-query.plan.js';
@@ -29,7 +30,7 @@ const q = (name: string) => `"${name}"`;
 
 function dimensionSql(d: DimensionDef, tz: string, timeColumn: string): string {
   if (d.type === 'time') return `date_trunc('${d.granularity}', f.${timeColumn}, ${tz})`;
-  if (d.type === 'id') return `'${d.idPrefix}_' || replace(f.${d.column}::text, '-', '')`;
+  if (d.type === 'id') return publicIdSql(d.idPrefix!, `f.${d.column}`);
   return `f.${d.column}`;
 }
 

@@ -1,4 +1,5 @@
-import { BACKFILL_PLAN_SQL, BACKFILL_SOURCE_TYPES, type BackfillMode, backfillStep, type WalkRow } from '../../../src/admin/backfill.sql.js';
+import { SOURCE_TYPES, type SourceType } from '../../../src/pipeline/pipeline.vocabulary.js';
+import { BACKFILL_PLAN_SQL, type BackfillMode, backfillStep, type WalkRow } from '../../../src/projector/backfill/backfill.sql.js';
 import { client } from '../../support/api.js';
 import { explainJson, type PlanNode, planNodes as nodes } from '../../support/plans.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
@@ -39,18 +40,18 @@ describe('backfill statements keep their plans under stale outbox statistics (SP
   });
   afterAll(() => t.close());
 
-  const plan = async (mode: BackfillMode, type: (typeof BACKFILL_SOURCE_TYPES)[number], after: WalkRow | null = null, upTo: WalkRow | null = null) => {
+  const plan = async (mode: BackfillMode, type: SourceType, after: WalkRow | null = null, upTo: WalkRow | null = null) => {
     const { sql, params } = backfillStep(mode, type, orgId, 1000, after, upTo);
     return explainJson(t.db.pool, BACKFILL_PLAN_SQL[mode], sql, params);
   };
 
-  it.each(BACKFILL_SOURCE_TYPES)('%s, probe walk: the (org_id, created_at, id) index in order; the outbox only through its in-flight index', async (type) => {
+  it.each(SOURCE_TYPES)('%s, probe walk: the (org_id, created_at, id) index in order; the outbox only through its in-flight index', async (type) => {
     const read = scans(await plan('probe', type));
     expect(read).toContainEqual(expect.stringMatching(new RegExp(`^${TABLE[type]} Index (Only )?Scan ${WALK_INDEX[type]}$`)));
     expect(read.filter((s) => s.startsWith('reporting_outbox ')).map((s) => s.replace(' Only', ''))).toEqual(['reporting_outbox Index Scan reporting_outbox_inflight_source_idx']);
   });
 
-  it.each(BACKFILL_SOURCE_TYPES)('%s, closing walk: the waiting rows joined out by one hash anti join', async (type) => {
+  it.each(SOURCE_TYPES)('%s, closing walk: the waiting rows joined out by one hash anti join', async (type) => {
     const all = nodes(await plan('hash', type));
     const anti = all.filter((n) => n['Node Type'] === 'Hash Join' && n['Join Type'] === 'Anti');
     expect(anti).toHaveLength(1);
@@ -60,7 +61,7 @@ describe('backfill statements keep their plans under stale outbox statistics (SP
     expect(pending(anti[0].Plans!.find((c) => c['Node Type'] === 'Hash')!)).toHaveLength(1);
   });
 
-  it.each(BACKFILL_SOURCE_TYPES)('%s, resumed walk: the position bounds the index scan itself', async (type) => {
+  it.each(SOURCE_TYPES)('%s, resumed walk: the position bounds the index scan itself', async (type) => {
     const from = { createdAt: '2026-01-01 00:00:00.000001+00', id: '01900000-0000-7000-8000-000000000000' };
     const to = { createdAt: '2027-01-01 00:00:00+00', id: 'ffffffff-ffff-7fff-bfff-ffffffffffff' };
     const walk = nodes(await plan('probe', type, from, to)).find((n) => n['Index Name'] === WALK_INDEX[type])!;

@@ -1,11 +1,11 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { OUTBOX_CHANNEL } from '../ingest/ingest.service.js';
-import { BACKFILL_PLAN_SQL, BACKFILL_SOURCE_TYPES, type BackfillMode, type BackfillSourceType, backfillStep, type WalkRow } from './backfill.sql.js';
+import { OUTBOX_CHANNEL, SOURCE_TYPES, type SourceType } from '../../pipeline/pipeline.vocabulary.js';
+import { BACKFILL_PLAN_SQL, type BackfillMode, backfillStep, type WalkRow } from './backfill.sql.js';
 
 export interface BackfillCounts { enqueued: number; events: number; llm_generations: number; sessions: number; usage_ledger: number }
 
-interface Position extends WalkRow { type: BackfillSourceType }
-interface Step { type: BackfillSourceType; after: Position | null; upTo: Position | null }
+interface Position extends WalkRow { type: SourceType }
+interface Step { type: SourceType; after: Position | null; upTo: Position | null }
 
 /**
  * The walk a call makes, starting after `from`: the rest of from's source type, the types after it,
@@ -13,12 +13,12 @@ interface Step { type: BackfillSourceType; after: Position | null; upTo: Positio
  * every type whole, in order. A call that goes round without filling its limit has read every row.
  */
 function walk(from: Position | null): Step[] {
-  if (!from) return BACKFILL_SOURCE_TYPES.map((type) => ({ type, after: null, upTo: null }));
-  const k = BACKFILL_SOURCE_TYPES.indexOf(from.type);
+  if (!from) return SOURCE_TYPES.map((type) => ({ type, after: null, upTo: null }));
+  const k = SOURCE_TYPES.indexOf(from.type);
   return [
     { type: from.type, after: from, upTo: null },
-    ...BACKFILL_SOURCE_TYPES.slice(k + 1).map((type) => ({ type, after: null, upTo: null })),
-    ...BACKFILL_SOURCE_TYPES.slice(0, k).map((type) => ({ type, after: null, upTo: null })),
+    ...SOURCE_TYPES.slice(k + 1).map((type) => ({ type, after: null, upTo: null })),
+    ...SOURCE_TYPES.slice(0, k).map((type) => ({ type, after: null, upTo: null })),
     { type: from.type, after: null, upTo: from },
   ];
 }
@@ -63,7 +63,7 @@ export async function backfill(ds: DataSource, orgId: string, limit: number): Pr
 }
 
 async function walkAndEnqueue(runner: QueryRunner, orgId: string, limit: number): Promise<BackfillCounts> {
-  const [p]: { source_type: BackfillSourceType | null; created_at: string | null; id: string | null }[] = await runner.query(
+  const [p]: { source_type: SourceType | null; created_at: string | null; id: string | null }[] = await runner.query(
     `SELECT source_type, created_at::text AS created_at, id::text AS id FROM reporting_backfill_positions WHERE org_id = $1`,
     [orgId],
   );
@@ -73,7 +73,7 @@ async function walkAndEnqueue(runner: QueryRunner, orgId: string, limit: number)
      ON CONFLICT (org_id) DO UPDATE SET source_type = excluded.source_type, created_at = excluded.created_at, id = excluded.id, updated_at = clock_timestamp()`,
     [orgId, at?.type ?? null, at?.createdAt ?? null, at?.id ?? null],
   );
-  const enqueued: Record<BackfillSourceType, number> = { event: 0, session: 0, llm_generation: 0, usage_ledger: 0 };
+  const enqueued: Record<SourceType, number> = { event: 0, session: 0, llm_generation: 0, usage_ledger: 0 };
   let remaining = limit;
   let last: Position | null = null;
   for (const step of walk(from)) {

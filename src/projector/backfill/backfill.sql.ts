@@ -1,3 +1,8 @@
+import {
+  type FactTarget, PROJECTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
+  sqlList, TOOL_CALL_EVENT_TYPE,
+} from '../../pipeline/pipeline.vocabulary.js';
+
 /**
  * SPEC §5 backfill, the statements. The org's canonical rows are walked in one order — by source
  * type (events, sessions, llm_generations, usage_ledger), then oldest first by (created_at, id) —
@@ -34,56 +39,41 @@ export const BACKFILL_PLAN_SQL = {
 } as const;
 export type BackfillMode = keyof typeof BACKFILL_PLAN_SQL;
 
-export const BACKFILL_SOURCE_TYPES = ['event', 'session', 'llm_generation', 'usage_ledger'] as const;
-export type BackfillSourceType = (typeof BACKFILL_SOURCE_TYPES)[number];
-
-const PROJECTED = `('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')`;
-const key = (prefix: string) => `'${prefix}_' || replace(x.id::text, '-', '')`;
 const sessionUpdated = (sessionId: string) => `(SELECT s.updated_at FROM sessions s WHERE s.org_id = $1 AND s.id = ${sessionId})`;
+/** The newest update of the session's events that feed facts. FILTER keeps max() from being
+ * planned as a backward walk of the (org_id, updated_at) index until the session turns up. */
+const eventsUpdated = (where: string) => `(SELECT max(t.updated_at) FILTER (WHERE true) FROM events t WHERE t.org_id = $1 AND ${where})`;
+
+/** Each staleness time (pipeline.vocabulary.ts) of canonical row `x`, as a scalar subquery. */
+const TIMES: Record<SourceTime, string> = {
+  row: 'x.updated_at',
+  session: sessionUpdated('x.session_id'),
+  turn_tool_calls: eventsUpdated(`t.session_id = x.session_id AND t.turn_id = x.turn_id AND t.type = '${TOOL_CALL_EVENT_TYPE}'`),
+  session_events: eventsUpdated(`t.session_id = x.id AND t.type IN ${PROJECTED_EVENT_TYPES_SQL}`),
+};
+
 /**
- * A fact of `table` for this row that is at least as new as `sourceUpdated`. A fact's created_at
+ * A fact of `target` for this row that is at least as new as its sources. A fact's created_at
  * is its source's (every projection copies it), and a source whose created_at changed was updated
  * after its fact was written (ingest bumps updated_at on every change), so the fact is stale
  * either way: matching created_at too drops no row that needs work, and it makes every index of the fact table that could serve this probe a point lookup —
  * the time index as much as the primary key — whatever the statistics say about the org.
  */
-const current = (table: string, sourceKey: string, sourceUpdated: string) => `EXISTS (SELECT 1 FROM ${table} f
-      WHERE f.org_id = $1 AND f.source_key = ${sourceKey} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdated} OFFSET 0)`;
-/** The newest update of the session's events that feed facts. FILTER keeps max() from being
- * planned as a backward walk of the (org_id, updated_at) index until the session turns up. */
-const eventsUpdated = (where: string) => `(SELECT max(t.updated_at) FILTER (WHERE true) FROM events t WHERE t.org_id = $1 AND ${where})`;
+const current = (type: SourceType, target: FactTarget) => `EXISTS (SELECT 1 FROM ${target.table} f
+      WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql(type, 'x.id')} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdatedSql(target, TIMES)} OFFSET 0)`;
 
-interface Source { table: string; where: string; current: string }
-
-const SOURCES: Record<BackfillSourceType, Source> = {
-  event: {
-    table: 'events',
-    where: `AND x.type IN ${PROJECTED}`,
-    current: `CASE WHEN x.type = 'tool.completed'
-      THEN ${current('fact_tool_call', `'event:' || ${key('event')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')})`)}
-      ELSE ${current('fact_turn', `'event:' || ${key('event')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')},
-        ${eventsUpdated(`t.session_id = x.session_id AND t.turn_id = x.turn_id AND t.type = 'tool.completed'`)})`)} END`,
-  },
-  session: {
-    table: 'sessions',
-    where: '',
-    current: current('fact_session', `'session:' || ${key('session')}`, `greatest(x.updated_at, ${eventsUpdated(`t.session_id = x.id AND t.type IN ${PROJECTED}`)})`),
-  },
-  llm_generation: {
-    table: 'llm_generations',
-    where: '',
-    current: current('fact_llm_generation', `'llm_generation:' || ${key('gen')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')})`),
-  },
-  usage_ledger: {
-    table: 'usage_ledger',
-    where: '',
-    current: current('fact_budget_posting', `'usage_ledger:' || ${key('ledger')}`, `greatest(x.updated_at, ${sessionUpdated('x.session_id')})`),
-  },
-};
+/** The row's fact is current: of the one table the source feeds, or of the table its event type feeds. */
+function currentFact(s: SourceDef): string {
+  if (s.facts.length === 1) return current(s.type, s.facts[0]);
+  const last = s.facts[s.facts.length - 1];
+  return `CASE ${s.facts.slice(0, -1).map((f) => `WHEN x.type IN ${sqlList(f.eventTypes!)}
+      THEN ${current(s.type, f)}`).join(' ')}
+      ELSE ${current(s.type, last)} END`;
+}
 
 /** The source is being projected right now (the in-flight index is the only one of processing rows). */
-const inFlight = (type: BackfillSourceType) => `EXISTS (SELECT 1 FROM reporting_outbox o
-      WHERE o.org_id = $1 AND o.source_type = '${type}' AND o.source_id = x.id AND o.status = 'processing' OFFSET 0)`;
+const inFlight = (type: SourceType) => `EXISTS (SELECT 1 FROM reporting_outbox o
+      WHERE o.org_id = $1 AND o.source_type = ${sourceTypeSql(type)} AND o.source_id = x.id AND o.status = 'processing' OFFSET 0)`;
 
 /** A row of the walk's order within one source type: (created_at, id), created_at as text (microseconds, unlike a JS Date). */
 export interface WalkRow { createdAt: string; id: string }
@@ -103,32 +93,33 @@ export interface WalkRow { createdAt: string; id: string }
  * still oldest first.
  */
 export function backfillStep(
-  mode: BackfillMode, type: BackfillSourceType, orgId: string, limit: number, after: WalkRow | null, upTo: WalkRow | null,
+  mode: BackfillMode, type: SourceType, orgId: string, limit: number, after: WalkRow | null, upTo: WalkRow | null,
 ): { sql: string; params: unknown[] } {
   const s = SOURCES[type];
+  const where = s.eventTypes ? `AND x.type IN ${sqlList(s.eventTypes)}` : '';
   const params: unknown[] = [orgId, limit];
   const bound = (op: string, row: WalkRow | null) => {
     if (!row) return '';
     params.push(row.createdAt, row.id);
     return `AND (x.created_at, x.id) ${op} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   };
-  const range = `x.org_id = $1 ${s.where} ${bound('>', after)} ${bound('<=', upTo)}`;
+  const range = `x.org_id = $1 ${where} ${bound('>', after)} ${bound('<=', upTo)}`;
   const rows = mode === 'probe' ? `${s.table} x WHERE ${range}` : `(
       SELECT x.* FROM ${s.table} x
       WHERE ${range}
-        AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${type}' AND o.source_id = x.id AND o.status = 'pending')
+        AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = ${sourceTypeSql(type)} AND o.source_id = x.id AND o.status = 'pending')
       OFFSET 0) x WHERE true`;
   const sql = `
   WITH picked AS (
     SELECT x.id, x.created_at FROM ${rows}
-      AND NOT ${s.current}
+      AND NOT ${currentFact(s)}
       AND NOT ${inFlight(type)}
     ORDER BY x.created_at, x.id
     LIMIT $2
   ),
   ins AS (
     INSERT INTO reporting_outbox (org_id, source_type, source_id)
-    SELECT $1, '${type}', id FROM (SELECT id FROM picked ORDER BY id) p
+    SELECT $1, ${sourceTypeSql(type)}, id FROM (SELECT id FROM picked ORDER BY id) p
     ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING
     RETURNING 1
   )
