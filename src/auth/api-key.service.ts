@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { uuidv7 } from '../common/ids/public-id.js';
+import { parsePublicId, toPublicId, uuidv7 } from '../common/ids/public-id.js';
+import { ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey, keyHint, sameHash } from './api-key-token.js';
+import type { ApiKeyDto, ApiKeyListDto, CreatedApiKeyDto } from './keys/api-keys.dto.js';
 import { OrgEntity } from './org.entity.js';
-import { Caller, Role } from './permissions.js';
+import { Caller, canGrantRole, Role } from './permissions.js';
 
 export type AuthResult = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' };
 
@@ -16,15 +18,36 @@ export interface CreatedKey {
   orgId: string;
   orgSlug: string;
   role: Role;
+  name: string;
+}
+
+const MINUTE_MS = 60_000;
+
+function toDto(k: ApiKeyEntity): ApiKeyDto {
+  return {
+    id: toPublicId('key', k.id),
+    name: k.name,
+    role: k.role,
+    created_at: k.createdAt.toISOString(),
+    last_used_at: k.lastUsedAt?.toISOString() ?? null,
+    revoked_at: k.revokedAt?.toISOString() ?? null,
+  };
 }
 
 @Injectable()
 export class ApiKeyService {
+  /** keyId → the minute (ms) this instance last wrote, so a burst of requests writes once. */
+  private readonly touched = new Map<string, number>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Reads the key on every request, with no cache: a revocation is effective on the next request,
+   * on every instance (SPEC §15a).
+   */
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     if (!authorization) return { ok: false, reason: 'missing' };
     const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
@@ -33,24 +56,36 @@ export class ApiKeyService {
     const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash } });
     if (!key || !sameHash(key.keyHash, hash)) return { ok: false, reason: 'unknown' };
     if (key.revokedAt) return { ok: false, reason: 'revoked' };
+    await this.touch(key);
     return { ok: true, caller: { orgId: key.orgId, keyId: key.id, role: key.role } };
   }
 
+  /**
+   * SPEC §15a: `last_used_at` to the minute without a write per request. The row just read says
+   * which minute is stored; only a key first used in a new minute is written, and the WHERE makes
+   * concurrent writers (other requests, other instances) no-ops. A failed write never fails the
+   * request: the timestamp is informational.
+   */
+  private async touch(key: ApiKeyEntity): Promise<void> {
+    const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    if ((key.lastUsedAt && key.lastUsedAt.getTime() >= minute) || this.touched.get(key.id) === minute) return;
+    if (this.touched.size > 10_000) this.touched.clear();
+    this.touched.set(key.id, minute);
+    await this.dataSource
+      .query(
+        `UPDATE api_keys SET last_used_at = date_trunc('minute', now())
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < date_trunc('minute', now()))`,
+        [key.id],
+      )
+      .catch(() => this.touched.delete(key.id));
+  }
+
   /** Creates the org if needed, then a key with the role; the token is returned once and never stored. */
-  async createKey(orgSlug: string, role: Role, token: string = generateApiKey()): Promise<CreatedKey> {
+  async createKey(orgSlug: string, role: Role, name = `${role} key`, token: string = generateApiKey()): Promise<CreatedKey> {
     return this.dataSource.transaction(async (em) => {
       const org = await this.ensureOrg(em, orgSlug);
-      const key = em.create(ApiKeyEntity, {
-        id: uuidv7(),
-        orgId: org.id,
-        role,
-        keyHash: hashApiKey(token),
-        keyHint: keyHint(token),
-        createdAt: new Date(),
-        revokedAt: null,
-      });
-      await em.insert(ApiKeyEntity, key);
-      return { key: token, keyId: key.id, orgId: org.id, orgSlug: org.slug, role };
+      const key = await this.insertKey(em, org.id, role, name, token);
+      return { key: token, keyId: key.id, orgId: org.id, orgSlug: org.slug, role, name };
     });
   }
 
@@ -62,6 +97,46 @@ export class ApiKeyService {
       .where('id = :id AND revoked_at IS NULL', { id: keyId })
       .execute();
     return (res.affected ?? 0) > 0;
+  }
+
+  /** list_api_keys: the caller's org only, newest first, never a secret. */
+  async listOrgKeys(orgId: string): Promise<ApiKeyListDto> {
+    const keys = await this.dataSource.getRepository(ApiKeyEntity).find({ where: { orgId }, order: { createdAt: 'DESC', id: 'DESC' } });
+    return { data: keys.map(toDto) };
+  }
+
+  /** create_api_key: in the caller's org, never a role above the caller's own. */
+  async createOrgKey(caller: Caller, name: string, role: Role): Promise<CreatedApiKeyDto> {
+    if (!canGrantRole(caller.role, role)) {
+      throw new ProblemException('role_not_grantable', `A ${caller.role} key cannot create a ${role} key: that role grants permissions the ${caller.role} role does not hold.`);
+    }
+    const token = generateApiKey();
+    const key = await this.dataSource.transaction((em) => this.insertKey(em, caller.orgId, role, name, token));
+    return { ...toDto(key), key: token };
+  }
+
+  /**
+   * revoke_api_key: another org's key is a 404 like a missing one; revoking twice is a no-op.
+   * The org row is locked so two revocations cannot both take the org's last two owner keys.
+   */
+  async revokeOrgKey(caller: Caller, publicId: string): Promise<void> {
+    const id = parsePublicId('key', publicId);
+    if (!id) throw new ProblemException('invalid_key_id', `"${publicId.slice(0, 80)}" is not a key id (key_ followed by 32 lowercase hex characters).`);
+    await this.dataSource.transaction(async (em) => {
+      await em.query(`SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE`, [caller.orgId]);
+      const key = await em.getRepository(ApiKeyEntity).findOne({ where: { id, orgId: caller.orgId } });
+      if (!key) throw new ProblemException('api_key_not_found', `No API key ${publicId} in your org.`);
+      if (key.revokedAt) return;
+      if (key.role === 'owner') {
+        const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND role = 'owner' AND revoked_at IS NULL`, [caller.orgId]);
+        if (n <= 1) {
+          throw new ProblemException('last_owner_key', `${publicId} is the org's last active owner key; create another owner key before revoking it.`, {
+            allowedActions: [{ rel: 'retry', hint: 'Create an owner key first, then revoke this one.', href: '/v1/keys', method: 'POST', operation_id: 'create_api_key' }],
+          });
+        }
+      }
+      await em.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND org_id = $2`, [id, caller.orgId]);
+    });
   }
 
   /**
@@ -82,12 +157,26 @@ export class ApiKeyService {
       }
       const created = token ?? generateApiKey();
       const org = await this.ensureOrg(em, this.config.defaultOrgSlug);
-      const id = uuidv7();
-      await em.insert(ApiKeyEntity, {
-        id, orgId: org.id, role: 'owner', keyHash: hashApiKey(created), keyHint: keyHint(created), createdAt: new Date(), revokedAt: null,
-      });
-      return { key: created, keyId: id, orgId: org.id, orgSlug: org.slug, role: 'owner' };
+      const name = 'first-boot owner key';
+      const key = await this.insertKey(em, org.id, 'owner', name, created);
+      return { key: created, keyId: key.id, orgId: org.id, orgSlug: org.slug, role: 'owner', name };
     });
+  }
+
+  private async insertKey(em: EntityManager, orgId: string, role: Role, name: string, token: string): Promise<ApiKeyEntity> {
+    const key = em.create(ApiKeyEntity, {
+      id: uuidv7(),
+      orgId,
+      name,
+      role,
+      keyHash: hashApiKey(token),
+      keyHint: keyHint(token),
+      createdAt: new Date(),
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    await em.insert(ApiKeyEntity, key);
+    return key;
   }
 
   private async ensureOrg(em: EntityManager, slug: string): Promise<OrgEntity> {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { generateApiKey } from '../auth/api-key-token.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import { isRole, ROLES } from '../auth/permissions.js';
-import { parseUuid } from '../common/ids/public-id.js';
+import { parsePublicId, parseUuid, toPublicId } from '../common/ids/public-id.js';
 import { backfillCommand } from './backfill.command.js';
 import { CliError } from './cli-args.js';
 import { openCliContext, type CliContext } from './cli-context.js';
@@ -16,8 +16,9 @@ import { UsageError } from './usage-error.js';
 const USAGE = `Usage: npm run cli -- <command>
 
   migrate                                   apply pending migrations
-  keys create --org <slug> --role <role>    create an API key (org created if needed); prints the key last
-  keys revoke --id <key uuid>               revoke a key
+  keys create --org <slug> --role <role> [--name <text>]
+                                            create an API key (org created if needed); prints the key last
+  keys revoke --id <key_…>                  revoke a key
   keys generate                             print a fresh random key (for BOOTSTRAP_API_KEY)
   ${SEED_USAGE}
                                             reproducible demo data for several orgs (default --size demo),
@@ -30,7 +31,8 @@ const USAGE = `Usage: npm run cli -- <command>
   rollups check [--org <slug>] [--dataset <name>]
                                             compare rollups with the facts; exit 1 on drift
 
-Roles: ${ROLES.join(', ')}. Uses DATABASE_URL, or the embedded server under DATA_DIR (stop the service first).
+Roles: ${ROLES.join(', ')}. Uses DATABASE_URL, or the embedded server under DATA_DIR: the running
+service's PostgreSQL when the service is up, else its own.
 Progress goes to stderr; stdout carries only results.`;
 
 /**
@@ -44,14 +46,18 @@ const COMMANDS: Record<string, Command> = {
   'keys create': {
     db: true,
     prepare: (args) => {
-      const { values } = parseArgs({ args, options: { org: { type: 'string' }, role: { type: 'string' } }, strict: true });
+      const { values } = parseArgs({ args, options: { org: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } }, strict: true });
       const org = values.org;
       if (!org || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(org)) throw new UsageError('--org <slug> is required (lowercase letters, digits, dashes)');
       const role = values.role;
       if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const name = values.name ?? `${role} key (cli)`;
+      if (name.length < 1 || name.length > 100 || !/\S/.test(name) || /[\u0000-\u001f\u007f]/.test(name)) {
+        throw new UsageError('--name must be 1 to 100 characters, not blank, without control characters');
+      }
       return async (ctx) => {
-        const created = await new ApiKeyService(ctx.dataSource, ctx.config).createKey(org, role);
-        process.stdout.write(`Created ${created.role} key ${created.keyId} for org "${created.orgSlug}". It is shown once:\n${created.key}\n`);
+        const created = await new ApiKeyService(ctx.dataSource, ctx.config).createKey(org, role, name);
+        process.stdout.write(`Created ${created.role} key ${toPublicId('key', created.keyId)} ("${created.name}") for org "${created.orgSlug}". It is shown once:\n${created.key}\n`);
       };
     },
   },
@@ -59,11 +65,11 @@ const COMMANDS: Record<string, Command> = {
     db: true,
     prepare: (args) => {
       const { values } = parseArgs({ args, options: { id: { type: 'string' } }, strict: true });
-      const id = parseUuid(values.id);
-      if (!id) throw new UsageError('--id <key uuid> is required');
+      const id = parsePublicId('key', values.id) ?? parseUuid(values.id);
+      if (!id) throw new UsageError('--id <key_… id> is required (as list_api_keys shows it; a plain key uuid works too)');
       return async (ctx) => {
         const revoked = await new ApiKeyService(ctx.dataSource, ctx.config).revokeKey(id);
-        process.stdout.write(revoked ? `revoked ${id}\n` : `no active key ${id}\n`);
+        process.stdout.write(revoked ? `revoked ${toPublicId('key', id)}\n` : `no active key ${toPublicId('key', id)}\n`);
         if (!revoked) process.exitCode = 1;
       };
     },

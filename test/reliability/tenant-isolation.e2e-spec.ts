@@ -171,6 +171,22 @@ describe('tenant isolation matrix (SPEC §2)', () => {
         expect((await asB('post', '/v1/reports/admin/outbox/retry', { ids: [failedA.rows[0].id] })).body).toEqual({ retried: 0 });
         expect((await asB('post', '/v1/reports/admin/outbox/retry', {})).body).toEqual({ retried: 0 });
       },
+      // Keys of A: not listed, not revocable (404 like a missing key), still working.
+      list_api_keys: async () => {
+        const res = await asB('get', '/v1/keys');
+        const { rows } = await t.db.pool.query(`SELECT id::text FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC`, [b.orgId]);
+        expect(res.body.data.map((k: { id: string }) => uuidOf(k.id))).toEqual(rows.map((r) => r.id));
+      },
+      create_api_key: async () => {
+        const res = await asB('post', '/v1/keys', { name: 'B member', role: 'member' });
+        expect({ status: res.status, org: (await t.db.pool.query(`SELECT org_id FROM api_keys WHERE key_hash = sha256(convert_to($1, 'UTF8'))`, [res.body.key])).rows }).toEqual({
+          status: 201, org: [{ org_id: b.orgId }],
+        });
+      },
+      revoke_api_key: async () => {
+        // A's key staying active is part of the digest checked below.
+        notFound(await asB('delete', `/v1/keys/key_${a.keyId.replace(/-/g, '')}`), 'api_key_not_found', 'API key not found', `/v1/keys/key_${a.keyId.replace(/-/g, '')}`);
+      },
       get_report_catalog: async () => expect(leaks(JSON.stringify((await asB('get', '/v1/reports/catalog')).body))).toEqual([]),
       // Public routes carry no org data at all.
       get_healthz: async () => expect(leaks((await t.http().get('/healthz')).text)).toEqual([]),

@@ -9,6 +9,11 @@ export const PROBLEM_CODES = {
   invalid_query: { status: 400, title: 'Invalid query parameter', about: 'A query-string parameter (such as `window` or `group_by`) is malformed or out of range; `detail` says which and why.' },
   invalid_app_id: { status: 400, title: 'Invalid app id', about: 'The app id in the path is not a public app id (`app_` followed by 32 lowercase hex characters).' },
   invalid_report_id: { status: 400, title: 'Invalid report id', about: 'The saved-report id in the path is not a UUID.' },
+  // Keys over the API (SPEC §15a).
+  invalid_key_id: { status: 400, title: 'Invalid key id', about: 'The key id in the path is not a public key id (`key_` followed by 32 lowercase hex characters).' },
+  api_key_not_found: { status: 404, title: 'API key not found', about: 'No API key with this id exists in your org.' },
+  role_not_grantable: { status: 403, title: 'Role not grantable', about: 'A key cannot create a key whose role grants a permission its own role lacks.' },
+  last_owner_key: { status: 409, title: 'Last owner key', about: "Revoking this key would leave the org without an active owner key, so nobody could manage its keys. Create another owner key first (POST /v1/keys), then revoke this one." },
   unauthorized: { status: 401, title: 'Unauthorized', about: 'The request needs `Authorization: Bearer <api key>`; the key was missing, malformed, unknown or revoked.' },
   forbidden: { status: 403, title: 'Forbidden', about: "The API key's role lacks the permission this route needs; `detail` names it." },
   not_found: { status: 404, title: 'Not Found', about: 'No route matches this path.' },

@@ -23,6 +23,9 @@ const ROUTES: [method: 'get' | 'post' | 'patch' | 'delete', path: string, openap
     (s) => ['post', `/v1/ingest/${s}`, `/v1/ingest/${s}`, 'ingest:write'] as ['post', string, string, Permission],
   )),
   ['get', '/v1/apps/app_0190b5a0000070008000000000000001/runs', '/v1/apps/{app_id}/runs', 'apps:view'],
+  ['get', '/v1/keys', '/v1/keys', 'keys:manage'],
+  ['post', '/v1/keys', '/v1/keys', 'keys:manage'],
+  ['delete', '/v1/keys/key_0190b5a0000070008000000000000001', '/v1/keys/{key_id}', 'keys:manage'],
 ];
 const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
 
