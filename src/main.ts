@@ -3,7 +3,8 @@ import { createApp } from './app.setup.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { JsonLogger } from './common/logging/json-logger.js';
 import { loadConfigOrExit } from './config/app-config.js';
-import { startEmbeddedPostgres, takeOverShutdownSignals, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { databaseErrorLine, DatabaseStartError } from './database/database-error.js';
+import { findRunningEmbedded, startEmbeddedPostgres, takeOverShutdownSignals, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migrate.js';
 
 async function main(): Promise<void> {
@@ -11,11 +12,24 @@ async function main(): Promise<void> {
   const logger = new JsonLogger(config.logLevel);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
+    // Said before trying, rather than left to PostgreSQL's lock-file error.
+    const other = await findRunningEmbedded(config.dataDir);
+    if (other) {
+      throw new DatabaseStartError(
+        `Another Factline process (a service, or a CLI command still running) already runs the embedded PostgreSQL of ${config.dataDir} (pid ${other.pid}, port ${other.port}) — stop it first, or set DATA_DIR to another folder.`,
+      );
+    }
     logger.emit('info', 'starting embedded PostgreSQL', { data_dir: config.dataDir });
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (line) => logger.emit('debug', line, { context: 'postgres' }) });
     config = { ...config, databaseUrl: embedded.url };
   }
-  const applied = await runMigrations(config.databaseUrl!);
+  let applied: string[];
+  try {
+    applied = await runMigrations(config.databaseUrl!);
+  } catch (e) {
+    const line = databaseErrorLine(e, config.databaseUrl!, embedded !== undefined);
+    throw line ? new DatabaseStartError(line) : e;
+  }
   if (applied.length > 0) logger.emit('info', 'migrations applied', { migrations: applied });
 
   const app = await createApp(config, logger);
@@ -42,7 +56,12 @@ async function main(): Promise<void> {
   const banner = [`Factline is listening on ${base}`, `Swagger UI: ${base}/docs`];
   if (created && !config.bootstrapApiKey) {
     // SPEC §1: the first-boot owner key is printed once, to the console only, never to the log.
-    banner.push(`Owner API key for org "${created.orgSlug}" (shown once, store it now):`, created.key);
+    banner.push(
+      `Owner API key for org "${created.orgSlug}" (shown once, store it now):`,
+      created.key,
+      // SPEC §15a: how to get another key, with the service still running.
+      `Another key: POST ${base}/v1/keys {"name": "…", "role": "member"} with this key, or npm run cli -- keys create --org ${created.orgSlug} --role member`,
+    );
   } else if (created) {
     banner.push(`Owner API key from BOOTSTRAP_API_KEY created for org "${created.orgSlug}".`);
   }
@@ -50,6 +69,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`factline failed to start: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  // An expected failure (no database, a busy data directory) is one line; a bug keeps its stack.
+  const text = e instanceof DatabaseStartError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
+  process.stderr.write(`factline failed to start: ${text}\n`);
   process.exit(1);
 });

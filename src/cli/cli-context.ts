@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { loadConfigOrExit, type AppConfig } from '../config/app-config.js';
 import { buildDataSourceOptions } from '../database/data-source-options.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
+import { databaseErrorLine, DatabaseStartError } from '../database/database-error.js';
+import { findRunningEmbedded, startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { runMigrations } from '../database/migrate.js';
 import '../database/database.module.js';
 
@@ -12,19 +13,31 @@ export interface CliContext {
 }
 
 /**
- * The CLI works on the service's database (SPEC §4): DATABASE_URL, or the embedded server on the
- * same data directory (so run it while the service is stopped). Migrations are applied first.
+ * The CLI works on the service's database (SPEC §4, §15a): DATABASE_URL; else, with the embedded
+ * default, the PostgreSQL a running service started on the same data directory; else its own
+ * server on that directory, stopped when the command ends. Migrations are applied first.
  */
 export async function openCliContext(): Promise<CliContext> {
   let config = loadConfigOrExit(process.env);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
-    config = { ...config, databaseUrl: embedded.url };
+    const running = await findRunningEmbedded(config.dataDir);
+    if (running) {
+      config = { ...config, databaseUrl: `${running.serverUrl}/factline` };
+    } else {
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+      config = { ...config, databaseUrl: embedded.url };
+    }
   }
-  await runMigrations(config.databaseUrl!);
   const dataSource = new DataSource(buildDataSourceOptions({ url: config.databaseUrl!, poolSize: 8, applicationName: 'factline-cli' }));
-  await dataSource.initialize();
+  try {
+    await runMigrations(config.databaseUrl!);
+    await dataSource.initialize();
+  } catch (e) {
+    await embedded?.stop();
+    const line = databaseErrorLine(e, config.databaseUrl!, !process.env.DATABASE_URL);
+    throw line ? new DatabaseStartError(line) : e;
+  }
   return {
     config,
     dataSource,

@@ -5,6 +5,7 @@ import { ApiKeyService } from '../auth/api-key.service.js';
 import { isRole, ROLES } from '../auth/permissions.js';
 import { parsePublicId, parseUuid, toPublicId } from '../common/ids/public-id.js';
 import { backfillCommand } from './backfill.command.js';
+import { DatabaseStartError } from '../database/database-error.js';
 import { CliError } from './cli-args.js';
 import { openCliContext, type CliContext } from './cli-context.js';
 import { drainCommand } from './drain.command.js';
@@ -108,6 +109,6 @@ main(process.argv.slice(2)).then(() => process.exit(typeof process.exitCode === 
     process.stderr.write(`${(e as Error).message}\n\n${USAGE}\n`);
     process.exit(2);
   }
-  process.stderr.write(`${e instanceof CliError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`${e instanceof CliError || e instanceof DatabaseStartError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
   process.exit(1);
 });
