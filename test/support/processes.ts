@@ -15,11 +15,19 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+export interface SpawnOptions {
+  /** Working directory (default: the repository); the default DATA_DIR, ./.data, is relative to it. */
+  cwd?: string;
+  /** Run as another user (only root can). */
+  uid?: number;
+  gid?: number;
+}
+
 /** Runs a built entry point (npm test builds first) with a controlled environment. */
-export function spawnNode(script: string, args: string[], env: Record<string, string | undefined>): Spawned {
+export function spawnNode(script: string, args: string[], env: Record<string, string | undefined>, options: SpawnOptions = {}): Spawned {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries({ PATH: process.env.PATH, HOME: process.env.HOME, ...env })) if (v !== undefined) clean[k] = v;
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? ROOT, uid: options.uid, gid: options.gid, env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const watchers: (() => void)[] = [];
