@@ -103,7 +103,7 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
       code: 1,
       stderr: `factline failed to start: Another Factline process (a service, or a CLI command still running) already runs the embedded PostgreSQL of ${dir} (pid ${pid}, port ${port}) — stop it first, or set DATA_DIR to another folder.\n`,
     });
-  }, 60_000);
+  }, 120_000);
 
   it('a stale postmaster.pid (service and server killed) → the CLI starts its own server, and stops it', async () => {
     const { pid } = postmaster(dir);
@@ -140,5 +140,5 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
     } finally {
       await rm(other, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
