@@ -62,7 +62,8 @@ export class ApiKeyService {
 
   /**
    * SPEC §15a: `last_used_at` to the minute without a write per request. The row just read says
-   * which minute is stored; only a key first used in a new minute is written, and the WHERE makes
+   * when the key was last stamped; only the first request of a later minute writes (the time of
+   * that request, so the stamp never precedes the key's creation), and the WHERE makes
    * concurrent writers (other requests, other instances) no-ops. A failed write never fails the
    * request: the timestamp is informational.
    */
@@ -73,7 +74,7 @@ export class ApiKeyService {
     this.touched.set(key.id, minute);
     await this.dataSource
       .query(
-        `UPDATE api_keys SET last_used_at = date_trunc('minute', now())
+        `UPDATE api_keys SET last_used_at = now()
           WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < date_trunc('minute', now()))`,
         [key.id],
       )

@@ -9,7 +9,7 @@ export class ApiKeyDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'Grafana dashboard' }) name: string;
   @ApiProperty({ enum: ROLES, example: 'member' }) role: Role;
   @ApiProperty({ format: 'date-time', example: '2026-11-29T18:40:12.345Z' }) created_at: string;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Last authenticated request, to the minute; null if never used.', example: '2026-11-29T19:02:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Last authenticated request, to the minute (the first request of the latest minute the key was used in); null if never used.', example: '2026-11-29T19:02:17.503Z' })
   last_used_at: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the key was revoked; null while active.', example: null })
   revoked_at: string | null;
@@ -46,7 +46,7 @@ export class CreateApiKeyDto {
 
 export const API_KEY_LIST_EXAMPLE: ApiKeyListDto = {
   data: [
-    { id: KEY_ID, name: 'Grafana dashboard', role: 'member', created_at: '2026-11-29T18:40:12.345Z', last_used_at: '2026-11-29T19:02:00.000Z', revoked_at: null },
-    { id: 'key_019a7e0000007d4e8f00112233445566', name: 'first-boot owner key', role: 'owner', created_at: '2026-11-28T09:00:00.000Z', last_used_at: '2026-11-29T18:40:00.000Z', revoked_at: null },
+    { id: KEY_ID, name: 'Grafana dashboard', role: 'member', created_at: '2026-11-29T18:40:12.345Z', last_used_at: '2026-11-29T19:02:17.503Z', revoked_at: null },
+    { id: 'key_019a7e0000007d4e8f00112233445566', name: 'first-boot owner key', role: 'owner', created_at: '2026-11-28T09:00:00.000Z', last_used_at: '2026-11-29T18:40:41.120Z', revoked_at: null },
   ],
 };

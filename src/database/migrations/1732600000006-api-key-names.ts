@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * SPEC §15a keys over the API: every key gets a name (1–100 characters) and `last_used_at`, kept
- * to the minute. Keys made before this migration are named after their role.
+ * to the minute (written by the first request of each minute the key is used in). Keys made before this migration are named after their role.
  */
 export class ApiKeyNames1732600000006 implements MigrationInterface {
   name = 'ApiKeyNames1732600000006';
