@@ -93,8 +93,12 @@ function isSymlink(p: string): boolean {
   }
 }
 
-/** An empty folder owned by the server's user, mode 0700, as initdb wants it. */
+/**
+ * An empty folder owned by the server's user, mode 0700, as initdb wants it. Its parents are made
+ * searchable (0755): a relocated cluster whose folder was deleted is recreated under them.
+ */
 export async function ownedDir(dir: string, runAs: SystemUser | null): Promise<void> {
+  await mkdir(path.dirname(dir), { recursive: true, mode: 0o755 });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (runAs) await chown(dir, runAs.uid, runAs.gid);
 }
