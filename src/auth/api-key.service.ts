@@ -8,7 +8,7 @@ import { API_KEY_PATTERN, generateApiKey, hashApiKey, keyHint, sameHash } from '
 import { OrgEntity } from './org.entity.js';
 import { Caller, Role } from './permissions.js';
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' };
+export type AuthResult = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
 
 export interface CreatedKey {
   key: string;
@@ -31,8 +31,8 @@ export class ApiKeyService {
     if (!match || !API_KEY_PATTERN.test(match[1])) return { ok: false, reason: 'malformed' };
     const hash = hashApiKey(match[1]);
     const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash } });
-    if (!key || !sameHash(key.keyHash, hash)) return { ok: false, reason: 'unknown' };
-    if (key.revokedAt) return { ok: false, reason: 'revoked' };
+    // A revoked key answers exactly like one that never existed: nothing tells its holder it once worked.
+    if (!key || !sameHash(key.keyHash, hash) || key.revokedAt) return { ok: false, reason: 'unknown' };
     return { ok: true, caller: { orgId: key.orgId, keyId: key.id, role: key.role } };
   }
 
