@@ -21,6 +21,7 @@ import { exportBench } from './benches/export.bench.js';
 import { freshnessBench } from './benches/freshness.bench.js';
 import { projectorBench } from './benches/projector.bench.js';
 import { queryBench } from './benches/query.bench.js';
+import { validationBench } from './benches/validation.bench.js';
 import { SCALES, type Bench, type BenchContext, type BenchOrg, type Figure } from './support/context.js';
 import {
   APP_RUN_HOURLY_SQL, APP_RUNS_SQL, APP_SQL, bulkProject, EVENTS_SQL, FILLER_FACTS_SQL, generate, GENERATIONS_SQL, LEDGER_SQL, SESSIONS_SQL,
@@ -28,7 +29,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only backfill,query,export,app-runs,projector,freshness] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,projector,freshness] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
@@ -139,13 +140,22 @@ async function main(): Promise<void> {
   }
   const scaleName = values.quick ? 'quick' : 'full';
   const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const figures: Figure[] = [];
+  const started = Date.now();
+  // Benches that need no database or service (in-process) run first; `--only validation` runs just them, in seconds.
+  if (!only || only.has('validation')) {
+    log('running validation…');
+    figures.push(...(await validationBench(scaleName === 'quick')));
+  }
+  if (only && [...only].every((n) => n === 'validation')) {
+    print(figures);
+    return;
+  }
   const db = await openDatabase();
   const applied = await runMigrations(db.url);
   log(`migrations: ${applied.length} applied`);
   const ds = new DataSource(buildDataSourceOptions({ url: db.url, poolSize: 4, applicationName: 'factline-bench' }));
   await ds.initialize();
-  const figures: Figure[] = [];
-  const started = Date.now();
   let service: Service | undefined;
   try {
     const ctx = await prepare(ds, db.url, scaleName);

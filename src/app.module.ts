@@ -5,6 +5,7 @@ import { AppsModule } from './apps/apps.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { CursorSigningModule } from './common/cursor-signing/cursor-signing.module.js';
 import { JsonLogger } from './common/logging/json-logger.js';
 import { ProjectorModule } from './projector/projector.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         MetricsModule,
         DatabaseModule,
+        CursorSigningModule,
         AuthModule,
         HealthModule,
         IngestModule,

@@ -6,6 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
+import { ApiKeyService } from './auth/api-key.service.js';
+import { registerEarlyAuth } from './auth/auth.hook.js';
+import { clientErrorHandler, limitConnectionsPerClient } from './common/http/client-errors.js';
+import { StrictInputInterceptor } from './common/validation/strict-input.interceptor.js';
 import { ProblemException } from './common/problem-details/problem.js';
 import { ProblemFilter } from './common/problem-details/problem.filter.js';
 import { RouteIndex } from './common/problem-details/route-index.js';
@@ -16,6 +20,9 @@ import { MetricsService } from './metrics/metrics.service.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const MAX_JSON_DEPTH = 64;
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
  * Nesting depth of JSON text (brackets outside strings), stopping once past `max`. JSON.parse
@@ -58,12 +65,18 @@ export async function createApp(
     // route, hook or Nest filter runs; send those through the problem filter too (SPEC §3).
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => (filter ? filter.send(request, reply, error) : void reply.send(error)),
     bodyLimit: BODY_LIMIT_BYTES,
+    // A client that trickles its headers or body is cut off with a 408 problem (client-errors.ts)
+    // instead of holding a connection open indefinitely. Node checks the timers every
+    // connectionsCheckingInterval (30 s by default), hence the shorter interval.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 500 },
+    clientErrorHandler: clientErrorHandler(logger, config.http.requestTimeoutMs, config.publicBaseUrl),
     genReqId: requestId,
     requestIdHeader: false,
     logger: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-  });
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, extra.imports ?? []), adapter, {
     logger,
     bufferLogs: false,
@@ -80,6 +93,10 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   const fastify = app.getHttpAdapter().getInstance();
   const routes = new RouteIndex();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  limitConnectionsPerClient(app.getHttpServer(), config.http.maxConnectionsPerClient, config.publicBaseUrl);
+  // The filter is built below; the hook sends its 401/429 through it.
+  let problemFilter: ProblemFilter | undefined;
+  registerEarlyAuth(fastify, app.get(ApiKeyService), config.authFailuresPerMinute, () => problemFilter!);
 
   // JSON is the only body type (anything else is a 415). An empty body is "no body" (SPEC: backfill accepts one); bad JSON is a 400.
   fastify.removeAllContentTypeParsers();
@@ -117,8 +134,20 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   });
 
   const filter = new ProblemFilter(logger, routes, config.publicBaseUrl);
+  problemFilter = filter;
   app.useGlobalPipes(new ProblemValidationPipe());
+  app.useGlobalInterceptors(new StrictInputInterceptor());
   app.useGlobalFilters(filter);
+
+  // Swagger UI: its HTML has only external scripts (and one inline <style>), so this CSP lets it
+  // work while nothing can be loaded or run from elsewhere; nosniff stops a served file from
+  // being read as another type.
+  fastify.addHook('onSend', async (request, reply) => {
+    if (request.url === '/docs' || request.url.startsWith('/docs/') || request.url.startsWith('/docs?')) {
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('content-security-policy', DOCS_CSP);
+    }
+  });
 
   const document = SwaggerModule.createDocument(
     app,
@@ -132,6 +161,12 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    // The document is embedded in swagger-ui-init.js; a `?url=` (or a config URL) must not make
+    // the page load and render another one, and no external validator badge is fetched.
+    swaggerOptions: { url: '/openapi.json', queryConfigEnabled: false, configUrl: null, validatorUrl: null },
+  });
   return filter;
 }

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { SOURCE_TYPES } from '../pipeline/pipeline.vocabulary.js';
+import { decimalInt, IsIntInRange } from '../common/validation/validators.js';
 
 export class ProjectorRunQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 5000, default: 100, description: 'Most outbox rows to claim in this pass.' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(5000) limit?: number;
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 5000, default: 100, description: 'Most outbox rows to claim in this pass (decimal digits).' })
+  @IsOptional() @Transform(decimalInt) @IsIntInRange(1, 5000) limit?: number;
 }
 
 export class ProjectorRunResultDto {

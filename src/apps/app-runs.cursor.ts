@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isRfc3339 } from '../common/validation/validators.js';
 
 /**
@@ -9,10 +9,10 @@ import { isRfc3339 } from '../common/validation/validators.js';
  * at, so every later page reads the same window (a run near the window's old edge cannot slip out
  * between pages, and the histogram of every page is the first page's).
  *
- * The digest makes an altered or foreign cursor (another route's, hand-made) a clean 400 instead
- * of a silently different page. It has no server secret, so it proves integrity, not origin — and
- * needs to prove no more: a cursor grants nothing, every query is scoped by the caller's org and
- * the path's app inside the SQL, and a cursor of another app is refused.
+ * It is signed with a server key (HMAC-SHA256, CursorSigner): an altered, hand-made or foreign
+ * cursor is a clean 400 instead of a silently different page. An unkeyed digest would let a
+ * client forge one that moves the pinned "now" and so the window anywhere in time (past the
+ * 30-day limit). Every query is still scoped by the caller's org and the path's app in the SQL.
  */
 export interface AppRunsCursor {
   appId: string;
@@ -28,22 +28,22 @@ export interface AppRunsCursor {
 const DOMAIN = 'factline:list_app_runs:cursor:v1\n';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function digest(payload: string): Buffer {
-  return createHash('sha256').update(DOMAIN).update(payload).digest().subarray(0, 16);
+function digest(key: Buffer, payload: string): Buffer {
+  return createHmac('sha256', key).update(DOMAIN).update(payload).digest().subarray(0, 16);
 }
 
-export function encodeCursor(c: AppRunsCursor): string {
+export function encodeCursor(c: AppRunsCursor, key: Buffer): string {
   const payload = JSON.stringify({ v: 1, a: c.appId, w: c.windowMs, wt: c.windowText, n: c.now, t: c.createdAt, i: c.id });
-  return `${Buffer.from(payload).toString('base64url')}.${digest(payload).toString('base64url')}`;
+  return `${Buffer.from(payload).toString('base64url')}.${digest(key, payload).toString('base64url')}`;
 }
 
-/** The cursor, or null when it is not one encodeCursor made (malformed, altered, foreign). */
-export function decodeCursor(text: string): AppRunsCursor | null {
+/** The cursor, or null when it is not one encodeCursor made with this key (malformed, altered, foreign). */
+export function decodeCursor(text: string, key: Buffer): AppRunsCursor | null {
   const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/.exec(text);
   if (!m) return null;
   const payload = Buffer.from(m[1], 'base64url').toString('utf8');
   const given = Buffer.from(m[2], 'base64url');
-  if (given.length !== 16 || !timingSafeEqual(given, digest(payload))) return null;
+  if (given.length !== 16 || !timingSafeEqual(given, digest(key, payload))) return null;
   let p: Record<string, unknown>;
   try {
     p = JSON.parse(payload) as Record<string, unknown>;

@@ -1,4 +1,6 @@
 import { encodeCursor } from './app-runs.cursor.js';
+
+const KEY = Buffer.alloc(32, 7);
 import { parseAppRunsQuery, parseCursor, parseGroupBy, parseLimit, parseWindow } from './app-runs.query.js';
 
 const M = 60_000;
@@ -105,37 +107,37 @@ describe('parseCursor', () => {
   const day = { text: '24h', ms: D };
 
   it('absent → null; ours, for this app and an equal window → decoded', () => {
-    expect(parseCursor(undefined, APP, day)).toEqual({ ok: true, value: null });
-    expect(parseCursor(encodeCursor(CURSOR), APP, day)).toEqual({ ok: true, value: CURSOR });
-    expect(parseCursor(encodeCursor(CURSOR), APP, { text: '1440m', ms: D })).toEqual({ ok: true, value: CURSOR });
+    expect(parseCursor(undefined, APP, day, KEY)).toEqual({ ok: true, value: null });
+    expect(parseCursor(encodeCursor(CURSOR, KEY), APP, day, KEY)).toEqual({ ok: true, value: CURSOR });
+    expect(parseCursor(encodeCursor(CURSOR, KEY), APP, { text: '1440m', ms: D }, KEY)).toEqual({ ok: true, value: CURSOR });
   });
 
   it('empty, not ours, oversized and repeated are refused', () => {
-    expect(parseCursor('', APP, day)).toEqual(err('cursor', 'cursor is empty; pass next_cursor from the previous page, or omit cursor for the first page'));
-    expect(parseCursor('abc', APP, day)).toEqual(err('cursor', NOT_OURS));
-    expect(parseCursor('x'.repeat(1001), APP, day)).toEqual(err('cursor', NOT_OURS));
-    expect(parseCursor(['a', 'b'], APP, day)).toEqual(err('cursor', 'cursor was given 2 times; give it once'));
+    expect(parseCursor('', APP, day, KEY)).toEqual(err('cursor', 'cursor is empty; pass next_cursor from the previous page, or omit cursor for the first page'));
+    expect(parseCursor('abc', APP, day, KEY)).toEqual(err('cursor', NOT_OURS));
+    expect(parseCursor('x'.repeat(1001), APP, day, KEY)).toEqual(err('cursor', NOT_OURS));
+    expect(parseCursor(['a', 'b'], APP, day, KEY)).toEqual(err('cursor', 'cursor was given 2 times; give it once'));
   });
 
   it('a cursor of another app, or of another window, is refused', () => {
-    expect(parseCursor(encodeCursor(CURSOR), '0196a1b2-c3d4-7000-8000-000000000002', day)).toEqual(
+    expect(parseCursor(encodeCursor(CURSOR, KEY), '0196a1b2-c3d4-7000-8000-000000000002', day, KEY)).toEqual(
       err('cursor', 'cursor belongs to the run history of another app; omit cursor to start from the first page of this one'),
     );
-    expect(parseCursor(encodeCursor(CURSOR), APP, { text: '7d', ms: 7 * D })).toEqual(
+    expect(parseCursor(encodeCursor(CURSOR, KEY), APP, { text: '7d', ms: 7 * D }, KEY)).toEqual(
       err('cursor', "cursor continues a listing with window=24h, but this request asks for window=7d; repeat the first page's window, or omit cursor to start over"),
     );
     // An invalid window is reported on its own; the cursor is then only checked for being ours.
-    expect(parseCursor(encodeCursor(CURSOR), APP, null)).toEqual({ ok: true, value: CURSOR });
+    expect(parseCursor(encodeCursor(CURSOR, KEY), APP, null, KEY)).toEqual({ ok: true, value: CURSOR });
   });
 });
 
 describe('parseAppRunsQuery', () => {
   it('defaults', () => {
-    expect(parseAppRunsQuery({}, APP)).toEqual({ ok: true, value: { window: { text: '24h', ms: D }, groupBy: null, limit: 100, cursor: null } });
+    expect(parseAppRunsQuery({}, APP, KEY)).toEqual({ ok: true, value: { window: { text: '24h', ms: D }, groupBy: null, limit: 100, cursor: null } });
   });
 
   it('reports every bad parameter at once, in a fixed order', () => {
-    const result = parseAppRunsQuery({ window: '0h', group_by: 'day', limit: '0', cursor: 'nope' }, APP);
+    const result = parseAppRunsQuery({ window: '0h', group_by: 'day', limit: '0', cursor: 'nope' }, APP, KEY);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors.map((e) => e.pointer)).toEqual(['/query/window', '/query/group_by', '/query/limit', '/query/cursor']);
   });

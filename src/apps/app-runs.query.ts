@@ -106,12 +106,12 @@ export const CURSOR_NOT_OURS = 'cursor was not issued by this API or was altered
  * window as this request (compared as a duration: 1440m continues 24h). `window` is null when the
  * request's own window is invalid (that is reported on its own).
  */
-export function parseCursor(raw: unknown, appId: string, window: RunWindow | null): Parsed<AppRunsCursor | null> {
+export function parseCursor(raw: unknown, appId: string, window: RunWindow | null, key: Buffer): Parsed<AppRunsCursor | null> {
   const given = single('cursor', raw);
   if (!given.ok) return given;
   if (given.value === undefined) return { ok: true, value: null };
   if (given.value === '') return fail('cursor', 'cursor is empty; pass next_cursor from the previous page, or omit cursor for the first page');
-  const cursor = given.value.length > CURSOR_MAX_LENGTH ? null : decodeCursor(given.value);
+  const cursor = given.value.length > CURSOR_MAX_LENGTH ? null : decodeCursor(given.value, key);
   if (!cursor) return fail('cursor', CURSOR_NOT_OURS);
   if (cursor.appId !== appId) return fail('cursor', 'cursor belongs to the run history of another app; omit cursor to start from the first page of this one');
   if (window && cursor.windowMs !== window.ms) {
@@ -120,12 +120,12 @@ export function parseCursor(raw: unknown, appId: string, window: RunWindow | nul
   return { ok: true, value: cursor };
 }
 
-/** Every parameter at once (appId: the path's app, as a uuid): either the parsed query or every problem found. */
-export function parseAppRunsQuery(raw: Record<string, unknown>, appId: string): { ok: true; value: AppRunsQuery } | { ok: false; errors: FieldError[] } {
+/** Every parameter at once (appId: the path's app, as a uuid; key: the cursor key): either the parsed query or every problem found. */
+export function parseAppRunsQuery(raw: Record<string, unknown>, appId: string, key: Buffer): { ok: true; value: AppRunsQuery } | { ok: false; errors: FieldError[] } {
   const window = parseWindow(raw.window);
   const groupBy = parseGroupBy(raw.group_by, raw.groupBy);
   const limit = parseLimit(raw.limit);
-  const cursor = parseCursor(raw.cursor, appId, window.ok ? window.value : null);
+  const cursor = parseCursor(raw.cursor, appId, window.ok ? window.value : null, key);
   const errors = [window, groupBy, limit, cursor].flatMap((p) => (p.ok ? [] : [p.error]));
   if (!window.ok || !groupBy.ok || !limit.ok || !cursor.ok) return { ok: false, errors };
   return { ok: true, value: { window: window.value, groupBy: groupBy.value, limit: limit.value, cursor: cursor.value } };

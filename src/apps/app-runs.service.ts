@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CursorSigner } from '../common/cursor-signing/cursor-signer.service.js';
 import { parsePublicId, toPublicId } from '../common/ids/public-id.js';
 import { FieldError, ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -60,6 +61,7 @@ export class AppRunsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: AppRunsClock,
+    private readonly signer: CursorSigner,
   ) {}
 
   async list(orgId: string, rawAppId: string, query: ListAppRunsQueryDto): Promise<AppRunListDto> {
@@ -67,7 +69,8 @@ export class AppRunsService {
     if (!appId) {
       throw new ProblemException('invalid_app_id', `${JSON.stringify(rawAppId.slice(0, 80))} is not an app id: expected app_ followed by 32 lowercase hex characters.`);
     }
-    const parsed = parseAppRunsQuery({ ...query }, appId);
+    const key = this.signer.keyFor('list_app_runs');
+    const parsed = parseAppRunsQuery({ ...query }, appId, key);
     if (!parsed.ok) throw invalidQuery(parsed.errors);
     const { window, groupBy, limit, cursor: after } = parsed.value;
 
@@ -87,7 +90,7 @@ export class AppRunsService {
       const page = rows.slice(0, limit).map(toDto);
       const last = rows.length > limit ? rows[limit - 1] : null;
       const next_cursor = last
-        ? encodeCursor({ appId, windowMs: window.ms, windowText: window.text, now: now.toISOString(), createdAt: rfc3339(last.created_at), id: last.id })
+        ? encodeCursor({ appId, windowMs: window.ms, windowText: window.text, now: now.toISOString(), createdAt: rfc3339(last.created_at), id: last.id }, key)
         : null;
       if (groupBy !== 'hour') return { data: page, next_cursor };
       const buckets = await queryRows<AppRunBucketDto>(em, HOURLY_BUCKETS_SQL, range);

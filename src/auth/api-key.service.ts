@@ -10,7 +10,7 @@ import type { ApiKeyDto, ApiKeyListDto, CreatedApiKeyDto } from './keys/api-keys
 import { OrgEntity } from './org.entity.js';
 import { Caller, canGrantRole, Role } from './permissions.js';
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' };
+export type AuthResult = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
 
 export interface CreatedKey {
   key: string;
@@ -54,8 +54,8 @@ export class ApiKeyService {
     if (!match || !API_KEY_PATTERN.test(match[1])) return { ok: false, reason: 'malformed' };
     const hash = hashApiKey(match[1]);
     const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash } });
-    if (!key || !sameHash(key.keyHash, hash)) return { ok: false, reason: 'unknown' };
-    if (key.revokedAt) return { ok: false, reason: 'revoked' };
+    // A revoked key answers exactly like one that never existed: nothing tells its holder it once worked.
+    if (!key || !sameHash(key.keyHash, hash) || key.revokedAt) return { ok: false, reason: 'unknown' };
     await this.touch(key);
     return { ok: true, caller: { orgId: key.orgId, keyId: key.id, role: key.role } };
   }

@@ -9,8 +9,27 @@ export const PUBLIC_KEY = 'factline:public';
 export const RequirePermission = (permission: Permission) =>
   applyDecorators(SetMetadata(PERMISSION_KEY, permission), ApiBearerAuth());
 
-/** Marks a route that needs no API key (health, docs, problem pages). */
-export const Public = () => SetMetadata(PUBLIC_KEY, true);
+/**
+ * Marks a route (or every route of a controller) that needs no API key (health, problem pages).
+ * On a controller the mark is also put on each method: Nest copies a method's metadata onto the
+ * handler it gives Fastify, which is how the early authentication hook (auth.hook.ts) knows a
+ * route is public before Nest's guard runs.
+ */
+export const Public = (): ClassDecorator & MethodDecorator =>
+  ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) return SetMetadata(PUBLIC_KEY, true)(target, key!, descriptor);
+    const proto = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name !== 'constructor' && typeof proto[name] === 'function') Reflect.defineMetadata(PUBLIC_KEY, true, proto[name] as object);
+    }
+    SetMetadata(PUBLIC_KEY, true)(target as never);
+  }) as ClassDecorator & MethodDecorator;
+
+/** Is this Fastify route handler a Nest route marked @Public? (Nest copies method metadata onto it.) */
+export const isPublicHandler = (handler: unknown): boolean => typeof handler === 'function' && Reflect.getMetadata(PUBLIC_KEY, handler) === true;
+
+/** Is this Fastify route handler one of Nest's (its @Get/@Post metadata was copied onto it)? */
+export const isNestHandler = (handler: unknown): boolean => typeof handler === 'function' && Reflect.hasMetadata('method', handler);
 
 /** The authenticated caller, set by the AuthGuard. */
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {

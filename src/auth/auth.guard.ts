@@ -1,19 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ApiKeyService } from './api-key.service.js';
 import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
+import { unauthorized, type AuthenticatedRequest } from './auth.hook.js';
 import { Caller, Permission, ROLE_PERMISSIONS } from './permissions.js';
 import { RateLimiter } from './rate-limiter.js';
-
-const UNAUTHORIZED_DETAIL = {
-  missing: 'Send an API key as `Authorization: Bearer <key>`.',
-  malformed: 'The Authorization header is not `Bearer <api key>` with a well-formed key.',
-  unknown: 'The API key is not recognised.',
-  revoked: 'The API key has been revoked.',
-} as const;
 
 /**
  * Global guard: every route is authenticated unless marked @Public, then checked against the
@@ -34,13 +27,10 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>();
-    const result = await this.keys.authenticate(request.headers.authorization);
-    if (!result.ok) {
-      throw new ProblemException('unauthorized', UNAUTHORIZED_DETAIL[result.reason], {
-        headers: { 'www-authenticate': 'Bearer realm="factline"' },
-      });
-    }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { caller?: Caller }>();
+    // Normally authenticated already by the onRequest hook (auth.hook.ts), before the body was read.
+    const result = request.auth ?? (await this.keys.authenticate(request.headers.authorization));
+    if (!result.ok) throw unauthorized(result.reason);
     const wait = this.limiter.take(result.caller.keyId);
     if (wait > 0) {
       throw new ProblemException('rate_limited', `Rate limit exceeded for this API key; retry in ${wait} s.`, {

@@ -29,6 +29,9 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /** Failed authentications (no key, bad key) allowed per client address per minute; then 429. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) AUTH_FAILURES_PER_MINUTE = 120;
+
   @IsString() DATA_DIR = './.data';
 
   @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE = 20;
@@ -38,7 +41,18 @@ export class EnvironmentVariables {
 
   @IsString() HOST = '127.0.0.1';
 
+  /** Time to receive a request's headers; a client that is slower gets a 408 and is disconnected. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) HTTP_HEADERS_TIMEOUT_MS = 10_000;
+  /** Open connections one client address may hold; more are answered 429 and closed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) HTTP_MAX_CONNECTIONS_PER_CLIENT = 256;
+  /** Time to receive a whole request (headers and body); then 408 and the connection is closed. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
   @IsIn(['debug', 'info', 'warn', 'error', 'silent']) LOG_LEVEL: LogLevelName = 'info';
+
+  /** Bearer token that GET /metrics requires; unset = /metrics is off (404). */
+  @IsOptional() @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'must be 16 to 256 printable ASCII characters without spaces' })
+  METRICS_TOKEN?: string;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
 
@@ -65,13 +79,16 @@ export class EnvironmentVariables {
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface AppConfig {
+  authFailuresPerMinute: number;
   bootstrapApiKey?: string;
   databaseUrl?: string;
   dataDir: string;
   dbPoolSize: number;
   defaultOrgSlug: string;
   host: string;
+  http: { headersTimeoutMs: number; maxConnectionsPerClient: number; requestTimeoutMs: number };
   logLevel: LogLevelName;
+  metricsToken?: string;
   port: number;
   publicBaseUrl?: string;
   rateLimitPerMinute: number;
@@ -86,7 +103,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
   const raw: Record<string, string> = {};
-  for (const name of [...known, 'BOOTSTRAP_API_KEY', 'DATABASE_URL', 'PUBLIC_BASE_URL']) {
+  for (const name of [...known, 'BOOTSTRAP_API_KEY', 'DATABASE_URL', 'METRICS_TOKEN', 'PUBLIC_BASE_URL']) {
     const v = env[name];
     if (v !== undefined && v !== '') raw[name] = v;
   }
@@ -99,14 +116,24 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (vars.REPORTING_OUTBOX_BACKOFF_CAP_MS < vars.REPORTING_OUTBOX_BACKOFF_BASE_MS) {
     throw new ConfigError('Invalid configuration:\n  REPORTING_OUTBOX_BACKOFF_CAP_MS: must be >= REPORTING_OUTBOX_BACKOFF_BASE_MS');
   }
+  if (vars.HTTP_HEADERS_TIMEOUT_MS > vars.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must be <= HTTP_REQUEST_TIMEOUT_MS');
+  }
   return {
+    authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
     bootstrapApiKey: vars.BOOTSTRAP_API_KEY,
     databaseUrl: vars.DATABASE_URL,
     dataDir: vars.DATA_DIR,
     dbPoolSize: vars.DB_POOL_SIZE,
     defaultOrgSlug: vars.DEFAULT_ORG_SLUG,
     host: vars.HOST,
+    http: {
+      headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_MS,
+      maxConnectionsPerClient: vars.HTTP_MAX_CONNECTIONS_PER_CLIENT,
+      requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+    },
     logLevel: vars.LOG_LEVEL,
+    metricsToken: vars.METRICS_TOKEN,
     port: vars.PORT,
     publicBaseUrl: vars.PUBLIC_BASE_URL,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param } from '@nestjs/common';
+import { Controller, Get, Header, Param, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiProblems } from '../common/problem-details/api-problems.decorator.js';
@@ -6,6 +6,7 @@ import { ProblemException } from '../common/problem-details/problem.js';
 import { problemPage } from '../common/problem-details/problem.filter.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { HealthService } from './health.service.js';
+import { MetricsTokenGuard } from './metrics-token.guard.js';
 
 @ApiTags('health')
 @Public()
@@ -33,10 +34,15 @@ export class HealthController {
   }
 
   @Get('metrics')
-  @ApiOperation({ operationId: 'get_metrics', summary: 'Prometheus metrics (text exposition format)' })
+  @UseGuards(MetricsTokenGuard)
+  @ApiOperation({
+    operationId: 'get_metrics',
+    summary: 'Prometheus metrics (text exposition format)',
+    description: 'Needs `Authorization: Bearer <METRICS_TOKEN>` (not an API key): 401 without it. When the service runs without METRICS_TOKEN, metrics are off and this is a 404.',
+  })
   @ApiProduces('text/plain')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiProblems(500)
+  @ApiProblems(401, 404, 500)
   async metricsText(): Promise<string> {
     return this.metrics.registry.metrics();
   }

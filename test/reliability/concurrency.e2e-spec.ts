@@ -3,7 +3,7 @@ import { INGEST_LLM_GENERATIONS_SQL, INGEST_SESSIONS_SQL } from '../../src/inges
 import { client, uuidOf } from '../support/api.js';
 import { generation, session } from '../support/factories.js';
 import { http, startService, until, type ServiceProcess } from '../support/service.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { METRICS_TOKEN, startTestApp, type TestApp } from '../support/test-app.js';
 import { attemptsOfCompleted, counterTotal, ingestWave, outboxCounts, rollupDrift } from './checks.js';
 import { compareFacts, expectedTotals } from './oracle.js';
 import { finalState, makeChanges, makeWorkload, recordCount, WORKLOAD_RANGE } from './workload.js';
@@ -31,6 +31,7 @@ describe('concurrent projector processes and manual runs (SPEC §5)', () => {
           REPORTING_PROJECTOR_INTERVAL_MS: '50',
           REPORTING_PROJECTOR_BATCH_SIZE: '500',
           RATE_LIMIT_PER_MINUTE: '10000000',
+          METRICS_TOKEN,
           DB_POOL_SIZE: '8',
         }),
       ),
@@ -94,8 +95,8 @@ describe('concurrent projector processes and manual runs (SPEC §5)', () => {
     // Exactly one claim per row: no row was ever taken by two workers.
     expect(await attemptsOfCompleted(t.db.pool)).toEqual({ '1': drained.completed });
 
-    const perProcess = await Promise.all(services.map(async (s) => counterTotal((await http(s.url, 'GET', '/metrics')).text, 'factline_projector_rows_total')));
-    const conflictRetries = await Promise.all(services.map(async (s) => counterTotal((await http(s.url, 'GET', '/metrics')).text, 'factline_projector_failures_total', 'conflict_retry')));
+    const perProcess = await Promise.all(services.map(async (s) => counterTotal((await http(s.url, 'GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text, 'factline_projector_rows_total')));
+    const conflictRetries = await Promise.all(services.map(async (s) => counterTotal((await http(s.url, 'GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text, 'factline_projector_failures_total', 'conflict_retry')));
     // Every process took part, and the manual runs did too (they are what made it concurrent).
     for (const n of perProcess) expect(n).toBeGreaterThan(0);
     expect(manual.completed).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { newPublicId } from '../../src/common/ids/public-id.js';
 import { client, uuidOf } from '../support/api.js';
 import { generation, ledger, session, toolEvent, turnEvent } from '../support/factories.js';
-import { startTestApp, type TestApp, type TestKey } from '../support/test-app.js';
+import { METRICS_TOKEN, startTestApp, type TestApp, type TestKey } from '../support/test-app.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 const RANGE = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
@@ -191,7 +191,7 @@ describe('tenant isolation matrix (SPEC §2)', () => {
       // Public routes carry no org data at all.
       get_healthz: async () => expect(leaks((await t.http().get('/healthz')).text)).toEqual([]),
       get_readyz: async () => expect(leaks((await t.http().get('/readyz')).text)).toEqual([]),
-      get_metrics: async () => expect(leaks((await t.http().get('/metrics')).text)).toEqual([]),
+      get_metrics: async () => expect(leaks((await t.http().get('/metrics').set('authorization', `Bearer ${METRICS_TOKEN}`)).text)).toEqual([]),
     };
 
     const doc = (await t.http().get('/openapi.json')).body as { paths: Record<string, Record<string, { operationId: string }>> };

@@ -8,6 +8,9 @@ import { JsonLogger } from '../../src/common/logging/json-logger.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
+/** The metrics token test apps run with (GET /metrics needs it as a Bearer token). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+
 export interface TestKey {
   key: string;
   orgId: string;
@@ -43,6 +46,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'info',
     REPORTING_PROJECTOR_ENABLED: 'false',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
+    METRICS_TOKEN,
     DB_POOL_SIZE: '8',
     ...options.env,
     DATABASE_URL: options.databaseUrl ?? db.url,

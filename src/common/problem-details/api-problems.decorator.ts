@@ -34,7 +34,7 @@ export class ProblemDto {
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Bad request (malformed JSON, invalid fields — see errors[])',
-  401: 'Missing, malformed, unknown or revoked API key',
+  401: 'Missing, malformed, unknown or revoked API key (or more than one Authorization header)',
   403: 'The key lacks the permission this route needs',
   404: 'Not found (or belongs to another org)',
   405: 'Method not allowed',
@@ -43,7 +43,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body over 1 MiB',
   414: 'A path segment over 200 characters',
   415: 'Body is not application/json',
-  429: 'Rate limited (Retry-After)',
+  429: 'Rate limited per key, or too many failed authentications from this address (Retry-After)',
   500: 'Unexpected error (redacted)',
   503: 'Database unavailable, query timeout or concurrency cap (Retry-After)',
 };

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JsonLogger } from '../logging/json-logger.js';
-import { ProblemBody, ProblemException } from './problem.js';
+import { FieldError, ProblemBody, ProblemException } from './problem.js';
 import { isProblemCode, PROBLEM_CODES, ProblemCode, STATUS_TO_CODE } from './problem-codes.js';
 import { RouteIndex } from './route-index.js';
 
@@ -12,6 +12,16 @@ interface Mapped {
   headers?: Record<string, string>;
   retryAfterSeconds?: number;
   log?: unknown;
+}
+
+/** errors[] lists at most this many entries, then one that counts the rest (a 1 MiB body must not become a 25 MB answer). */
+export const MAX_LISTED_ERRORS = 100;
+
+function capErrors(errors: FieldError[]): FieldError[] {
+  // A list the query validator already capped (100 and its own count) passes unchanged.
+  if (errors.length <= MAX_LISTED_ERRORS + 1) return errors;
+  const rest = errors.length - MAX_LISTED_ERRORS;
+  return [...errors.slice(0, MAX_LISTED_ERRORS), { pointer: '', message: `${rest} more problems not listed; fix these first` }];
 }
 
 const DB_UNAVAILABLE_CODES = new Set(['53300', '53400', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '08P01']);
@@ -93,7 +103,7 @@ export class ProblemFilter implements ExceptionFilter {
       instance: request.url.split('?')[0],
       ...(retryAfter !== undefined ? { retry_after_seconds: retryAfter } : {}),
       ...(ex?.options.allowedActions ? { allowed_actions: ex.options.allowedActions } : {}),
-      ...(ex?.options.errors ? { errors: ex.options.errors } : {}),
+      ...(ex?.options.errors ? { errors: capErrors(ex.options.errors) } : {}),
     };
     if (reply.sent || reply.raw.headersSent) {
       reply.raw.destroy();
@@ -158,7 +168,9 @@ export class ProblemFilter implements ExceptionFilter {
   private routeMiss(request: FastifyRequest): Mapped {
     const path = request.url.split('?')[0];
     const allowed = this.routes.methodsFor(path);
-    if (allowed.length > 0) {
+    // A wildcard route of this method that found nothing (Swagger UI's static files under /docs/)
+    // is a plain 404, not "GET is not supported; use GET".
+    if (allowed.length > 0 && !allowed.includes(request.method === 'HEAD' ? 'GET' : request.method)) {
       return {
         code: 'method_not_allowed',
         detail: `${request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,

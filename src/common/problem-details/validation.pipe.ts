@@ -1,5 +1,11 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
+import { failingElements, fastChecker } from '../validation/fast-check.js';
+import { oversizedArrays, unstorableStrings } from '../validation/input-bounds.js';
 import { FieldError, ProblemException } from './problem.js';
+
+/** Failing records worded in errors[] (the rest are counted): 20 records give the 100 listed errors and more. */
+const EXPLAINED_RECORDS = 20;
 
 class ValidationErrors extends Error {
   constructor(readonly errors: ValidationError[]) {
@@ -29,6 +35,17 @@ export function flattenValidationErrors(errors: ValidationError[], base = ''): F
   return out;
 }
 
+/** `/a, /b and 12 more`: a detail stays one short line however many fields are bad (errors[] has them). */
+export function pointerList(errors: FieldError[]): string {
+  const pointers = [...new Set(errors.map((x) => x.pointer || '/'))];
+  const shown = pointers.slice(0, 5).join(', ');
+  return pointers.length > 5 ? `${shown} and ${pointers.length - 5} more` : shown;
+}
+
+function invalid(where: string, errors: FieldError[], count = errors.length): ProblemException {
+  return new ProblemException('validation_failed', `The ${where} has ${count} invalid field${count === 1 ? '' : 's'}: ${pointerList(errors)}.`, { errors });
+}
+
 /**
  * The one global pipe (STYLE §7): whitelist, forbid unknown fields, transform, and report every
  * failure at once as a 400 problem. Body pointers are `/field`; query parameters `/query/name`.
@@ -54,6 +71,17 @@ export class ProblemValidationPipe extends ValidationPipe {
           errors: [{ pointer: '', message: 'must be a JSON object' }],
         });
       }
+      // Cheap checks first, so an oversized or unstorable body never reaches element-wise validation.
+      const oversized = oversizedArrays(value, metadata.metatype);
+      if (oversized.length > 0) throw invalid('request body', oversized);
+      const unstorable = unstorableStrings(value);
+      if (unstorable.length > 0) throw invalid('request body', unstorable);
+      const check = fastChecker(metadata.metatype!);
+      if (check) {
+        // Valid by the same rules: taken as parsed (plain objects; the DTOs are data only).
+        if (check(value)) return value;
+        await this.explainFailures(value as Record<string, unknown>, metadata);
+      }
     }
     try {
       return await super.transform(value, metadata);
@@ -62,9 +90,44 @@ export class ProblemValidationPipe extends ValidationPipe {
         const base = metadata.type === 'query' ? '/query' : metadata.type === 'param' ? '/path' : '';
         const errors = flattenValidationErrors(e.errors, base);
         const where = metadata.type === 'query' ? 'query string' : metadata.type === 'param' ? 'path' : 'request body';
-        throw new ProblemException('validation_failed', `The ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((x) => x.pointer || '/').join(', ')}.`, { errors });
+        throw invalid(where, errors);
       }
       throw e;
     }
+  }
+
+  /**
+   * class-validator words the errors, but only for the first failing records: it costs about
+   * 0.1 ms per record, too much to run over 5,000 bad ones. Pointers keep the records' real
+   * indices; the records not worded are counted. Falls through (to validating the whole body)
+   * only if class-validator finds nothing wrong in the cut-down body.
+   */
+  private async explainFailures(body: Record<string, unknown>, metadata: ArgumentMetadata): Promise<void> {
+    const { reduced, indices, failing } = failingElements(body, metadata.metatype!, EXPLAINED_RECORDS);
+    try {
+      await super.transform(reduced, metadata);
+    } catch (e) {
+      if (!(e instanceof ValidationErrors)) throw e;
+      for (const top of e.errors) {
+        const map = indices.get(top.property);
+        if (map) for (const child of top.children ?? []) child.property = String(map[Number(child.property)] ?? child.property);
+      }
+      const errors = flattenValidationErrors(e.errors);
+      const partly = [...failing].filter(([property, n]) => n > (indices.get(property)?.length ?? 0));
+      if (partly.length === 0) throw invalid('request body', errors);
+      const worded = errors.length;
+      const counts = partly.map(([property, n]) => `${n} invalid ${property}`).join(' and ');
+      for (const [property, n] of partly) {
+        errors.push({ pointer: `/${property}`, message: `${n - indices.get(property)!.length} more of the ${n} invalid ${property} are not itemised; fix these first` });
+      }
+      throw new ProblemException('validation_failed', `The request body has ${counts}; errors[] itemises the first ${EXPLAINED_RECORDS} (${worded} problems): ${pointerList(errors.slice(0, worded))}.`, { errors });
+    }
+  }
+
+  /** Nested arrays (an app's channels) are bounded before their elements are validated, too. */
+  protected override async validate(object: object, validatorOptions?: ValidatorOptions): Promise<ValidationError[]> {
+    const oversized = oversizedArrays(object);
+    if (oversized.length > 0) throw invalid('request body', oversized);
+    return super.validate(object, validatorOptions);
   }
 }

@@ -49,3 +49,26 @@ export function IsDecimal(places: number, options?: ValidationOptions) {
     options,
   );
 }
+
+const DECIMAL_DIGITS = /^\d{1,15}$/;
+
+/**
+ * A query-string integer from `min` to `max`, written in decimal digits only: one clear message
+ * for any bad value (not three contradictory ones for "abc"), and no `0x10` or `1e1` sneaking in
+ * through Number(). Pair with @Transform(decimalInt).
+ */
+export const decimalInt = ({ value }: { value: unknown }) => (typeof value === 'string' && DECIMAL_DIGITS.test(value) ? Number(value) : value);
+
+export function IsIntInRange(min: number, max: number, options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isIntInRange',
+      constraints: [min, max],
+      validator: {
+        validate: (v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max,
+        defaultMessage: (a) => `${a?.property} must be a whole number from ${min} to ${max} in decimal digits; got ${JSON.stringify(String(a?.value).slice(0, 40))}`,
+      },
+    },
+    options,
+  );
+}

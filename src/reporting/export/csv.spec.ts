@@ -17,6 +17,15 @@ describe('csv', () => {
     expect(csvCell('+1e3')).toBe('"+1e3"');
   });
 
+  it('also guards a leading LF, and whitespace before a trigger (spreadsheets trim it); plain text with inner triggers is left alone', () => {
+    expect(csvCell('\nx')).toBe(`"'\nx"`);
+    expect(csvCell(' =1+1')).toBe(`"' =1+1"`);
+    expect(csvCell('\u00a0\u3000@SUM(A1)')).toBe(`"'\u00a0\u3000@SUM(A1)"`);
+    expect(csvCell('  -cmd')).toBe(`"'  -cmd"`);
+    expect(csvCell(' x = y')).toBe('" x = y"');
+    expect(csvCell('a-b')).toBe('"a-b"');
+  });
+
   it('writes null as an empty unquoted field and keeps unicode', () => {
     expect(csvLine([null, undefined, '', 'héllo ✓'])).toBe(',,"","héllo ✓"\r\n');
   });

@@ -1,10 +1,11 @@
 /**
- * CSV per SPEC §6: RFC 4180 with CRLF, every field quoted and quotes doubled; a text cell that
- * starts with =, +, -, @, tab or CR gets a leading ' (formula-injection guard) unless it is a
- * number; null is an empty, unquoted field.
+ * CSV per SPEC §6: RFC 4180 with CRLF, every field quoted and quotes doubled; null is an empty,
+ * unquoted field. Formula-injection guard: a text cell gets a leading ' when it starts with tab,
+ * CR or LF, or with =, +, -, @ after any leading whitespace (spreadsheets trim it before deciding
+ * a cell is a formula) — unless the whole cell is a plain number.
  */
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^(?:[\t\r\n]|\s*[=+\-@])/;
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
 import { CompiledColumn, compileReportQuery, CompiledQuery } from './report-query.compile.js';
 import type { ResolvedQuery } from './report-query.types.js';
-import { validateReportQuery, type ValidateOptions } from './report-query.validate.js';
+import { validateReportQuery, type ValidateOptions, type ValidationResult } from './report-query.validate.js';
 import { formatInZone } from './format-time.js';
 import { OrgConcurrencyLimiter } from './org-concurrency.js';
 import { planReportQuery, type ServedBy } from './report-query.plan.js';
@@ -47,8 +47,9 @@ export function formatRow(raw: Record<string, unknown>, columns: CompiledColumn[
 
 /** Validates, plans, runs (timeout + per-org cap) and shapes report queries (SPEC §6). */
 @Injectable()
-export class ReportQueryService {
+export class ReportQueryService implements OnModuleInit {
   private readonly limiter: OrgConcurrencyLimiter;
+  private timezones?: ReadonlySet<string>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -58,9 +59,20 @@ export class ReportQueryService {
     this.limiter = new OrgConcurrencyLimiter(config.query.concurrencyPerOrg);
   }
 
+  /** The zones PostgreSQL accepts, read once: the set changes only with the server's tzdata. */
+  async onModuleInit(): Promise<void> {
+    const rows: { name: string }[] = await this.dataSource.query('SELECT name FROM pg_timezone_names');
+    this.timezones = new Set(rows.map((r) => r.name));
+  }
+
+  /** Every problem of a wire query, with time zones checked against the database's. */
+  check(input: unknown, options: ValidateOptions = {}, pointerBase = ''): ValidationResult {
+    return validateReportQuery(input, { timezones: this.timezones, ...options }, pointerBase);
+  }
+
   /** Validation of a wire query; a 400 invalid_report_query listing every problem when it fails. */
   resolve(input: unknown, options: ValidateOptions = {}, pointerBase = ''): ResolvedQuery {
-    const result = validateReportQuery(input, options, pointerBase);
+    const result = this.check(input, options, pointerBase);
     if (!result.ok) throw invalidQuery(result.errors);
     return result.query;
   }

@@ -11,6 +11,11 @@ export interface ValidateOptions {
   /** Exports allow more rows than an ad-hoc query. */
   maxLimit?: number;
   defaultLimit?: number;
+  /**
+   * The zone names the database accepts (pg_timezone_names). ICU knows names that PostgreSQL's
+   * tzdata dropped (US/Pacific-New): such a zone must be a 400 here, not a failure at run time.
+   */
+  timezones?: ReadonlySet<string>;
 }
 
 export type ValidationResult = { ok: true; query: ResolvedQuery } | { ok: false; errors: FieldError[] };
@@ -44,7 +49,8 @@ const knownZones = new Set<string>();
  * Intl.supportedValuesOf('timeZone'): it lists ICU's canonical ids only, so "Asia/Kolkata" or
  * "Europe/Kyiv" (canonical in IANA) would be refused.
  */
-export function isTimezone(tz: string): boolean {
+export function isTimezone(tz: string, databaseZones?: ReadonlySet<string>): boolean {
+  if (databaseZones && !databaseZones.has(tz)) return false;
   if (knownZones.has(tz)) return true;
   if (tz.length > 64 || !ZONE_NAME.test(tz)) return false;
   try {
@@ -199,7 +205,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   // timezone
   let timezone = 'UTC';
   if (input.timezone !== undefined && input.timezone !== null) {
-    if (typeof input.timezone !== 'string' || !isTimezone(input.timezone)) err('/timezone', `timezone must be an IANA time zone such as "Europe/Berlin", got ${show(input.timezone)}`);
+    if (typeof input.timezone !== 'string' || !isTimezone(input.timezone, options.timezones)) err('/timezone', `timezone must be an IANA time zone such as "Europe/Berlin", got ${show(input.timezone)}`);
     else timezone = input.timezone;
   }
 

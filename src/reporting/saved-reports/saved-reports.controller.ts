@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
 import type { Caller } from '../../auth/permissions.js';
 import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { decimalInt, IsIntInRange } from '../../common/validation/validators.js';
 import { wantsCsvStream } from '../reporting.controller.js';
 import { ApiExportOkResponse } from '../export/export.openapi.js';
 import { REPORT_QUERY_EXAMPLE, ReportResultDto, SavedReportExportRequestDto } from '../query/report-query.dto.js';
@@ -14,7 +15,7 @@ import { CreateSavedReportDto, SavedReportDto, SavedReportListDto, UpdateSavedRe
 import { SavedReportsService } from './saved-reports.service.js';
 
 export class ListSavedReportsQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @IsOptional() @Transform(decimalInt) @IsIntInRange(1, 100) limit?: number;
   @IsOptional() @IsString() @MaxLength(500) cursor?: string;
 }
 
@@ -28,7 +29,7 @@ export class SavedReportsController {
   @Get()
   @RequirePermission('reports:view')
   @ApiOperation({ operationId: 'list_saved_reports', summary: 'List saved reports, newest first' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20 } })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiOkResponse({ type: SavedReportListDto })
   @ApiAuthedProblems()

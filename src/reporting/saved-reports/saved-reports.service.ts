@@ -2,34 +2,48 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CursorSigner } from '../../common/cursor-signing/cursor-signer.service.js';
 import { parseUuid, uuidv7 } from '../../common/ids/public-id.js';
+import { isStorableText as storable } from '../../common/validation/input-bounds.js';
 import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
 import { slugFilename } from '../export/csv.js';
 import { ENVELOPE_OPTIONS, ExportEnvelope, ExportService, STREAM_OPTIONS } from '../export/export.service.js';
 import { invalidQuery, ReportQueryService, ReportResult } from '../query/report-query.service.js';
-import { pointerSegment, show, validateReportQuery } from '../query/report-query.validate.js';
+import { pointerSegment, show } from '../query/report-query.validate.js';
 import { SavedReportEntity } from './saved-report.entity.js';
 import type { SavedReportDto, SavedReportListDto } from './saved-report.dto.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Length in characters (code points), as the database's char_length counts it. */
 const chars = (s: string) => [...s].length;
-/** Text the database stores exactly as sent: no NUL, no lone surrogate (it would come back as U+FFFD). */
-const storable = (s: string) => !s.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
 function toDto(e: SavedReportEntity): SavedReportDto {
   return { id: e.id, name: e.name, description: e.description, query: e.query, created_at: e.createdAt.toISOString(), updated_at: e.updatedAt.toISOString() };
 }
 
-function encodeCursor(e: SavedReportEntity): string {
-  return Buffer.from(JSON.stringify([e.createdAt.toISOString(), e.id])).toString('base64url');
+const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const mac = (key: Buffer, payload: string) => createHmac('sha256', key).update('factline:list_saved_reports:cursor:v1\n').update(payload).digest().subarray(0, 16);
+
+/** The keyset position (created_at, id), signed with the server key so it can be neither forged nor altered. */
+function encodeCursor(e: SavedReportEntity, key: Buffer): string {
+  const payload = JSON.stringify([e.createdAt.toISOString(), e.id]);
+  return `${Buffer.from(payload).toString('base64url')}.${mac(key, payload).toString('base64url')}`;
 }
 
-function decodeCursor(cursor: string): [Date, string] | null {
+/** Only what encodeCursor made with this key: the date exactly as toISOString wrote it (no "1", no HTTP dates, no year −271821). */
+function decodeCursor(cursor: string, key: Buffer): [Date, string] | null {
+  const m = /^([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{22})$/.exec(cursor);
+  if (!m) return null;
+  const payload = Buffer.from(m[1], 'base64url').toString('utf8');
+  const given = Buffer.from(m[2], 'base64url');
+  if (given.length !== 16 || !timingSafeEqual(given, mac(key, payload))) return null;
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const [at, id] = JSON.parse(payload) as unknown[];
+    if (typeof at !== 'string' || !ISO_MILLIS.test(at)) return null;
     const date = new Date(at);
-    return typeof at === 'string' && !Number.isNaN(date.getTime()) && parseUuid(id) ? [date, parseUuid(id)!] : null;
+    const uuid = parseUuid(id);
+    return !Number.isNaN(date.getTime()) && date.toISOString() === at && uuid ? [date, uuid] : null;
   } catch {
     return null;
   }
@@ -42,10 +56,12 @@ export class SavedReportsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reports: ReportQueryService,
     private readonly exports: ExportService,
+    private readonly signer: CursorSigner,
   ) {}
 
   async list(orgId: string, limit: number, cursor?: string): Promise<SavedReportListDto> {
-    const after = cursor === undefined ? null : decodeCursor(cursor);
+    const key = this.signer.keyFor('list_saved_reports');
+    const after = cursor === undefined ? null : decodeCursor(cursor, key);
     if (cursor !== undefined && !after) {
       throw new ProblemException('validation_failed', 'The cursor is not one this API issued.', { errors: [{ pointer: '/query/cursor', message: 'malformed cursor; pass next_cursor from the previous page' }] });
     }
@@ -53,7 +69,7 @@ export class SavedReportsService {
     if (after) qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at: after[0], id: after[1] });
     const rows = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
     const page = rows.slice(0, limit);
-    return { data: page.map(toDto), next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+    return { data: page.map(toDto), next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1], key) : null };
   }
 
   async get(orgId: string, rawId: string): Promise<SavedReportDto> {
@@ -144,7 +160,7 @@ export class SavedReportsService {
       else out.description = body.description as string | null;
     }
     if (body.query !== undefined || !partial) {
-      const result = validateReportQuery(body.query, { allowRelative: true }, '/query');
+      const result = this.reports.check(body.query, { allowRelative: true }, '/query');
       if (!result.ok) {
         queryInvalid = true;
         errors.push(...result.errors);

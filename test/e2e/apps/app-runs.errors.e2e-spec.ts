@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { AppRunsClock } from '../../../src/apps/app-runs.clock.js';
 import { client } from '../../support/api.js';
@@ -145,6 +146,14 @@ describe('list_app_runs — every error path named by SPEC §7', () => {
       const res = await get(`?cursor=${moved}.${digest}`);
       expect(res.status).toBe(400);
       expect(res.body).toEqual(invalidQuery(path, [at('cursor', NOT_OURS)]));
+    });
+
+    it('a cursor forged from the public format with an unkeyed SHA-256 digest ("now" moved 60 days back) → 400', async () => {
+      const fields = JSON.parse(Buffer.from(cursor.split('.')[0], 'base64url').toString('utf8'));
+      const payload = JSON.stringify({ ...fields, n: '2026-03-01T10:30:00.000Z', t: '2026-03-01T10:00:00Z' });
+      const digest = createHash('sha256').update('factline:list_app_runs:cursor:v1\n').update(payload).digest().subarray(0, 16).toString('base64url');
+      const res = await get(`?cursor=${Buffer.from(payload).toString('base64url')}.${digest}`);
+      expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: invalidQuery(path, [at('cursor', NOT_OURS)]) });
     });
 
     it('a cursor with one character changed → 400', async () => {

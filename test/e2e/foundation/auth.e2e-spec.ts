@@ -45,7 +45,7 @@ describe('API keys (SPEC §2)', () => {
     expect(res.body).toEqual(unauthorized('The API key is not recognised.'));
   });
 
-  it('revoked key → 401, and a live key of the same org still works', async () => {
+  it('revoked key → 401 exactly like an unknown key, and a live key of the same org still works', async () => {
     const { ApiKeyService } = await import('../../../src/auth/api-key.service.js');
     const service = t.app.get(ApiKeyService);
     const doomed = await service.createKey('revokers', 'owner');
@@ -54,7 +54,7 @@ describe('API keys (SPEC §2)', () => {
     expect(await service.revokeKey(doomed.keyId)).toBe(true);
     const res = await t.http().post('/__probe/echo').set('authorization', `Bearer ${doomed.key}`).send(body);
     expect(res.status).toBe(401);
-    expect(res.body).toEqual(unauthorized('The API key has been revoked.'));
+    expect(res.body).toEqual(unauthorized('The API key is not recognised.'));
     const other = await t.key('revokers', 'member');
     expect((await t.http().post('/__probe/echo').set('authorization', `Bearer ${other.key}`).send(body)).status).toBe(201);
   });

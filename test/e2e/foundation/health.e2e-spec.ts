@@ -1,6 +1,6 @@
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-db.js';
-import { startTestApp, type TestApp } from '../../support/test-app.js';
+import { METRICS_TOKEN, startTestApp, type TestApp } from '../../support/test-app.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
@@ -36,12 +36,41 @@ describe('health, readiness, metrics, OpenAPI (SPEC §1)', () => {
     }
   });
 
-  it('GET /metrics is Prometheus text with request counters', async () => {
+  it('GET /metrics with the METRICS_TOKEN bearer is Prometheus text with request counters', async () => {
     await t.http().get('/healthz');
-    const res = await t.http().get('/metrics');
+    const res = await t.http().get('/metrics').set('authorization', `Bearer ${METRICS_TOKEN}`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(res.text).toMatch(/factline_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+  });
+
+  it('GET /metrics without the token, with a wrong one or with an API key → 401 problem', async () => {
+    const apiKey = (await t.key('metrics', 'owner')).key;
+    for (const header of [undefined, `Bearer ${METRICS_TOKEN}x`, `Bearer ${METRICS_TOKEN.slice(0, -1)}`, `Basic ${METRICS_TOKEN}`, `Bearer ${apiKey}`]) {
+      const req = t.http().get('/metrics');
+      const res = header === undefined ? await req : await req.set('authorization', header);
+      expect({ header, status: res.status, type: res.headers['content-type'], challenge: res.headers['www-authenticate'], body: res.body }).toEqual({
+        header, status: 401, type: PROBLEM, challenge: 'Bearer realm="factline-metrics"',
+        body: { type: '/problems/unauthorized', title: 'Unauthorized', status: 401, detail: 'GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.', code: 'unauthorized', instance: '/metrics' },
+      });
+      expect(res.text).not.toContain('factline_');
+    }
+  });
+
+  it('GET /metrics on a service without METRICS_TOKEN → 404 (metrics are off by default)', async () => {
+    const bare = await startTestApp({ env: { METRICS_TOKEN: '' }, db: t.db });
+    try {
+      for (const header of [undefined, `Bearer ${METRICS_TOKEN}`]) {
+        const req = bare.http().get('/metrics');
+        const res = header === undefined ? await req : await req.set('authorization', header);
+        expect({ status: res.status, type: res.headers['content-type'], body: res.body }).toEqual({
+          status: 404, type: PROBLEM,
+          body: { type: '/problems/not_found', title: 'Not Found', status: 404, detail: 'Metrics are off: set METRICS_TOKEN to serve them (then send it as a Bearer token).', code: 'not_found', instance: '/metrics' },
+        });
+      }
+    } finally {
+      await bare.close();
+    }
   });
 
   it('serves Swagger UI at /docs and the OpenAPI document at /openapi.json', async () => {

@@ -1,7 +1,7 @@
 import { ProjectorService } from '../../../src/projector/projector.service.js';
 import { client } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
-import { startTestApp, type TestApp } from '../../support/test-app.js';
+import { METRICS_TOKEN, startTestApp, type TestApp } from '../../support/test-app.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +34,7 @@ describe('scheduled projector (SPEC §5)', () => {
   });
 
   it('exposes outbox depth, projected rows, batch durations and lag as metrics', async () => {
-    const res = await t.http().get('/metrics');
+    const res = await t.http().get('/metrics').set('authorization', `Bearer ${METRICS_TOKEN}`);
     expect(res.text).toMatch(/factline_outbox_rows\{status="completed"\} \d+/);
     expect(res.text).toMatch(/factline_outbox_rows\{status="pending"\} 0/);
     expect(res.text).toMatch(/factline_projector_rows_total\{source_type="llm_generation"\} 3/);

@@ -54,7 +54,7 @@ describe('export_query (SPEC §6 Export; seed export_query.txt)', () => {
     '"héllo ✓ 日本 🎉","0.125"\r\n' +
     '"-5","0"\r\n' +
     ',"-0.5"\r\n' +
-    '"  =x","-1.25"\r\n';
+    `"'  =x","-1.25"\r\n`; // spreadsheets trim the spaces and read a formula: guarded too
   const trickyQuery = { dataset: 'budget_postings', time_range: { from: '2026-05-01T00:00:00Z', to: '2026-06-01T00:00:00Z' }, dimensions: ['subject'], measures: ['amount'] };
 
   beforeAll(async () => {

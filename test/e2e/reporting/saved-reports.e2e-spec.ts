@@ -187,6 +187,18 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
       status: 400, type: PROBLEM,
       body: { type: '/problems/validation_failed', title: 'Invalid request', status: 400, detail: 'The cursor is not one this API issued.', code: 'validation_failed', instance: '/v1/reports/saved', errors: [{ pointer: '/query/cursor', message: 'malformed cursor; pass next_cursor from the previous page' }] },
     });
+    // Forged or altered cursors: the old unsigned format with loose dates, and a real one edited.
+    const [payload, mac] = page1.body.next_cursor.split('.');
+    const forged = [
+      ...['1', 'Tue, 01 Jan 2999 00:00:00 GMT', '-271821-04-20T00:00:00.000Z', '2026-05-01T10:00:00.000Z'].map((at) =>
+        Buffer.from(JSON.stringify([at, newestFirst[0].id])).toString('base64url')),
+      `${Buffer.from(JSON.stringify(['2999-01-01T00:00:00.000Z', newestFirst[0].id])).toString('base64url')}.${mac}`,
+      `${payload}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`,
+    ];
+    for (const cursor of forged) {
+      const res = await lister.get(`/v1/reports/saved?cursor=${encodeURIComponent(cursor)}`);
+      expect({ cursor, status: res.status, body: res.body }).toEqual({ cursor, status: 400, body: badCursor.body });
+    }
     for (const limit of ['0', '101', 'x']) {
       const res = await lister.get(`/v1/reports/saved?limit=${limit}`);
       expect({ limit, status: res.status, code: res.body.code, pointer: res.body.errors?.[0]?.pointer }).toEqual({ limit, status: 400, code: 'validation_failed', pointer: '/query/limit' });

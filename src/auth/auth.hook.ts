@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { ProblemException } from '../common/problem-details/problem.js';
+import type { ProblemFilter } from '../common/problem-details/problem.filter.js';
+import { ApiKeyService, type AuthResult } from './api-key.service.js';
+import { isNestHandler, isPublicHandler } from './auth.decorators.js';
+import { RateLimiter } from './rate-limiter.js';
+
+type FailReason = Extract<AuthResult, { ok: false }>['reason'] | 'duplicate';
+
+const UNAUTHORIZED_DETAIL: Record<FailReason, string> = {
+  missing: 'Send an API key as `Authorization: Bearer <key>`.',
+  malformed: 'The Authorization header is not `Bearer <api key>` with a well-formed key.',
+  unknown: 'The API key is not recognised.',
+  duplicate: 'Send exactly one Authorization header.',
+};
+
+export function unauthorized(reason: FailReason): ProblemException {
+  return new ProblemException('unauthorized', UNAUTHORIZED_DETAIL[reason], { headers: { 'www-authenticate': 'Bearer realm="factline"' } });
+}
+
+/** Node keeps only the first of repeated Authorization headers; the raw list shows them all. */
+function authorizationHeaders(raw: IncomingMessage): number {
+  let n = 0;
+  for (let i = 0; i < raw.rawHeaders.length; i += 2) if (raw.rawHeaders[i].toLowerCase() === 'authorization') n++;
+  return n;
+}
+
+export type AuthenticatedRequest = FastifyRequest & { auth?: AuthResult };
+
+/**
+ * Authenticates every non-public Nest route in Fastify's onRequest stage, before the body is
+ * read: an anonymous or bad-key request gets its 401 without the server parsing (or answering
+ * 400/413/415 about) a body it will not use. Failures are limited per client address, apart
+ * from the per-key limiter in the guard (that one only ever sees valid keys). The guard then
+ * takes the result from the request instead of looking the key up again.
+ */
+export function registerEarlyAuth(fastify: FastifyInstance, keys: ApiKeyService, failuresPerMinute: number, filter: () => ProblemFilter): void {
+  const failures = new RateLimiter(failuresPerMinute);
+  const hook: onRequestHookHandler = async (request: AuthenticatedRequest, reply: FastifyReply) => {
+    const result: AuthResult | { ok: false; reason: 'duplicate' } =
+      authorizationHeaders(request.raw) > 1 ? { ok: false, reason: 'duplicate' } : await keys.authenticate(request.headers.authorization);
+    if (result.ok) {
+      request.auth = result;
+      return;
+    }
+    const wait = failures.take(request.ip);
+    const problem =
+      wait > 0
+        ? new ProblemException('rate_limited', `Too many failed authentications from this address; retry in ${wait} s.`, {
+            retryAfterSeconds: wait,
+            allowedActions: [{ rel: 'retry-later', hint: `Wait ${wait} s, then repeat the request with a valid API key.` }],
+          })
+        : unauthorized(result.reason);
+    // The body was never read; closing the connection spares the client sending it (and the
+    // server waiting for it) for nothing.
+    if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined) reply.header('connection', 'close');
+    filter().send(request, reply, problem);
+    return reply;
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (!isNestHandler(route.handler) || isPublicHandler(route.handler)) return;
+    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [hook, ...existing];
+  });
+}
