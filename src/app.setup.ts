@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -120,7 +120,18 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   app.useGlobalPipes(new ProblemValidationPipe());
   app.useGlobalFilters(filter);
 
-  const document = publicOperationsOpen(
+  const document = buildOpenApiDocument(app, config);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true, filter: true },
+  });
+  return filter;
+}
+
+/** The OpenAPI document as /openapi.json serves it (also what `npm run sdk` generates the client from). */
+export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConfig, 'publicBaseUrl'>): OpenAPIObject {
+  return publicOperationsOpen(
     SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
@@ -136,12 +147,6 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
         .build(),
     ),
   );
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'openapi.json',
-    yamlDocumentUrl: 'openapi.yaml',
-    swaggerOptions: { persistAuthorization: true, displayOperationId: true, filter: true },
-  });
-  return filter;
 }
 
 const TAG_DESCRIPTIONS: Record<string, string> = {

@@ -59,7 +59,7 @@ export class SavedReportsController {
   @ApiOperation({ operationId: 'get_saved_report', summary: 'Get a saved report', description: 'A report of another org is a 404, as a missing one.' })
   @ApiParam(REPORT_ID)
   @ApiOkResponse({ type: SavedReportDto, description: 'The saved report.' })
-  @ApiAuthedProblems(404)
+  @ApiAuthedProblems(404, 414)
   get(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<SavedReportDto> {
     return this.saved.get(caller.orgId, id);
   }
@@ -76,7 +76,7 @@ export class SavedReportsController {
     },
   })
   @ApiOkResponse({ type: SavedReportDto, description: 'The updated report.' })
-  @ApiAuthedBodyProblems(404)
+  @ApiAuthedBodyProblems(404, 414)
   update(@CurrentCaller() caller: Caller, @Param('report_id') id: string, @Body() body: unknown): Promise<SavedReportDto> {
     return this.saved.update(caller.orgId, id, body);
   }
@@ -87,7 +87,7 @@ export class SavedReportsController {
   @ApiOperation({ operationId: 'delete_saved_report', summary: 'Delete a saved report', description: 'Gone for good; a second delete is a 404.' })
   @ApiParam(REPORT_ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
-  @ApiAuthedProblems(404)
+  @ApiAuthedProblems(404, 414)
   async remove(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<void> {
     await this.saved.remove(caller.orgId, id);
   }
@@ -98,7 +98,7 @@ export class SavedReportsController {
   @ApiOperation({ operationId: 'run_saved_report', summary: 'Run a saved report', description: 'Empty body. The stored query is re-validated; relative ranges resolve against now.' })
   @ApiParam(REPORT_ID)
   @ApiOkResponse({ type: ReportResultDto, description: 'The result of the stored query, run now.' })
-  @ApiAuthedProblems(404)
+  @ApiAuthedProblems(404, 414)
   run(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<ReportResult> {
     return this.saved.run(caller.orgId, id);
   }
@@ -110,7 +110,7 @@ export class SavedReportsController {
   @ApiParam(REPORT_ID)
   @ApiBody({ type: SavedReportExportRequestDto, required: false, examples: { csv: { summary: 'CSV (the default)', value: { format: 'csv' } } } })
   @ApiExportOkResponse()
-  @ApiAuthedBodyProblems(404)
+  @ApiAuthedBodyProblems(404, 414)
   exportReport(
     @CurrentCaller() caller: Caller,
     @Param('report_id') id: string,

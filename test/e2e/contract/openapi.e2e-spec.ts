@@ -140,3 +140,48 @@ describe('the OpenAPI document (issue 14: a document a generated client can trus
     expect((doc.components.schemas.SavedReportDto.properties as Record<string, Json>).id).toMatchObject({ type: 'string', format: 'uuid' });
   });
 });
+
+describe('the response check every e2e request goes through (test/support/contract.ts)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const json = { 'content-type': 'application/json; charset=utf-8' };
+  const problem = { 'content-type': 'application/problem+json; charset=utf-8' };
+
+  it('passes a conforming response and flags undeclared fields, statuses, content types and routes', () => {
+    const ok = { claimed: 1, completed: 1, failed: 0 };
+    expect(t.contract.violations('POST', '/v1/reports/projector/run?limit=5', { status: 200, headers: json, body: ok })).toEqual([]);
+    expect(t.contract.violations('POST', '/v1/reports/projector/run', { status: 200, headers: json, body: { ...ok, extra: 1 } })).toEqual([
+      'POST /v1/reports/projector/run (run_projector) 200: body / must NOT have additional properties {"additionalProperty":"extra"}',
+    ]);
+    expect(t.contract.violations('POST', '/v1/reports/projector/run', { status: 200, headers: json, body: { ...ok, failed: 0.5 } })).toEqual([
+      'POST /v1/reports/projector/run (run_projector) 200: body /failed must be integer {"type":"integer"}',
+    ]);
+    expect(t.contract.violations('POST', '/v1/reports/projector/run', { status: 409, headers: problem, body: {} })[0]).toMatch(/answered 409, a status the document does not declare/);
+    expect(t.contract.violations('POST', '/v1/reports/projector/run', { status: 200, headers: { 'content-type': 'text/html' }, body: ok })).toEqual([
+      'POST /v1/reports/projector/run (run_projector) 200: content type "text/html" is not among the declared application/json',
+    ]);
+    expect(t.contract.violations('GET', '/v1/nope', { status: 200, headers: json, body: {} })).toEqual(['200 from GET /v1/nope, a route the document does not have']);
+    expect(t.contract.violations('GET', '/v1/nope', { status: 404, headers: problem, body: { title: 'Not Found', status: 404, code: 'not_found', secret: 1 } })).toEqual([
+      'body / must NOT have additional properties {"additionalProperty":"secret"}',
+    ]);
+  });
+
+  it('is wired into every TestApp request: a response that breaks the document fails the request', async () => {
+    const { key } = await t.key('contract', 'owner');
+    // The live document says run_projector answers 200; pretend it declared only a 202.
+    const op = t.contract.operation('post', '/v1/reports/projector/run');
+    const saved = op?.op.responses['200'];
+    if (!op || !saved) throw new Error('run_projector is not documented');
+    delete op.op.responses['200'];
+    try {
+      await expect(t.http().post('/v1/reports/projector/run').set('authorization', `Bearer ${key}`)).rejects.toThrow(/answered 200, a status the document does not declare/);
+    } finally {
+      op.op.responses['200'] = saved;
+    }
+    expect((await t.http().post('/v1/reports/projector/run').set('authorization', `Bearer ${key}`)).status).toBe(200);
+  });
+});
