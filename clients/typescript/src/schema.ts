@@ -2563,6 +2563,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description A path segment over 200 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Rate limited (Retry-After) */
             429: {
                 headers: {
@@ -2644,6 +2653,15 @@ export interface operations {
             };
             /** @description Not found (or belongs to another org) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2754,6 +2772,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description A path segment over 200 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body is not application/json */
             415: {
                 headers: {
@@ -2846,6 +2873,15 @@ export interface operations {
             };
             /** @description Not found (or belongs to another org) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2956,6 +2992,15 @@ export interface operations {
             };
             /** @description Body over 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3107,6 +3152,15 @@ export interface operations {
             };
             /** @description Not found (or belongs to another org) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
