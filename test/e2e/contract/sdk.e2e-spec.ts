@@ -45,7 +45,8 @@ describe('the typed client SDK (clients/typescript)', () => {
   it('the committed client was generated from the document the service serves', async () => {
     const served = (await t.http().get('/openapi.json')).body;
     const files = await generateSdkFiles(served);
-    const stale = (Object.keys(SDK_FILES) as (keyof typeof SDK_FILES)[]).filter((k) => readFileSync(join(SDK_DIR, SDK_FILES[k]), 'utf8') !== files[k]);
+    const generated: (keyof typeof SDK_FILES)[] = ['document', 'schema'];
+    const stale = generated.filter((k) => readFileSync(join(SDK_DIR, SDK_FILES[k]), 'utf8') !== files[k]);
     expect({ stale: stale.map((k) => join(SDK_DIR, SDK_FILES[k])), fix: stale.length ? STALE : 'none' }).toEqual({ stale: [], fix: 'none' });
   }, 240_000); // not a timing assertion: openapi-typescript loads slowly on a busy machine
 
