@@ -124,6 +124,17 @@ describe('the OpenAPI document (issue 14: a document a generated client can trus
     expect(operations().filter(({ op }) => op.security?.length === 0).map(({ route }) => route).sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz']);
   });
 
+  it('Swagger UI keeps the key across reloads, shows operationIds and a filter; keys are opaque bearer tokens; servers are named', async () => {
+    const init = await t.http().get('/docs/swagger-ui-init.js');
+    expect(init.status).toBe(200);
+    expect(init.text).toMatch(/"persistAuthorization": true/);
+    expect(init.text).toMatch(/"displayOperationId": true/);
+    expect(init.text).toMatch(/"filter": true/);
+    const full = doc as unknown as { servers: { url: string }[]; components: { securitySchemes: Record<string, Json> } };
+    expect(full.servers).toEqual([{ url: '/', description: 'The server that serves this document' }]);
+    expect(full.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key (fl_…)' });
+  });
+
   it('saved reports take a relative range; order_by names exactly one of dimension or measure; counts are int64', () => {
     const query = (doc.components.schemas.SavedReportQueryDto as Json).properties as Record<string, Json>;
     const saved = { $ref: '#/components/schemas/SavedReportQueryDto' };
