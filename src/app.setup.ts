@@ -1,7 +1,7 @@
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -149,24 +149,61 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
     }
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Factline')
-      .setDescription(
-        'Reporting over projected, org-scoped fact tables. Authenticate with `Authorization: Bearer <api key>`. ' +
-          'Every error is RFC 9457 problem+json; see each route for the statuses it can return.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
     // The document is embedded in swagger-ui-init.js; a `?url=` (or a config URL) must not make
     // the page load and render another one, and no external validator badge is fetched.
-    swaggerOptions: { url: '/openapi.json', queryConfigEnabled: false, configUrl: null, validatorUrl: null },
+    swaggerOptions: { url: '/openapi.json', queryConfigEnabled: false, configUrl: null, validatorUrl: null, persistAuthorization: true, displayOperationId: true, filter: true },
   });
   return filter;
+}
+
+/** The OpenAPI document as /openapi.json serves it (also what `npm run sdk` generates the client from). */
+export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConfig, 'publicBaseUrl'>): OpenAPIObject {
+  return publicOperationsOpen(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Factline')
+        .setDescription(
+          'Reporting over projected, org-scoped fact tables. Authenticate with `Authorization: Bearer <api key>`. ' +
+            'Every error is RFC 9457 problem+json; see each route for the statuses it can return.',
+        )
+        .setVersion('1')
+        .addServer(config.publicBaseUrl ?? '/', config.publicBaseUrl ? 'This service' : 'The server that serves this document')
+        // Keys are opaque random tokens (fl_…), not JWTs.
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key (fl_…)', description: 'An API key: `Authorization: Bearer fl_…`.' })
+        .build(),
+    ),
+  );
+}
+
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  health: 'Liveness, readiness and Prometheus metrics (no API key).',
+  ingest: 'Upserts of canonical records; each batch is written with its outbox rows in one transaction.',
+  reports: 'The semantic catalog, ad-hoc queries and CSV export.',
+  'saved reports': 'Stored semantic queries: create, list, update, run, export.',
+  apps: 'App invocation history.',
+  operator: 'Projection and backfill controls and diagnostics (reports:admin).',
+};
+
+/**
+ * Operations without a security requirement are the public ones (health, metrics): say so with
+ * `security: []` rather than leaving it unstated. Every tag an operation uses is declared, with
+ * a description where one is known, so a new route's tag cannot go undocumented.
+ */
+function publicOperationsOpen(document: OpenAPIObject): OpenAPIObject {
+  const used = new Set<string>();
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const) {
+      const op = item[method];
+      if (!op) continue;
+      op.security ??= [];
+      for (const tag of op.tags ?? []) used.add(tag);
+    }
+  }
+  document.tags = [...used].map((name) => (TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name }));
+  return document;
 }

@@ -23,8 +23,8 @@ export class AppRunsController {
       '400 validation_failed (an unknown query parameter), 404 app_not_found (no such app in your org).',
   })
   @ApiParam({ name: 'app_id', description: 'Public app id: app_ followed by 32 lowercase hex characters.', example: 'app_0196a1b2c3d470008000000000000001' })
-  @ApiOkResponse({ type: AppRunListDto, example: APP_RUN_LIST_EXAMPLE })
-  @ApiAuthedProblems(404)
+  @ApiOkResponse({ type: AppRunListDto, example: APP_RUN_LIST_EXAMPLE, description: 'A page of runs, newest first, with the hourly histogram when group_by=hour.' })
+  @ApiAuthedProblems(404, 414)
   list(@CurrentCaller() caller: Caller, @Param('app_id') appId: string, @Query() query: ListAppRunsQueryDto): Promise<AppRunListDto> {
     return this.runs.list(caller.orgId, appId, query);
   }

@@ -27,7 +27,7 @@ export class ListAppRunsQueryDto {
   @ApiPropertyOptional({ type: String, enum: GROUP_BY_VALUES, description: 'Alias of group_by; when both are given they must agree.' })
   @Allow() groupBy?: unknown;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: LIMIT_MIN, maximum: LIMIT_MAX, default: LIMIT_DEFAULT, description: 'Runs per page.' })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: LIMIT_MIN, maximum: LIMIT_MAX, default: LIMIT_DEFAULT, description: 'Runs per page.' })
   @Allow() limit?: unknown;
 
   @ApiPropertyOptional({
@@ -43,7 +43,7 @@ export class AppRunDto {
   @ApiProperty({ example: 'appchan_0190b5a0000070008000000000000001', description: 'Channel that originated the invocation.' }) channel_id: string;
   @ApiProperty({ type: String, nullable: true, example: 'Support Slack', description: 'Human-readable channel name; null when unset.' }) channel_name: string | null;
   @ApiProperty({
-    type: String, enum: CHANNEL_TYPES, nullable: true, example: 'slack',
+    type: String, enum: [...CHANNEL_TYPES, null], nullable: true, example: 'slack',
     description: 'Channel kind; null only when the channel has since been removed from the app.',
   })
   channel_type: string | null;
@@ -55,9 +55,9 @@ export class AppRunDto {
 
 export class AppRunBucketDto {
   @ApiProperty({ format: 'date-time', example: '2026-05-01T11:00:00Z', description: 'Bucket start: top of the UTC hour (RFC 3339).' }) hour: string;
-  @ApiProperty({ type: 'integer', example: 41, description: 'Runs created in this hour (and in the window) with status ok.' }) ok: number;
-  @ApiProperty({ type: 'integer', example: 2, description: 'Runs with status err.' }) err: number;
-  @ApiProperty({ type: 'integer', example: 1, description: 'Runs still running.' }) running: number;
+  @ApiProperty({ type: 'integer', format: 'int64', example: 41, description: 'Runs created in this hour (and in the window) with status ok.' }) ok: number;
+  @ApiProperty({ type: 'integer', format: 'int64', example: 2, description: 'Runs with status err.' }) err: number;
+  @ApiProperty({ type: 'integer', format: 'int64', example: 1, description: 'Runs still running.' }) running: number;
 }
 
 export class AppRunListDto {

@@ -12,6 +12,7 @@ import { drainCommand } from './drain.command.js';
 import { rollupsCheck, rollupsRebuild } from './rollups.command.js';
 import { SEED_USAGE } from './seed/seed-options.js';
 import { seedCommand } from './seed/seed.command.js';
+import { sdkCommand } from './sdk.command.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -31,6 +32,7 @@ const USAGE = `Usage: npm run cli -- <command>
                                             recompute the hourly rollups from the facts
   rollups check [--org <slug>] [--dataset <name>]
                                             compare rollups with the facts; exit 1 on drift
+  sdk                                       regenerate the typed client in clients/typescript (npm run sdk)
 
 Roles: ${ROLES.join(', ')}. Uses DATABASE_URL, or the embedded server under DATA_DIR: the running
 service's PostgreSQL when the service is up, else its own.
@@ -81,6 +83,7 @@ const COMMANDS: Record<string, Command> = {
   drain: { db: true, prepare: drainCommand },
   'rollups rebuild': { db: true, prepare: rollupsRebuild },
   'rollups check': { db: true, prepare: rollupsCheck },
+  sdk: { db: false, prepare: sdkCommand },
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Param, UseGuards } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiProblems } from '../common/problem-details/api-problems.decorator.js';
 import { ProblemException } from '../common/problem-details/problem.js';
@@ -18,16 +18,27 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
-  @ApiOperation({ operationId: 'get_healthz', summary: 'Liveness: the process is up' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
+  @ApiOperation({ operationId: 'get_healthz', summary: 'Liveness: the process is up', description: 'Answers without touching the database; no API key needed.' })
+  @ApiOkResponse({
+    description: 'The process is up.',
+    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } },
+  })
   @ApiProblems(500)
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
-  @ApiOperation({ operationId: 'get_readyz', summary: 'Readiness: database reachable and migrations applied' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ready' }, database: { type: 'string' }, migrations: { type: 'string' } } } })
+  @ApiOperation({ operationId: 'get_readyz', summary: 'Readiness: database reachable and migrations applied', description: 'A 503 problem while the database is unreachable or a migration is pending; no API key needed.' })
+  @ApiOkResponse({
+    description: 'Ready to serve.',
+    schema: {
+      type: 'object',
+      required: ['status', 'database', 'migrations'],
+      properties: { status: { type: 'string', enum: ['ready'] }, database: { type: 'string', enum: ['up'] }, migrations: { type: 'string', enum: ['applied'] } },
+      example: { status: 'ready', database: 'up', migrations: 'applied' },
+    },
+  })
   @ApiProblems(500, 503)
   readyz() {
     return this.health.readiness();
@@ -40,7 +51,10 @@ export class HealthController {
     summary: 'Prometheus metrics (text exposition format)',
     description: 'Needs `Authorization: Bearer <METRICS_TOKEN>` (not an API key): 401 without it. When the service runs without METRICS_TOKEN, metrics are off and this is a 404.',
   })
-  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4.',
+    content: { 'text/plain': { schema: { type: 'string' }, example: '# TYPE factline_http_requests_total counter\nfactline_http_requests_total{method="GET",route="/healthz",status="200"} 1\n' } },
+  })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProblems(401, 404, 500)
   async metricsText(): Promise<string> {

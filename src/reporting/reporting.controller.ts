@@ -3,7 +3,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/permissions.js';
-import { ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
 import { CatalogDto } from './catalog/catalog.dto.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { ApiExportOkResponse } from './export/export.openapi.js';
@@ -24,8 +24,8 @@ export class ReportingController {
   ) {}
 
   @Get('catalog')
-  @ApiOperation({ operationId: 'get_report_catalog', summary: 'Datasets, dimensions, measures, filter fields and limits' })
-  @ApiOkResponse({ type: CatalogDto })
+  @ApiOperation({ operationId: 'get_report_catalog', summary: 'Datasets, dimensions, measures, filter fields and limits', description: 'The semantic catalog: the only names a report query may use. Validation, the SQL compiler and these docs all read it.' })
+  @ApiOkResponse({ type: CatalogDto, description: 'Every dataset with its dimensions, measures, filter fields, granularities, limits and rollup.' })
   @ApiAuthedProblems()
   getCatalog(): CatalogDto {
     return this.catalog.catalog();
@@ -35,8 +35,8 @@ export class ReportingController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'run_report_query', summary: 'Run an ad-hoc semantic query', description: 'Invalid queries are a 400 invalid_report_query listing every problem with the allowed names.' })
   @ApiBody({ type: ReportQueryDto, examples: { sessions_by_status: { summary: 'Sessions by status', value: REPORT_QUERY_EXAMPLE } } })
-  @ApiOkResponse({ type: ReportResultDto })
-  @ApiAuthedProblems()
+  @ApiOkResponse({ type: ReportResultDto, description: 'The result: columns, rows, freshness and the store that served it.' })
+  @ApiAuthedBodyProblems()
   runQuery(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<ReportResult> {
     return this.reports.run(caller.orgId, this.reports.resolve(body));
   }
@@ -50,7 +50,7 @@ export class ReportingController {
   })
   @ApiBody({ type: ExportRequestDto, examples: { sessions_by_status: { summary: 'Sessions by status as CSV', value: { format: 'csv', query: REPORT_QUERY_EXAMPLE } } } })
   @ApiExportOkResponse()
-  @ApiAuthedProblems()
+  @ApiAuthedBodyProblems()
   async exportQuery(
     @CurrentCaller() caller: Caller,
     @Body() body: unknown,

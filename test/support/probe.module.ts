@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Public, RequirePermission } from '../../src/auth/auth.decorators.js';
 
 class ProbeItemDto {
@@ -15,6 +16,7 @@ class ProbeBodyDto {
 }
 
 /** Test-only routes that exercise the shared layers (pipe, filter) in isolation. */
+@ApiExcludeController()
 @Controller('__probe')
 class ProbeController {
   @Post('echo')

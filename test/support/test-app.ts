@@ -6,6 +6,7 @@ import { ApiKeyService } from '../../src/auth/api-key.service.js';
 import type { Role } from '../../src/auth/permissions.js';
 import { JsonLogger } from '../../src/common/logging/json-logger.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { contractChecked, contractFor, type ContractValidator, type OpenApiDocument } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
 /** The metrics token test apps run with (GET /metrics needs it as a Bearer token). */
@@ -23,7 +24,10 @@ export interface TestApp {
   db: TestDatabase;
   /** Every JSON log line the app wrote. */
   logs: string[];
+  /** A supertest agent whose every response is checked against the served OpenAPI document (contract.ts). */
   http(): supertest.Agent;
+  /** The served /openapi.json and its validator. */
+  contract: ContractValidator;
   key(org: string, role: Role): Promise<TestKey>;
   close(): Promise<void>;
 }
@@ -55,14 +59,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logs: string[] = [];
   const logger = new JsonLogger(config.logLevel, (line) => logs.push(line));
   const app = await createApp(config, logger, { imports: options.imports });
-  await app.getHttpAdapter().getInstance().ready();
+  const fastify = app.getHttpAdapter().getInstance();
+  await fastify.ready();
+  const contract = contractFor((await supertest(app.getHttpServer()).get('/openapi.json')).body as OpenApiDocument);
   const keys = new Map<string, TestKey>();
   return {
     app,
     config,
     db,
     logs,
-    http: () => supertest.agent(app.getHttpServer()),
+    http: () => contractChecked(supertest.agent(app.getHttpServer()), () => contract),
+    contract,
     key: async (org, role) => {
       const cacheKey = `${org}:${role}`;
       const existing = keys.get(cacheKey);

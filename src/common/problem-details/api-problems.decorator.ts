@@ -5,11 +5,11 @@ import { PROBLEM_CODES } from './problem-codes.js';
 
 export class AllowedActionDto {
   @ApiProperty({ enum: ALLOWED_ACTION_RELS, description: 'Link relation from the closed set.' }) rel: string;
-  @ApiPropertyOptional({ nullable: true, description: 'Short hint for a human or an agent.' }) hint?: string;
-  @ApiPropertyOptional({ nullable: true }) href?: string;
-  @ApiPropertyOptional({ nullable: true }) method?: string;
-  @ApiPropertyOptional({ nullable: true, description: 'OpenAPI operationId to call.' }) operation_id?: string;
-  @ApiPropertyOptional({ nullable: true, description: 'OpenAPI $ref of the request body schema.' }) schema_ref?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Short hint for a human or an agent.' }) hint?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'URL (relative or absolute) the caller may invoke.' }) href?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'HTTP method for href.' }) method?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'OpenAPI operationId to call.' }) operation_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'OpenAPI $ref of the request body schema.' }) schema_ref?: string | null;
 }
 
 export class FieldErrorDto {
@@ -23,11 +23,11 @@ export class FieldErrorDto {
 export class ProblemDto {
   @ApiPropertyOptional({ description: 'URI of the problem class; resolves to a short page.', example: '/problems/not_found' }) type?: string;
   @ApiProperty({ example: 'Not Found' }) title: string;
-  @ApiProperty({ example: 404 }) status: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 404, description: 'The HTTP status, mirrored.' }) status: number;
   @ApiPropertyOptional({ example: 'No route for GET /v1/nope.' }) detail?: string;
   @ApiProperty({ enum: Object.keys(PROBLEM_CODES), example: 'not_found' }) code: string;
   @ApiPropertyOptional({ example: '/v1/nope' }) instance?: string;
-  @ApiPropertyOptional({ description: 'For 429 and transient 503; mirrored in Retry-After.' }) retry_after_seconds?: number;
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, description: 'For 429 and transient 503; mirrored in Retry-After.' }) retry_after_seconds?: number;
   @ApiPropertyOptional({ type: [AllowedActionDto] }) allowed_actions?: AllowedActionDto[];
   @ApiPropertyOptional({ type: [FieldErrorDto] }) errors?: FieldErrorDto[];
 }
@@ -48,6 +48,11 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'Database unavailable, query timeout or concurrency cap (Retry-After)',
 };
 
+// SPEC §8: 429 and transient 503s carry Retry-After as well as retry_after_seconds.
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before retrying (mirrors retry_after_seconds).', schema: { type: 'integer', format: 'int32', minimum: 0 } },
+};
+
 /** Documents the problem+json schema for each status a route can return. */
 export function ApiProblems(...statuses: number[]) {
   return applyDecorators(
@@ -56,13 +61,28 @@ export function ApiProblems(...statuses: number[]) {
       ApiResponse({
         status,
         description: DESCRIPTIONS[status] ?? 'Problem',
+        ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
         content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } },
       }),
     ),
   );
 }
 
-/** The statuses every authenticated JSON route can return, plus the route's own. */
+/**
+ * The statuses every authenticated route can return, plus the route's own. 413 and 415 come from
+ * the body parser, so only routes that take a JSON body declare them (pass them as own, or use
+ * ApiAuthedBodyProblems).
+ */
 export function ApiAuthedProblems(...own: number[]) {
-  return ApiProblems(...[...new Set([400, 401, 403, 413, 415, 429, 500, 503, ...own])].sort());
+  return ApiProblems(...[...new Set([400, 401, 403, 429, 500, 503, ...own])].sort());
+}
+
+/** The body parser's own problems: add them to a route that reads a JSON body. */
+export function ApiBodyProblems() {
+  return ApiProblems(413, 415);
+}
+
+/** ApiAuthedProblems for a route that reads a JSON body. */
+export function ApiAuthedBodyProblems(...own: number[]) {
+  return ApiAuthedProblems(413, 415, ...own);
 }

@@ -4,14 +4,14 @@ import { FILTER_OPS, GRANULARITIES } from './catalog.js';
 export class CatalogDimensionDto {
   @ApiProperty({ example: 'model' }) name: string;
   @ApiProperty({ enum: ['string', 'id', 'time'] }) type: string;
-  @ApiProperty() description: string;
+  @ApiProperty({ description: 'What it means, in a sentence.' }) description: string;
 }
 export class CatalogMeasureDto {
   @ApiProperty({ example: 'total_tokens' }) name: string;
   @ApiProperty({ enum: ['count', 'sum', 'avg', 'p50', 'p95', 'count_distinct', 'count_if', 'sum_if'] }) aggregation: string;
   @ApiProperty({ enum: ['integer', 'number'] }) type: string;
   @ApiPropertyOptional({ example: 'tokens' }) unit?: string;
-  @ApiProperty() description: string;
+  @ApiProperty({ description: 'What it means, in a sentence.' }) description: string;
 }
 export class CatalogFilterFieldDto {
   @ApiProperty({ example: 'model' }) name: string;
@@ -19,15 +19,15 @@ export class CatalogFilterFieldDto {
   @ApiProperty({ enum: FILTER_OPS, isArray: true }) ops: string[];
 }
 export class CatalogLimitsDto {
-  @ApiProperty() max_dimensions: number;
-  @ApiProperty() max_measures: number;
-  @ApiProperty() max_filters: number;
-  @ApiProperty() max_in_values: number;
-  @ApiProperty() max_limit: number;
-  @ApiProperty() default_limit: number;
-  @ApiProperty() max_range_days: number;
-  @ApiProperty() export_max_rows: number;
-  @ApiProperty() stream_max_rows: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) max_dimensions: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) max_measures: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) max_filters: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) max_in_values: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) max_limit: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) default_limit: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) max_range_days: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) export_max_rows: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) stream_max_rows: number;
 }
 export class CatalogRollupDto {
   @ApiProperty({ enum: ['hour'] }) granularity: string;
@@ -37,7 +37,7 @@ export class CatalogRollupDto {
 }
 export class CatalogDatasetDto {
   @ApiProperty({ example: 'llm_generations' }) name: string;
-  @ApiProperty() description: string;
+  @ApiProperty({ description: 'What it means, in a sentence.' }) description: string;
   @ApiProperty({ example: 'created_at' }) time_column: string;
   @ApiProperty({ type: [CatalogDimensionDto] }) dimensions: CatalogDimensionDto[];
   @ApiProperty({ type: [CatalogMeasureDto] }) measures: CatalogMeasureDto[];

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, OmitType } from '@nestjs/swagger';
 import { DATASET_BY_NAME, DATASETS, FILTER_OPS, GRANULARITIES, LIMITS } from '../catalog/catalog.js';
 import { NULL_SEMANTICS } from '../catalog/catalog.service.js';
 
@@ -42,32 +42,49 @@ export class ReportFilterDto {
   value: unknown;
 }
 
-export class ReportOrderDto {
-  @ApiPropertyOptional({ example: exampleDimension, description: 'A selected dimension (exactly one of dimension or measure).' }) dimension?: string;
-  @ApiPropertyOptional({ example: exampleMeasures[0], description: 'A selected measure, or row_count when none is selected (exactly one of dimension or measure).' }) measure?: string;
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' }) direction?: string;
+/** Saved reports only (SPEC §6): a range ending when the report runs. */
+export class RelativeTimeRangeDto {
+  @ApiProperty({ pattern: '^[1-9][0-9]{0,5}[mhdw]$', example: '7d', description: 'A positive whole number and a unit: m (minutes), h (hours), d (days), w (weeks); at most 400 days.' }) last: string;
 }
 
+// An order_by entry names exactly one of dimension or measure: two schemas under oneOf, so a
+// generated client (and Swagger UI's example) never sends both.
+const DIRECTION = { enum: ['asc', 'desc'], default: 'asc', description: 'asc (default) or desc.' };
+export class ReportOrderByDimensionDto {
+  @ApiProperty({ example: exampleDimension, description: 'A selected dimension.' }) dimension: string;
+  @ApiPropertyOptional(DIRECTION) direction?: string;
+}
+export class ReportOrderByMeasureDto {
+  @ApiProperty({ example: exampleMeasures[0], description: 'A selected measure, or row_count when none is selected.' }) measure: string;
+  @ApiPropertyOptional(DIRECTION) direction?: string;
+}
+
+@ApiExtraModels(ReportOrderByDimensionDto, ReportOrderByMeasureDto)
 export class ReportQueryDto {
   @ApiProperty({ enum: DATASETS.map((d) => d.name), example: REPORT_QUERY_EXAMPLE.dataset, description: 'GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.' }) dataset: string;
   @ApiProperty({ type: TimeRangeDto }) time_range: TimeRangeDto;
   @ApiPropertyOptional({ type: [String], example: REPORT_QUERY_EXAMPLE.dimensions, maxItems: LIMITS.max_dimensions, description: `Group-by columns of the dataset, including the time buckets ${GRANULARITIES.join('/')}; no duplicates. None: one aggregate row.` }) dimensions?: string[];
   @ApiPropertyOptional({ type: [String], example: REPORT_QUERY_EXAMPLE.measures, maxItems: LIMITS.max_measures, description: 'Aggregates of the dataset; no duplicates. None: a row_count column.' }) measures?: string[];
   @ApiPropertyOptional({ type: [ReportFilterDto], maxItems: LIMITS.max_filters, description: 'ANDed predicates.' }) filters?: ReportFilterDto[];
-  @ApiPropertyOptional({ type: [ReportOrderDto], description: 'Selected columns only. Default: time buckets ascending, else the first measure descending; ties broken by the dimensions.' }) order_by?: ReportOrderDto[];
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: LIMITS.max_limit, default: LIMITS.default_limit }) limit?: number;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { oneOf: [{ $ref: getSchemaPath(ReportOrderByDimensionDto) }, { $ref: getSchemaPath(ReportOrderByMeasureDto) }] },
+    description: 'Selected columns only. Default: time buckets ascending, else the first measure descending; ties broken by the dimensions.',
+  })
+  order_by?: (ReportOrderByDimensionDto | ReportOrderByMeasureDto)[];
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: LIMITS.max_limit, default: LIMITS.default_limit, description: 'Most rows to return (truncated says when more matched).' }) limit?: number;
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', description: 'IANA zone for time buckets.' }) timezone?: string;
 }
 
 export class ReportColumnDto {
   @ApiProperty({ example: 'status' }) name: string;
-  @ApiProperty({ enum: ['dimension', 'measure'] }) kind: string;
+  @ApiProperty({ enum: ['dimension', 'measure'], example: 'dimension' }) kind: string;
 }
 
 export class ReportResultDto {
   @ApiProperty({ format: 'date-time', description: 'Every change of the dataset sources up to this instant is reflected.' }) as_of: string;
   @ApiProperty({ type: [ReportColumnDto], description: 'Dimensions first, in query order.' }) columns: ReportColumnDto[];
-  @ApiProperty({ type: 'integer', nullable: true, description: 'now − as_of in ms (0 when nothing is pending).' }) freshness_lag_ms: number | null;
+  @ApiProperty({ type: 'integer', format: 'int64', nullable: true, description: 'now − as_of in ms (0 when nothing is pending); null when unknown.' }) freshness_lag_ms: number | null;
   @ApiProperty({
     type: 'array',
     items: { type: 'object', additionalProperties: true },
@@ -94,5 +111,15 @@ export class ExportEnvelopeDto {
   @ApiProperty({ example: 'text/csv; charset=utf-8' }) content_type: string;
   @ApiProperty({ example: 'report.csv' }) filename: string;
   @ApiProperty({ enum: ['csv'] }) format: string;
-  @ApiProperty({ type: 'integer', nullable: true }) freshness_lag_ms: number | null;
+  @ApiProperty({ type: 'integer', format: 'int64', nullable: true, description: 'now − as_of in ms (0 when nothing is pending); null when unknown.' }) freshness_lag_ms: number | null;
+}
+
+/** A ReportQuery as saved reports store it: time_range may also be relative ({"last": "7d"}). */
+@ApiExtraModels(TimeRangeDto, RelativeTimeRangeDto)
+export class SavedReportQueryDto extends OmitType(ReportQueryDto, ['time_range'] as const) {
+  @ApiProperty({
+    oneOf: [{ $ref: getSchemaPath(TimeRangeDto) }, { $ref: getSchemaPath(RelativeTimeRangeDto) }],
+    description: 'An absolute range {from, to}, or a relative one {"last": "7d"} resolved when the report runs.',
+  })
+  time_range: TimeRangeDto | RelativeTimeRangeDto;
 }

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
 import type { Caller } from '../../auth/permissions.js';
-import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
 import { decimalInt, IsIntInRange } from '../../common/validation/validators.js';
 import { wantsCsvStream } from '../reporting.controller.js';
 import { ApiExportOkResponse } from '../export/export.openapi.js';
@@ -15,7 +15,9 @@ import { CreateSavedReportDto, SavedReportDto, SavedReportListDto, UpdateSavedRe
 import { SavedReportsService } from './saved-reports.service.js';
 
 export class ListSavedReportsQuery {
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Reports per page (decimal digits).' })
   @IsOptional() @Transform(decimalInt) @IsIntInRange(1, 100) limit?: number;
+  @ApiPropertyOptional({ type: String, maxLength: 500, description: 'next_cursor of the previous page, unchanged.' })
   @IsOptional() @IsString() @MaxLength(500) cursor?: string;
 }
 
@@ -28,10 +30,8 @@ export class SavedReportsController {
 
   @Get()
   @RequirePermission('reports:view')
-  @ApiOperation({ operationId: 'list_saved_reports', summary: 'List saved reports, newest first' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20 } })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ type: SavedReportListDto })
+  @ApiOperation({ operationId: 'list_saved_reports', summary: 'List saved reports, newest first', description: 'Cursor-paged: pass next_cursor back as ?cursor= until it is null.' })
+  @ApiOkResponse({ type: SavedReportListDto, description: 'A page of saved reports, newest first.' })
   @ApiAuthedProblems()
   list(@CurrentCaller() caller: Caller, @Query() q: ListSavedReportsQuery): Promise<SavedReportListDto> {
     return this.saved.list(caller.orgId, q.limit ?? 20, q.cursor);
@@ -39,7 +39,7 @@ export class SavedReportsController {
 
   @Post()
   @RequirePermission('reports:manage')
-  @ApiOperation({ operationId: 'create_saved_report', summary: 'Save a semantic query (validated now, re-validated on every run)' })
+  @ApiOperation({ operationId: 'create_saved_report', summary: 'Save a semantic query (validated now, re-validated on every run)', description: 'The query is validated like run_report_query (400 invalid_report_query), and may use a relative range {"last": "7d"}. Other bad fields are a 400 validation_failed.' })
   @ApiBody({
     type: CreateSavedReportDto,
     examples: {
@@ -49,29 +49,35 @@ export class SavedReportsController {
       },
     },
   })
-  @ApiCreatedResponse({ type: SavedReportDto })
-  @ApiAuthedProblems()
+  @ApiCreatedResponse({ type: SavedReportDto, description: 'The saved report.' })
+  @ApiAuthedBodyProblems()
   create(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<SavedReportDto> {
     return this.saved.create(caller.orgId, body);
   }
 
   @Get(':report_id')
   @RequirePermission('reports:view')
-  @ApiOperation({ operationId: 'get_saved_report', summary: 'Get a saved report' })
+  @ApiOperation({ operationId: 'get_saved_report', summary: 'Get a saved report', description: 'A report of another org is a 404, as a missing one.' })
   @ApiParam(REPORT_ID)
-  @ApiOkResponse({ type: SavedReportDto })
-  @ApiAuthedProblems(404)
+  @ApiOkResponse({ type: SavedReportDto, description: 'The saved report.' })
+  @ApiAuthedProblems(404, 414)
   get(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<SavedReportDto> {
     return this.saved.get(caller.orgId, id);
   }
 
   @Patch(':report_id')
   @RequirePermission('reports:manage')
-  @ApiOperation({ operationId: 'update_saved_report', summary: 'Update a saved report (absent = unchanged, null clears description)' })
+  @ApiOperation({ operationId: 'update_saved_report', summary: 'Update a saved report (absent = unchanged, null clears description)', description: 'Only the fields present change; name and query may not be null. A new query is validated like on create.' })
   @ApiParam(REPORT_ID)
-  @ApiBody({ type: UpdateSavedReportDto })
-  @ApiOkResponse({ type: SavedReportDto })
-  @ApiAuthedProblems(404)
+  @ApiBody({
+    type: UpdateSavedReportDto,
+    examples: {
+      rename: { summary: 'Rename and describe', value: { name: 'Sessions by status (weekly)', description: 'Reviewed every Monday.' } },
+      clear_description: { summary: 'Clear the description', value: { description: null } },
+    },
+  })
+  @ApiOkResponse({ type: SavedReportDto, description: 'The updated report.' })
+  @ApiAuthedBodyProblems(404, 414)
   update(@CurrentCaller() caller: Caller, @Param('report_id') id: string, @Body() body: unknown): Promise<SavedReportDto> {
     return this.saved.update(caller.orgId, id, body);
   }
@@ -79,10 +85,10 @@ export class SavedReportsController {
   @Delete(':report_id')
   @HttpCode(204)
   @RequirePermission('reports:manage')
-  @ApiOperation({ operationId: 'delete_saved_report', summary: 'Delete a saved report' })
+  @ApiOperation({ operationId: 'delete_saved_report', summary: 'Delete a saved report', description: 'Gone for good; a second delete is a 404.' })
   @ApiParam(REPORT_ID)
-  @ApiNoContentResponse()
-  @ApiAuthedProblems(404)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiAuthedProblems(404, 414)
   async remove(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<void> {
     await this.saved.remove(caller.orgId, id);
   }
@@ -92,8 +98,8 @@ export class SavedReportsController {
   @RequirePermission('reports:view')
   @ApiOperation({ operationId: 'run_saved_report', summary: 'Run a saved report', description: 'Empty body. The stored query is re-validated; relative ranges resolve against now.' })
   @ApiParam(REPORT_ID)
-  @ApiOkResponse({ type: ReportResultDto })
-  @ApiAuthedProblems(404)
+  @ApiOkResponse({ type: ReportResultDto, description: 'The result of the stored query, run now.' })
+  @ApiAuthedProblems(404, 414)
   run(@CurrentCaller() caller: Caller, @Param('report_id') id: string): Promise<ReportResult> {
     return this.saved.run(caller.orgId, id);
   }
@@ -103,9 +109,9 @@ export class SavedReportsController {
   @RequirePermission('reports:view')
   @ApiOperation({ operationId: 'export_saved_report', summary: 'Export a saved report as CSV', description: 'Like export_query: JSON envelope by default, the streamed file with Accept: text/csv. Body empty or {"format": "csv"}.' })
   @ApiParam(REPORT_ID)
-  @ApiBody({ type: SavedReportExportRequestDto, required: false })
+  @ApiBody({ type: SavedReportExportRequestDto, required: false, examples: { csv: { summary: 'CSV (the default)', value: { format: 'csv' } } } })
   @ApiExportOkResponse()
-  @ApiAuthedProblems(404)
+  @ApiAuthedBodyProblems(404, 414)
   exportReport(
     @CurrentCaller() caller: Caller,
     @Param('report_id') id: string,

@@ -167,7 +167,9 @@ export class SavedReportsService {
       } else out.query = body.query as Record<string, unknown>;
     }
     if (errors.length > 0) {
-      if (queryInvalid) throw invalidQuery(errors);
+      // invalid_report_query (with its catalog link) only when every problem is in the query; a bad
+      // name or description makes it a plain validation_failed that still lists every problem.
+      if (queryInvalid && errors.every((e) => e.pointer === '/query' || e.pointer.startsWith('/query/'))) throw invalidQuery(errors);
       throw new ProblemException('validation_failed', `The body has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { errors });
     }
     return out;

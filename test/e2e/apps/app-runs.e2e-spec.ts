@@ -366,7 +366,7 @@ describe('GET /v1/apps/{app_id}/runs — list_app_runs (SPEC §7)', () => {
       schema: { $ref: '#/components/schemas/AppRunListDto' },
       example: expect.objectContaining({ data: expect.any(Array), buckets: expect.any(Array), next_cursor: null }),
     });
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '429', '500', '503']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '404', '414', '429', '500', '503']);
     expect(op.responses['404'].content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } });
     expect(doc.components.schemas.AppRunDto.required).toEqual(['id', 'app_id', 'channel_id', 'channel_name', 'channel_type', 'status', 'created_at', 'completed_at']);
   });

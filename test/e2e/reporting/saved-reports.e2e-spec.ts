@@ -354,4 +354,16 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
     }
     expect((await owner.get(`/v1/reports/saved/${r.id}`)).body.name).toBe('Perms');
   });
+
+  it('a bad description beside a bad query is validation_failed listing both (issue 14: not filed as invalid_report_query)', async () => {
+    const r = await create(owner, { name: 'Codes', query: QUERY });
+    const url = `/v1/reports/saved/${r.id}`;
+    const res = await owner.patch(url, { description: {}, query: { ...QUERY, order_by: [{ dimension: 'model', measure: 'generation_count' }] } });
+    expect({ status: res.status, code: res.body.code, pointers: res.body.errors.map((e: { pointer: string }) => e.pointer) }).toEqual({
+      status: 400, code: 'validation_failed', pointers: ['/description', expect.stringMatching(/^\/query\/order_by\/0/)],
+    });
+    // A query problem alone is still the semantic one, with its catalog link.
+    const queryOnly = await owner.patch(url, { description: 'fine', query: { ...QUERY, order_by: [{ dimension: 'model', measure: 'generation_count' }] } });
+    expect({ status: queryOnly.status, code: queryOnly.body.code }).toEqual({ status: 400, code: 'invalid_report_query' });
+  });
 });
