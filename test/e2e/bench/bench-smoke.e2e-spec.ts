@@ -23,6 +23,10 @@ describe('npm run bench -- --quick', () => {
         figures: { name: string; bar: string; figure: string; baseline: string; ratio: number; ratioLabel: string; pass: boolean }[];
       };
       expect(results.figures.map((f) => f.name)).toEqual([
+        'validation: 5,000 valid generations',
+        'validation: 5,000 invalid sessions (20 worded, the rest counted)',
+        'validation: ≈349,000 empty records (count refused first)',
+        'validation: one app with ≈200,000 channels (nested count refused first)',
         'backfill enqueue',
         'rollup query (30-day day × model)',
         'uncovered query (p95 duration by user)',
