@@ -55,9 +55,9 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
     // The server may run as the `postgres` user (CI is root): it must be able to enter the folder.
     await chmod(dir, 0o755);
     service = spawnNode(MAIN_JS, [], { DATA_DIR: dir, ...SERVICE_ENV });
-    [, base] = await service.waitFor(LISTENING, 180_000);
+    [, base] = await service.waitFor(LISTENING, 280_000);
     [, ownerKey] = await service.waitFor(OWNER_KEY);
-  }, 200_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (service && service.child.exitCode === null && service.child.signalCode === null) {
@@ -93,7 +93,7 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
     const revoked = await cli(dir, 'keys', 'revoke', '--id', cliKeyId);
     expect({ code: revoked.code, stdout: revoked.stdout }).toEqual({ code: 0, stdout: `revoked ${cliKeyId}\n` });
     expect((await call(base, created.last)).status).toBe(401);
-  }, 120_000);
+  }, 300_000);
 
   it('a second service on the same DATA_DIR stops with one line', async () => {
     const second = spawnNode(MAIN_JS, [], { DATA_DIR: dir, ...SERVICE_ENV });
@@ -103,7 +103,7 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
       code: 1,
       stderr: `factline failed to start: Another Factline process (a service, or a CLI command still running) already runs the embedded PostgreSQL of ${dir} (pid ${pid}, port ${port}) — stop it first, or set DATA_DIR to another folder.\n`,
     });
-  }, 120_000);
+  }, 300_000);
 
   it('a stale postmaster.pid (service and server killed) → the CLI starts its own server, and stops it', async () => {
     const { pid } = postmaster(dir);
@@ -121,7 +121,7 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
     // With the service stopped (no lock file at all), the CLI starts its own as before.
     const again = await cli(dir, 'keys', 'create', '--org', 'default', '--role', 'member');
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
-  }, 180_000);
+  }, 300_000);
 
   it('a live process holding the lock file whose server does not answer → one line, no second server', async () => {
     const other = await mkdtemp(path.join(os.tmpdir(), 'factline-cli-lock-'));
@@ -140,5 +140,5 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
     } finally {
       await rm(other, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -33,7 +33,7 @@ describe('database failures are one clear line (SPEC §15a)', () => {
     expect(await failures({ DATABASE_URL: `postgres://u:secret@127.0.0.1:${port}/factline_test` })).toEqual(both(
       `Cannot reach PostgreSQL at 127.0.0.1:${port}/factline_test: connection refused (no server listens there) — start it, check DATABASE_URL, or unset it to use the embedded PostgreSQL under DATA_DIR.`,
     ));
-  }, 180_000);
+  }, 300_000);
 
   it('DATABASE_URL with a wrong password: the password is never printed', async () => {
     const url = new URL(testServerUrl());
@@ -43,7 +43,7 @@ describe('database failures are one clear line (SPEC §15a)', () => {
     expect(res).toEqual(both(
       `PostgreSQL at ${url.hostname}:${url.port}/postgres refused the login (password authentication failed for user "${url.username}") — check the user and password in DATABASE_URL.`,
     ));
-  }, 180_000);
+  }, 300_000);
 
   it('DATABASE_URL naming a database that does not exist', async () => {
     const url = new URL(testServerUrl());
@@ -51,7 +51,7 @@ describe('database failures are one clear line (SPEC §15a)', () => {
     expect(await failures({ DATABASE_URL: url.toString() })).toEqual(both(
       `PostgreSQL at ${url.hostname}:${url.port}/factline_nowhere_test: database "factline_nowhere_test" does not exist — create it (createdb) or fix the database name in DATABASE_URL.`,
     ));
-  }, 180_000);
+  }, 300_000);
 
   it('a DATA_DIR that cannot be created (permission denied)', async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), 'factline-ro-'));
@@ -65,7 +65,7 @@ describe('database failures are one clear line (SPEC §15a)', () => {
     } finally {
       await rm(parent, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 
   (isRoot ? it : it.skip)('as root: a cluster already inside a folder the postgres user cannot enter', async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), 'factline-private-'));
@@ -79,5 +79,5 @@ describe('database failures are one clear line (SPEC §15a)', () => {
     } finally {
       await rm(parent, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });
