@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Middleware } from 'openapi-fetch';
 import { createFactlineClient, type FactlineClient, type Schemas } from '../../../clients/typescript/src/index.js';
 import { generateSdkFiles, SDK_COMMAND, SDK_DIR, SDK_FILES } from '../../../src/sdk/sdk.generate.js';
-import { startTestApp, type TestApp } from '../../support/test-app.js';
+import { METRICS_TOKEN, startTestApp, type TestApp } from '../../support/test-app.js';
 
 /*
  * The typed client in clients/typescript: fresh (regenerated in memory from the served document
@@ -53,7 +53,7 @@ describe('the typed client SDK (clients/typescript)', () => {
   it('drives every operation of the document through the SDK', async () => {
     expect((await api.GET('/healthz')).data).toEqual({ status: 'ok' });
     expect((await api.GET('/readyz')).data).toEqual({ status: 'ready', database: 'up', migrations: 'applied' });
-    expect((await api.GET('/metrics', { parseAs: 'text' })).data).toContain('factline_http_requests_total');
+    expect((await api.GET('/metrics', { parseAs: 'text', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).data).toContain('factline_http_requests_total');
 
     const session = 'session_0190b5a0000070008000000000000101';
     const sessions = await api.POST('/v1/ingest/sessions', {
@@ -118,6 +118,13 @@ describe('the typed client SDK (clients/typescript)', () => {
     const missing = await api.GET('/v1/reports/saved/{report_id}', { params: { path: { report_id: '2489e9ad-2ee2-8e00-8ec9-32d5f69181c0' } } });
     expect(missing.error?.code).toBe('saved_report_not_found');
     expect((await api.DELETE('/v1/reports/saved/{report_id}', path)).response.status).toBe(204);
+
+    const newKey = await api.POST('/v1/keys', { body: { name: 'dashboard', role: 'member' } });
+    expect(newKey.response.status).toBe(201);
+    expect(newKey.data?.key).toMatch(/^fl_/);
+    const keyId = newKey.data?.id ?? '';
+    expect((await api.GET('/v1/keys')).data?.data.map((k) => k.id)).toContain(keyId);
+    expect((await api.DELETE('/v1/keys/{key_id}', { params: { path: { key_id: keyId } } })).response.status).toBe(204);
 
     expect(broken).toEqual([]);
     const documented = Object.entries(t.contract.document.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`));
