@@ -158,7 +158,9 @@ export class ProblemFilter implements ExceptionFilter {
   private routeMiss(request: FastifyRequest): Mapped {
     const path = request.url.split('?')[0];
     const allowed = this.routes.methodsFor(path);
-    if (allowed.length > 0) {
+    // A wildcard route that answers "not found" itself (the explorer's static assets) matches
+    // with this very method: that is a missing resource, not a wrong method.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
       return {
         code: 'method_not_allowed',
         detail: `${request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatInstant, formatValue, type ValueKind } from '../format.js';
@@ -33,6 +33,7 @@ const cssVar = (name: string) => getComputedStyle(document.documentElement).getP
  */
 export function Chart(props: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
+  const scheme = useColorScheme();
   useEffect(() => {
     const el = host.current;
     if (!el || props.x.length === 0 || props.series.length === 0) return;
@@ -82,7 +83,7 @@ export function Chart(props: ChartProps) {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series, props.kind, props.valueKind, props.timeZone, props.grain]);
+  }, [props.x, props.series, props.kind, props.valueKind, props.timeZone, props.grain, scheme]);
 
   if (props.x.length === 0 || props.series.length === 0) return null;
   return (
@@ -91,6 +92,18 @@ export function Chart(props: ChartProps) {
       <div ref={host} class="chart-host" aria-hidden="true" />
     </figure>
   );
+}
+
+/** Canvas colours come from the theme's CSS variables, so the chart is redrawn when the system theme flips. */
+function useColorScheme(): 'dark' | 'light' {
+  const query = matchMedia('(prefers-color-scheme: dark)');
+  const [dark, setDark] = useState(query.matches);
+  useEffect(() => {
+    const on = () => setDark(query.matches);
+    query.addEventListener('change', on);
+    return () => query.removeEventListener('change', on);
+  }, []);
+  return dark ? 'dark' : 'light';
 }
 
 function stack(series: ChartSeries[]): (number | null)[][] {

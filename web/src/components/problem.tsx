@@ -10,14 +10,14 @@ export function FieldProblems({ id, problem, pointer }: { id: string; problem: P
   const errors = errorsAt(problem, pointer);
   if (errors.length === 0) return null;
   return (
-    <ul class="field-errors" id={id} data-pointer={pointer} role="alert">
+    <div class="field-errors" id={id} data-pointer={pointer} role="alert">
       {errors.map((e) => (
-        <li key={e.pointer + e.message}>
+        <p key={e.pointer + e.message}>
           {e.message}
           {e.allowed && e.allowed.length > 0 && e.allowed.length <= 20 ? <span class="allowed"> (allowed: {e.allowed.join(', ')})</span> : null}
-        </li>
+        </p>
       ))}
-    </ul>
+    </div>
   );
 }
 

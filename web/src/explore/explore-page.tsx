@@ -64,7 +64,7 @@ export function ExplorePage({ catalog, q, canSave }: { catalog: Catalog; q: stri
   return (
     <section class="page" aria-labelledby="explore-title">
       <h1 id="explore-title">Explore</h1>
-      <form onSubmit={submit} aria-busy={busy}>
+      <form onSubmit={submit} aria-busy={busy} noValidate>
         <QueryForm catalog={catalog} query={draft} problem={problem} onChange={setDraft} />
         <div class="actions">
           <button type="submit" disabled={busy}>{busy ? 'Running…' : 'Run query'}</button>

@@ -25,7 +25,13 @@ const comboLabel = (row: Record<string, unknown>, dims: string[]) => dims.map((d
  * The chart's data, straight from the rows: over time, one series per combination of the other
  * dimensions (the largest MAX_SERIES by the charted measure); without time, bars by combination.
  */
-export function chartData(result: ReportResult, measure: string): { x: string[]; series: ChartSeries[]; hidden: number; kind: 'time' | 'category' | 'none' } {
+/**
+ * A bucket without a row means no facts: zero for counts and sums, unknown (a gap) for averages
+ * and percentiles.
+ */
+const ADDITIVE = new Set(['count', 'sum', 'count_if', 'sum_if']);
+
+export function chartData(result: ReportResult, measure: string, additive = false): { x: string[]; series: ChartSeries[]; hidden: number; kind: 'time' | 'category' | 'none' } {
   const { timeDim, otherDims } = shape(result);
   const rows = result.rows as Record<string, unknown>[];
   if (timeDim) {
@@ -35,7 +41,7 @@ export function chartData(result: ReportResult, measure: string): { x: string[];
     for (const r of rows) {
       const label = otherDims.length ? comboLabel(r, otherDims) : measure;
       let values = byCombo.get(label);
-      if (!values) byCombo.set(label, (values = new Array<number | null>(x.length).fill(null)));
+      if (!values) byCombo.set(label, (values = new Array<number | null>(x.length).fill(additive ? 0 : null)));
       values[at.get(String(r[timeDim]))!] = (r[measure] as number | null) ?? null;
     }
     const total = (v: (number | null)[]) => v.reduce<number>((s, n) => s + (n ?? 0), 0);
@@ -55,7 +61,8 @@ export function ResultView({ result, dataset, timeZone }: { result: ReportResult
   const [stacked, setStacked] = useState(false);
   const measure = picked && shaped.measures.includes(picked) ? picked : shaped.measures[0];
   const kindOf = (m: string): ValueKind => valueKind(dataset?.measures.find((x) => x.name === m), m);
-  const data = useMemo(() => chartData(result, measure), [result, measure]);
+  const additive = ADDITIVE.has(dataset?.measures.find((m) => m.name === measure)?.aggregation ?? '');
+  const data = useMemo(() => chartData(result, measure, additive), [result, measure, additive]);
   const rows = result.rows as Record<string, unknown>[];
 
   return (

@@ -82,7 +82,7 @@ export function AppsPage({ search, canQuery }: { search: URLSearchParams; canQue
           <input list="known-apps" value={input} onInput={(e) => setInput(e.currentTarget.value)} placeholder="app_…" spellcheck={false}
             aria-invalid={appPointer ? 'true' : undefined} aria-describedby={appPointer ? 'err-app' : undefined} />
           <datalist id="known-apps">{known.map((a) => <option key={a} value={a} />)}</datalist>
-          {appPointer ? <ul class="field-errors" id="err-app" role="alert"><li>{problem!.detail ?? problem!.title}</li></ul> : null}
+          {appPointer ? <div class="field-errors" id="err-app" role="alert"><p>{problem!.detail ?? problem!.title}</p></div> : null}
         </label>
         <label>
           Window

@@ -65,12 +65,12 @@ export function OperatorPage() {
             <div class="kpi"><span class="kpi-label">oldest pending</span><span class="kpi-value">{diag.oldest_pending_age_ms === null ? '—' : formatDuration(diag.oldest_pending_age_ms)}</span></div>
           </div>
           <div class="row">
-            <form class="inline" onSubmit={runProjector}>
+            <form class="inline" onSubmit={runProjector} noValidate>
               <label>Rows to claim <input type="number" min={1} max={5000} value={projectLimit} onInput={(e) => setProjectLimit(e.currentTarget.value)} aria-describedby="err-project" /></label>
               <button type="submit">Run projector</button>
               <FieldProblems id="err-project" problem={problem} pointer="/query/limit" />
             </form>
-            <form class="inline" onSubmit={backfill}>
+            <form class="inline" onSubmit={backfill} noValidate>
               <label>Rows to enqueue <input type="number" min={1} max={100000} value={backfillLimit} onInput={(e) => setBackfillLimit(e.currentTarget.value)} aria-describedby="err-backfill" /></label>
               <button type="submit">Backfill</button>
               <FieldProblems id="err-backfill" problem={problem} pointer="/limit" />
