@@ -43,17 +43,26 @@ export function formatValue(kind: ValueKind, v: unknown): string {
   }
 }
 
+type Grain = 'hour' | 'day' | 'week' | 'month' | 'instant';
+// Building an Intl.DateTimeFormat costs far more than using one: one per (zone, grain).
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Time bucket labels in the query's zone, at the bucket's grain. */
-export function formatInstant(iso: string, timeZone: string, grain: 'hour' | 'day' | 'week' | 'month' | 'instant' = 'instant'): string {
+export function formatInstant(iso: string, timeZone: string, grain: Grain = 'instant'): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const opts: Intl.DateTimeFormatOptions =
-    grain === 'month'
-      ? { year: 'numeric', month: 'short' }
-      : grain === 'day' || grain === 'week'
-        ? { year: 'numeric', month: 'short', day: 'numeric' }
-        : { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-  return new Intl.DateTimeFormat('en-GB', { ...opts, timeZone }).format(d);
+  let f = timeFormats.get(`${timeZone} ${grain}`);
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions =
+      grain === 'month'
+        ? { year: 'numeric', month: 'short' }
+        : grain === 'day' || grain === 'week'
+          ? { year: 'numeric', month: 'short', day: 'numeric' }
+          : { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    f = new Intl.DateTimeFormat('en-GB', { ...opts, timeZone });
+    timeFormats.set(`${timeZone} ${grain}`, f);
+  }
+  return f.format(d);
 }
 
 export function formatLag(ms: number | null): string {

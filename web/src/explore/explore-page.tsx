@@ -72,8 +72,8 @@ export function ExplorePage({ catalog, q, canSave }: { catalog: Catalog; q: stri
           {note ? <span class="note" role="status">{note}</span> : null}
         </div>
       </form>
-      {canSave ? <SaveForm query={draft} /> : null}
       <ProblemBox problem={problem} claimed={CLAIMED_POINTERS} />
+      {canSave ? <SaveForm query={draft} /> : null}
       {result && !problem ? <ResultView result={result.data} dataset={dataset} timeZone={result.query.timezone ?? 'UTC'} /> : null}
     </section>
   );

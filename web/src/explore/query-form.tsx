@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import type { Catalog, Dataset, Filter, FilterOp, Problem, ReportQuery } from '../api/types.js';
 import { FieldProblems } from '../components/problem.js';
 import { fromLocalInput, isValidZone, PRESETS, presetOf, presetRange, toLocalInput, type Preset } from './time-range.js';
@@ -42,6 +43,8 @@ interface FormProps {
 }
 
 export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
+  // ~400 zone suggestions cost more to lay out than the rest of the form: built on first focus.
+  const [zonesWanted, setZonesWanted] = useState(false);
   const ds = catalog.datasets.find((d) => d.name === query.dataset);
   const zone = query.timezone ?? 'UTC';
   const dims = query.dimensions ?? [];
@@ -99,13 +102,13 @@ export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
         </label>
         <label>
           Timezone
-          <input list="zones" value={zone} spellcheck={false} aria-describedby={described('err-timezone', '/timezone')}
+          <input list="zones" value={zone} spellcheck={false} aria-describedby={described('err-timezone', '/timezone')} onFocus={() => setZonesWanted(true)}
             onChange={(e) => {
               const z = e.currentTarget.value.trim() || 'UTC';
               // A preset is re-cut in the new zone ("this month" starts at the zone's midnight).
               set({ timezone: z, time_range: preset !== 'custom' && isValidZone(z) ? presetRange(preset, z) : query.time_range });
             }} />
-          <datalist id="zones">{ZONES.map((z) => <option key={z} value={z} />)}</datalist>
+          <datalist id="zones">{zonesWanted ? ZONES.map((z) => <option key={z} value={z} />) : null}</datalist>
           <FieldProblems id="err-timezone" problem={problem} pointer="/timezone" />
         </label>
         <label>

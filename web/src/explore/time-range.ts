@@ -12,10 +12,15 @@ export const PRESETS: { id: Preset; label: string }[] = [
 const HOUR = 3_600_000;
 
 /** Offset of `zone` from UTC at instant `t`, in ms (wall clock − UTC). */
+const partFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function zoneOffset(t: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(t));
+  let f = partFormats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    partFormats.set(zone, f);
+  }
+  const parts = f.formatToParts(new Date(t));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return wall - Math.floor(t / 1000) * 1000;

@@ -14,14 +14,15 @@ const PROBE_APP = 'app_00000000000070008000000000000000';
 
 /**
  * Probes one cheap, side-effect-free request per permission. The guard runs before validation, so
- * an empty body to POST /v1/reports/saved is a 403 without reports:manage and a 400 with it.
+ * an invalid body is a 403 without the permission and a 400 with it: an empty saved report for
+ * reports:manage, a backfill of 0 rows for reports:admin (diagnostics would cost a real read).
  */
 export async function probeAccess(key: string): Promise<{ ok: true; access: Access } | { ok: false; problem: Problem }> {
   const [catalog, manage, apps, operator] = await Promise.all([
     api<Catalog>('GET', '/v1/reports/catalog', undefined, key),
     api('POST', '/v1/reports/saved', {}, key),
     api('GET', `/v1/apps/${PROBE_APP}/runs?window=1h`, undefined, key),
-    api('GET', '/v1/reports/admin/diagnostics', undefined, key),
+    api('POST', '/v1/reports/admin/backfill', { limit: 0 }, key),
   ]);
   if (!catalog.ok && catalog.status === 401) return { ok: false, problem: catalog.problem };
   const denied: Access['denied'] = {};
