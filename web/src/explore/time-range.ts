@@ -26,13 +26,20 @@ export function zoneOffset(t: number, zone: string): number {
   return wall - Math.floor(t / 1000) * 1000;
 }
 
-/** The UTC instant of a wall-clock time in `zone` (two passes settle DST edges). */
-export function zonedInstant(y: number, m: number, d: number, zone: string): number {
-  const wall = Date.UTC(y, m, d);
-  let t = wall - zoneOffset(wall, zone);
-  t = wall - zoneOffset(t, zone);
-  return t;
+/**
+ * The UTC instant of a wall-clock time in `zone`. Two guesses settle any offset change; when the
+ * wall time does not exist (a DST gap, e.g. Santiago's midnight on its spring-forward day), the
+ * first instant after the gap.
+ */
+function wallToInstant(wall: number, zone: string): number {
+  const t1 = wall - zoneOffset(wall, zone);
+  if (t1 + zoneOffset(t1, zone) === wall) return t1;
+  const t2 = wall - zoneOffset(t1, zone);
+  if (t2 + zoneOffset(t2, zone) === wall) return t2;
+  return Math.max(t1, t2);
 }
+
+export const zonedInstant = (y: number, m: number, d: number, zone: string): number => wallToInstant(Date.UTC(y, m, d), zone);
 
 export function isValidZone(zone: string): boolean {
   try {
@@ -83,8 +90,5 @@ export function toLocalInput(iso: string, zone: string): string {
 export function fromLocalInput(value: string, zone: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
   if (!m) return null;
-  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-  let t = wall - zoneOffset(wall, zone);
-  t = wall - zoneOffset(t, zone);
-  return new Date(t).toISOString().replace('.000Z', 'Z');
+  return new Date(wallToInstant(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]), zone)).toISOString().replace('.000Z', 'Z');
 }
