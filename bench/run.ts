@@ -17,6 +17,7 @@ import { rebuildRollup } from '../src/projector/rollups/rollup-maintenance.js';
 import { DATASET_BY_NAME } from '../src/reporting/catalog/catalog.js';
 import { appRunsBench } from './benches/app-runs.bench.js';
 import { backfillBench } from './benches/backfill.bench.js';
+import { explorerBench, seedDemo } from './benches/explorer.bench.js';
 import { exportBench } from './benches/export.bench.js';
 import { freshnessBench } from './benches/freshness.bench.js';
 import { projectorBench } from './benches/projector.bench.js';
@@ -29,7 +30,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,projector,freshness] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,projector,freshness,explorer] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
@@ -158,26 +159,37 @@ async function main(): Promise<void> {
   await ds.initialize();
   let service: Service | undefined;
   try {
-    const ctx = await prepare(ds, db.url, scaleName);
-    const wanted = (b: Bench) => !only || only.has(b.name.replace(' ', '-'));
-    const runBench = async (b: Bench, s: Service) => {
-      if (!wanted(b)) return;
-      log(`running ${b.name}…`);
-      figures.push(...(await b.run(ctx, s)));
-    };
-    // Reads, with the projector off so nothing else runs.
-    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false' });
-    await runBench(backfillBench, service); // before the big org's facts exist: everything is missing
-    const projected = await timed(() => bulkProject(ds, ctx.orgs.big.id));
-    log(`  big org projected in bulk: ${projected.value} rows in ${round(projected.ms / 1000, 1)} s`);
-    // The backfill's outbox rows were deleted and the facts written in bulk: vacuum, as
-    // autovacuum would before long, so the reads below do not pay for dead tuples.
-    await ds.query('VACUUM ANALYZE');
-    for (const b of [queryBench, exportBench, appRunsBench]) await runBench(b, service);
-    await service.stop();
-    // Writes, with the scheduled projector on, as deployed.
-    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true' });
-    for (const b of [projectorBench, freshnessBench]) await runBench(b, service);
+    const wanted = (b: { name: string }) => !only || only.has(b.name.replace(' ', '-'));
+    // The explorer reads the demo data only: `--only explorer` skips writing the bulk data.
+    if (!only || [...only].some((name) => name !== 'explorer')) {
+      const ctx = await prepare(ds, db.url, scaleName);
+      const runBench = async (b: Bench, s: Service) => {
+        if (!wanted(b)) return;
+        log(`running ${b.name}…`);
+        figures.push(...(await b.run(ctx, s)));
+      };
+      // Reads, with the projector off so nothing else runs.
+      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false' });
+      await runBench(backfillBench, service); // before the big org's facts exist: everything is missing
+      const projected = await timed(() => bulkProject(ds, ctx.orgs.big.id));
+      log(`  big org projected in bulk: ${projected.value} rows in ${round(projected.ms / 1000, 1)} s`);
+      // The backfill's outbox rows were deleted and the facts written in bulk: vacuum, as
+      // autovacuum would before long, so the reads below do not pay for dead tuples.
+      await ds.query('VACUUM ANALYZE');
+      for (const b of [queryBench, exportBench, appRunsBench]) await runBench(b, service);
+      await service.stop();
+      // Writes, with the scheduled projector on, as deployed.
+      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true' });
+      for (const b of [projectorBench, freshnessBench]) await runBench(b, service);
+      await service.stop();
+      service = undefined;
+    }
+    if (wanted(explorerBench)) {
+      log('running explorer… (demo seed, then headless Chromium)');
+      const key = await seedDemo(db.url);
+      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true' });
+      figures.push(...(await explorerBench.run({ databaseUrl: db.url, scale: SCALES[scaleName], log }, service, key)));
+    }
   } finally {
     await service?.stop().catch(() => undefined);
     const [{ version }] = await ds.query('SELECT version()').catch(() => [{ version: 'unknown' }]);

@@ -10,6 +10,7 @@ import { JsonLogger } from './common/logging/json-logger.js';
 import { ProjectorModule } from './projector/projector.module.js';
 import { ReportingModule } from './reporting/reporting.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ExplorerModule } from './explorer/explorer.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         ReportingModule,
         AppsModule,
         AdminModule,
+        ExplorerModule,
         ...extra,
       ],
     };

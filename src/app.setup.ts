@@ -4,7 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { registerEarlyAuth } from './auth/auth.hook.js';
@@ -15,6 +17,7 @@ import { ProblemFilter } from './common/problem-details/problem.filter.js';
 import { RouteIndex } from './common/problem-details/route-index.js';
 import { ProblemValidationPipe } from './common/problem-details/validation.pipe.js';
 import { JsonLogger } from './common/logging/json-logger.js';
+import { explorerDir } from './explorer/explorer.assets.js';
 import type { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -132,6 +135,13 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
     });
   });
+
+  // SPEC §13: the explorer's assets carry a content hash in their names, so they never change
+  // under a URL: cache them for a year. Pre-compressed .gz files are written by the build.
+  const assets = path.join(explorerDir(), 'ui', 'assets');
+  if (existsSync(assets)) {
+    app.useStaticAssets({ root: assets, prefix: '/ui/assets/', immutable: true, maxAge: '365d', preCompressed: true, index: false, decorateReply: false });
+  }
 
   const filter = new ProblemFilter(logger, routes, config.publicBaseUrl);
   problemFilter = filter;

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   logger.emit('info', 'listening', { url: base, docs: `${base}/docs` });
 
   const created = await app.get(ApiKeyService).ensureBootstrapKey();
-  const banner = [`Factline is listening on ${base}`, `Swagger UI: ${base}/docs`];
+  const banner = [`Factline is listening on ${base}`, `Explorer: ${base}/`, `Swagger UI: ${base}/docs`];
   if (created && !config.bootstrapApiKey) {
     // SPEC §1: the first-boot owner key is printed once, to the console only, never to the log.
     banner.push(

@@ -168,7 +168,7 @@ export class ProblemFilter implements ExceptionFilter {
   private routeMiss(request: FastifyRequest): Mapped {
     const path = request.url.split('?')[0];
     const allowed = this.routes.methodsFor(path);
-    // A wildcard route of this method that found nothing (Swagger UI's static files under /docs/)
+    // A wildcard route of this method that found nothing (Swagger UI's static files under /docs/, the explorer's assets)
     // is a plain 404, not "GET is not supported; use GET".
     if (allowed.length > 0 && !allowed.includes(request.method === 'HEAD' ? 'GET' : request.method)) {
       return {
