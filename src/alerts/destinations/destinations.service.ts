@@ -49,8 +49,10 @@ export class DestinationsService {
     try {
       await this.dataSource.getRepository(DestinationEntity).delete({ id, orgId });
     } catch (e) {
-      const code = (e as { driverError?: { code?: string } }).driverError?.code;
-      if (code !== '23503') throw e;
+      const err = e as { code?: string; driverError?: { code?: string } };
+      const code = err.driverError?.code ?? err.code;
+      // ON DELETE RESTRICT answers 23001 (restrict_violation); 23503 should it ever be NO ACTION.
+      if (code !== '23001' && code !== '23503') throw e;
       throw new ProblemException('destination_in_use', 'Schedules or alerts still deliver to this destination; delete them first.');
     }
   }
