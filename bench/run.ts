@@ -15,6 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/em
 import { runMigrations } from '../src/database/migrate.js';
 import { rebuildRollup } from '../src/projector/rollups/rollup-maintenance.js';
 import { DATASET_BY_NAME } from '../src/reporting/catalog/catalog.js';
+import { alertsBench } from './benches/alerts.bench.js';
 import { appRunsBench } from './benches/app-runs.bench.js';
 import { backfillBench } from './benches/backfill.bench.js';
 import { exportBench } from './benches/export.bench.js';
@@ -28,7 +29,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only backfill,query,export,app-runs,projector,freshness] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only backfill,query,export,app-runs,projector,freshness,alerts] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
@@ -156,7 +157,8 @@ async function main(): Promise<void> {
       figures.push(...(await b.run(ctx, s)));
     };
     // Reads, with the projector off so nothing else runs.
-    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false' });
+    // Deliveries off until the alerts bench: no other instance may take its alerts.
+    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false', REPORTING_DELIVERIES_ENABLED: 'false' });
     await runBench(backfillBench, service); // before the big org's facts exist: everything is missing
     const projected = await timed(() => bulkProject(ds, ctx.orgs.big.id));
     log(`  big org projected in bulk: ${projected.value} rows in ${round(projected.ms / 1000, 1)} s`);
@@ -166,8 +168,12 @@ async function main(): Promise<void> {
     for (const b of [queryBench, exportBench, appRunsBench]) await runBench(b, service);
     await service.stop();
     // Writes, with the scheduled projector on, as deployed.
-    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true' });
+    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });
     for (const b of [projectorBench, freshnessBench]) await runBench(b, service);
+    await service.stop();
+    // Alerts and deliveries (SPEC §16), one instance with its worker on; the receiver is on 127.0.0.1.
+    service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false', WEBHOOK_ALLOW_PRIVATE: 'true' });
+    await runBench(alertsBench, service);
   } finally {
     await service?.stop().catch(() => undefined);
     const [{ version }] = await ds.query('SELECT version()').catch(() => [{ version: 'unknown' }]);

@@ -34,6 +34,7 @@ export class DeliveriesScheduler implements OnApplicationBootstrap, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.registry.doesExist('interval', INTERVAL_NAME)) this.registry.deleteInterval(INTERVAL_NAME);
+    this.worker.stop();
     await this.running;
   }
 

@@ -65,6 +65,8 @@ interface DueAlert {
 export class DeliveryWorker {
   private readonly outcomes: Counter<'outcome'>;
   private readonly evaluations: Counter<'kind'>;
+  /** Set at shutdown: lanes finish the item in hand and take no more. */
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -79,19 +81,25 @@ export class DeliveryWorker {
     this.evaluations = new Counter({ name: 'factline_delivery_evaluations_total', help: 'Schedule ticks run and alerts evaluated', labelNames: ['kind'], registers });
   }
 
+  stop(): void {
+    this.stopping = true;
+  }
+
   async runOnce(): Promise<DeliveryPassResult> {
     await this.dataSource.transaction((em) => this.deliveries.releaseExpired(em, this.config.deliveries.maxAttempts));
     const schedules = await this.drain(() => this.runDueSchedule());
+    // Ticks go out before a long run of alert evaluations can hold them back (SPEC §16: ≤ 2 s after the tick).
+    const first = await this.sendDue();
     const alerts = await this.drain(() => this.evaluateDueAlert());
-    const sent = await this.sendDue();
-    return { schedules, alerts, ...sent };
+    const then = await this.sendDue();
+    return { schedules, alerts, sent: first.sent + then.sent, succeeded: first.succeeded + then.succeeded, failed: first.failed + then.failed };
   }
 
   /** Runs `one` on EVALUATORS lanes until nothing is due (or PER_PASS); a transient error ends the lane. */
   private async drain(one: () => Promise<boolean>): Promise<number> {
     let done = 0;
     const lane = async () => {
-      while (done < PER_PASS) {
+      while (done < PER_PASS && !this.stopping) {
         try {
           if (!(await one())) return;
         } catch (error) {
@@ -219,7 +227,8 @@ export class DeliveryWorker {
       const claimed = await this.dataSource.transaction((em) => this.deliveries.claim(em, SEND_BATCH, this.config.deliveries.leaseMs));
       let next = 0;
       const lane = async () => {
-        while (next < claimed.length) {
+        // At shutdown the rest of the batch is released below, for another instance (or this one, restarted).
+        while (next < claimed.length && !this.stopping) {
           const outcome = await this.sendOne(claimed[next++]);
           total.sent += 1;
           if (outcome === 'succeeded') total.succeeded += 1;
@@ -227,7 +236,11 @@ export class DeliveryWorker {
         }
       };
       await Promise.all(Array.from({ length: SEND_CONCURRENCY }, lane));
-      if (claimed.length < SEND_BATCH) break;
+      if (next < claimed.length) {
+        const unsent = claimed.slice(next);
+        await this.dataSource.transaction((em) => this.deliveries.release(em, unsent));
+      }
+      if (claimed.length < SEND_BATCH || this.stopping) break;
     }
     return total;
   }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
@@ -29,5 +29,5 @@ export class DeliveryDto {
 
 export class DeliveryListDto {
   @ApiProperty({ type: [DeliveryDto], description: 'Newest first.' }) data: DeliveryDto[];
-  @ApiPropertyOptional({ type: String, nullable: true, example: null, description: 'Pass as ?cursor= for the next page; null on the last page.' }) next_cursor: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Pass as ?cursor= for the next page; null on the last page.' }) next_cursor: string | null;
 }

@@ -107,6 +107,18 @@ export class DeliveryRepository {
     return r?.status ?? null;
   }
 
+  /** Claims never attempted (shutdown): pending again at once, the attempt they were charged given back. */
+  async release(em: EntityManager, rows: ClaimedDelivery[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const released = await queryRows(em,
+      `UPDATE report_deliveries d SET status = 'pending', attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = now(), updated_at = now()
+         FROM unnest($1::uuid[], $2::int[]) AS c(id, attempts)
+        WHERE d.id = c.id AND d.attempts = c.attempts AND d.status = 'processing' RETURNING 1`,
+      [rows.map((r) => r.id), rows.map((r) => r.attempts)],
+    );
+    return released.length;
+  }
+
   /** Rows of crashed workers (lease expired) become claimable again, or failed at the limit. */
   async releaseExpired(em: EntityManager, maxAttempts: number): Promise<number> {
     const rows = await queryRows(em,

@@ -31,6 +31,8 @@ describe('npm run bench -- --quick', () => {
         'app runs 7-day histogram',
         'projector drain',
         'freshness under sustained ingest',
+        'alerts evaluated per minute (one instance)',
+        'scheduled delivery after its tick',
       ]);
       for (const f of results.figures) {
         expect({ name: f.name, ratioIsNumber: Number.isFinite(f.ratio) && f.ratio > 0, bar: f.bar.length > 0, figure: f.figure.length > 0, baseline: f.baseline.length > 0 })
