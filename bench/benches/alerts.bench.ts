@@ -7,22 +7,19 @@ import { loadConfig } from '../../src/config/app-config.js';
 import type { Bench, Figure } from '../support/context.js';
 import { repeat, round, summary, timed } from '../support/stats.js';
 
-/** SPEC §16 states the bar for this many alerts on one instance, whatever the data's size. */
-const ALERTS = 1000;
-const SCHEDULES = 20;
-const TICK_ROUNDS = 5;
-
 /**
  * SPEC §16 alerts: 1,000 alerts evaluated per minute on one instance, and a delivery to a local
  * receiver p95 ≤ 2 s after its tick. The service instance runs with deliveries on and
- * WEBHOOK_ALLOW_PRIVATE (the receiver listens on 127.0.0.1), alone, on a small org of its own: the
- * figures do not depend on the data's size, so quick and full mode measure the same thing.
+ * WEBHOOK_ALLOW_PRIVATE (the receiver listens on 127.0.0.1), alone, on a small org of its own, so
+ * `--only alerts` writes none of the other benches' data. Full mode: 1,000 alerts (the bar's
+ * number), 20 schedules × 5 ticks; quick mode a tenth.
  * Baseline: the saved report the alerts watch, run the same number of times through the API one
  * after another — what evaluating costs without the bookkeeping.
  */
 export const alertsBench: Bench = {
   name: 'alerts',
   async run(ctx, service) {
+    const { alerts: ALERTS, schedules: SCHEDULES, ticks: TICK_ROUNDS } = ctx.scale.alerts;
     const arrivals: { at: number; body: string }[] = [];
     const receiver = http.createServer((req, res) => {
       let body = '';
@@ -95,16 +92,16 @@ export const alertsBench: Bench = {
       }
       const tickLatency = summary(latencies);
 
-      const baseline = summary(await repeat(100, () => call('POST', `/v1/reports/saved/${report.id}/run`)));
+      const baseline = summary(await repeat(ctx.scale.samples, () => call('POST', `/v1/reports/saved/${report.id}/run`)));
       const baselinePerMinute = 60_000 / baseline.p50;
       const ms = (x: number) => `${round(x, 0)} ms`;
       const figures: Figure[] = [
         {
           name: 'alerts evaluated per minute (one instance)',
-          bar: '≥ 1,000 alerts evaluated per minute',
+          bar: '≥ 1,000 alerts evaluated per minute (stated for 1,000 alerts due at once)',
           figure: `${ALERTS} alerts due at once evaluated in ${round(evaluated.ms / 1000, 1)} s: ${round(perMinute, 0)} per minute; their ${ALERTS / 2} firing deliveries arrived p50 ${ms(alertLatency.p50)}, p95 ${ms(alertLatency.p95)} after they came due`,
           baseline: `the watched saved report run through the API one after another: p50 ${round(baseline.p50, 1)} ms (${round(baselinePerMinute, 0)} per minute)`,
-          ratio: round(perMinute / 1000, 1),
+          ratio: round(perMinute / 1000, 2),
           ratioLabel: 'alerts per minute ÷ 1,000 (the bar)',
           pass: perMinute >= 1000,
           details: { alerts: ALERTS, evaluate_ms: round(evaluated.ms, 0), per_minute: round(perMinute, 0), alert_delivery_p95_ms: alertLatency.p95, baseline_run_p50_ms: baseline.p50, baseline_per_minute: round(baselinePerMinute, 0) },
