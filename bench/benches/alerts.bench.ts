@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiKeyService } from '../../src/auth/api-key.service.js';
-import { uuidv7 } from '../../src/common/ids/public-id.js';
+import { parsePublicId, uuidv7 } from '../../src/common/ids/public-id.js';
 import { queryRows } from '../../src/database/query-rows.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import type { Bench, Figure } from '../support/context.js';
@@ -19,7 +19,7 @@ import { repeat, round, summary, timed } from '../support/stats.js';
 export const alertsBench: Bench = {
   name: 'alerts',
   async run(ctx, service) {
-    const { alerts: ALERTS, schedules: SCHEDULES, ticks: TICK_ROUNDS } = ctx.scale.alerts;
+    const { alerts: alertCount, schedules: scheduleCount, ticks: tickRounds } = ctx.scale.alerts;
     const arrivals: { at: number; body: string }[] = [];
     const receiver = http.createServer((req, res) => {
       let body = '';
@@ -52,16 +52,15 @@ export const alertsBench: Bench = {
         name: 'bench alerts', query: { dataset: 'llm_generations', time_range: { last: '7d' }, measures: ['generation_count', 'total_tokens'], filters: [{ field: 'model', op: 'eq', value: 'gpt-5' }] },
       });
       const dest = await call('POST', '/v1/reports/destinations', { name: 'bench receiver', url: hook });
-      const uuidOf = (publicId: string) => publicId.slice(publicId.indexOf('_') + 1).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 
       // Throughput: 1,000 alerts (half of them fire), written set-based, then all due at the same instant.
       const created = await call('POST', '/v1/reports/alerts', { name: 'bench template', saved_report_id: report.id, measure: 'generation_count', op: 'gt', threshold: 0, every: '1h', destination_id: dest.id });
-      await ctx.ds.query(`DELETE FROM report_alerts WHERE id = $1`, [uuidOf(created.id)]);
+      await ctx.ds.query(`DELETE FROM report_alerts WHERE id = $1`, [parsePublicId('alert', created.id)]);
       await ctx.ds.query(
         `INSERT INTO report_alerts (id, org_id, name, saved_report_id, destination_id, measure, op, threshold, every, every_seconds, next_eval_at)
          SELECT gen_random_uuid(), $1, 'bench ' || i, $2, $3, 'generation_count', 'gt', CASE WHEN i % 2 = 1 THEN 0 ELSE 1e9 END, '1h', 3600, now() + interval '1 hour'
            FROM generate_series(1, $4) AS i`,
-        [org, report.id, uuidOf(dest.id), ALERTS],
+        [org, report.id, parsePublicId('dest', dest.id), alertCount],
       );
       const waitUntil = async (check: () => Promise<boolean>, limitMs: number) => {
         const end = Date.now() + limitMs;
@@ -73,21 +72,21 @@ export const alertsBench: Bench = {
       arrivals.length = 0;
       const [{ t0 }] = await queryRows<{ t0: number }>(ctx.ds.manager,
         `UPDATE report_alerts SET next_eval_at = now() WHERE org_id = $1 RETURNING extract(epoch FROM now())::float8 * 1000 AS t0`, [org]);
-      const evaluated = await timed(() => waitUntil(async () => (await ctx.ds.query(`SELECT count(*)::int AS n FROM report_alerts WHERE org_id = $1 AND last_evaluated_at IS NOT NULL`, [org]))[0].n === ALERTS, 600_000));
-      await waitUntil(async () => arrivals.length >= ALERTS / 2, 120_000);
-      const perMinute = (ALERTS / evaluated.ms) * 60_000;
+      const evaluated = await timed(() => waitUntil(async () => (await ctx.ds.query(`SELECT count(*)::int AS n FROM report_alerts WHERE org_id = $1 AND last_evaluated_at IS NOT NULL`, [org]))[0].n === alertCount, 600_000));
+      await waitUntil(async () => arrivals.length >= alertCount / 2, 120_000);
+      const perMinute = (alertCount / evaluated.ms) * 60_000;
       const alertLatency = summary(arrivals.map((a) => a.at - t0));
       await ctx.ds.query(`DELETE FROM report_alerts WHERE org_id = $1`, [org]);
 
       // Latency: schedules whose tick comes due at a known instant, as at a cron minute.
       const schedules: string[] = [];
-      for (let i = 0; i < SCHEDULES; i++) schedules.push((await call('POST', `/v1/reports/saved/${report.id}/schedules`, { cron: '0 0 1 1 *', destination_id: dest.id, format: i % 2 ? 'csv' : 'json' })).id);
+      for (let i = 0; i < scheduleCount; i++) schedules.push((await call('POST', `/v1/reports/saved/${report.id}/schedules`, { cron: '0 0 1 1 *', destination_id: dest.id, format: i % 2 ? 'csv' : 'json' })).id);
       const latencies: number[] = [];
-      for (let r = 0; r < TICK_ROUNDS; r++) {
+      for (let r = 0; r < tickRounds; r++) {
         arrivals.length = 0;
         const tick = new Date(Math.ceil((Date.now() + 1500) / 1000) * 1000);
         await ctx.ds.query(`UPDATE report_schedules SET next_run_at = $2 WHERE org_id = $1`, [org, tick]);
-        await waitUntil(async () => arrivals.length >= SCHEDULES, 60_000);
+        await waitUntil(async () => arrivals.length >= scheduleCount, 60_000);
         latencies.push(...arrivals.map((a) => a.at - tick.getTime()));
       }
       const tickLatency = summary(latencies);
@@ -99,17 +98,17 @@ export const alertsBench: Bench = {
         {
           name: 'alerts evaluated per minute (one instance)',
           bar: '≥ 1,000 alerts evaluated per minute (stated for 1,000 alerts due at once)',
-          figure: `${ALERTS} alerts due at once evaluated in ${round(evaluated.ms / 1000, 1)} s: ${round(perMinute, 0)} per minute; their ${ALERTS / 2} firing deliveries arrived p50 ${ms(alertLatency.p50)}, p95 ${ms(alertLatency.p95)} after they came due`,
+          figure: `${alertCount} alerts due at once evaluated in ${round(evaluated.ms / 1000, 1)} s: ${round(perMinute, 0)} per minute; their ${alertCount / 2} firing deliveries arrived p50 ${ms(alertLatency.p50)}, p95 ${ms(alertLatency.p95)} after they came due`,
           baseline: `the watched saved report run through the API one after another: p50 ${round(baseline.p50, 1)} ms (${round(baselinePerMinute, 0)} per minute)`,
           ratio: round(perMinute / 1000, 2),
           ratioLabel: 'alerts per minute ÷ 1,000 (the bar)',
           pass: perMinute >= 1000,
-          details: { alerts: ALERTS, evaluate_ms: round(evaluated.ms, 0), per_minute: round(perMinute, 0), alert_delivery_p95_ms: alertLatency.p95, baseline_run_p50_ms: baseline.p50, baseline_per_minute: round(baselinePerMinute, 0) },
+          details: { alerts: alertCount, evaluate_ms: round(evaluated.ms, 0), per_minute: round(perMinute, 0), alert_delivery_p95_ms: alertLatency.p95, baseline_run_p50_ms: baseline.p50, baseline_per_minute: round(baselinePerMinute, 0) },
         },
         {
           name: 'scheduled delivery after its tick',
           bar: 'a delivery to a local receiver p95 ≤ 2 s after its tick',
-          figure: `${SCHEDULES} schedules × ${TICK_ROUNDS} ticks (json and csv): p50 ${ms(tickLatency.p50)}, p95 ${ms(tickLatency.p95)}, max ${ms(tickLatency.max)} (n=${tickLatency.n})`,
+          figure: `${scheduleCount} schedules × ${tickRounds} ticks (json and csv): p50 ${ms(tickLatency.p50)}, p95 ${ms(tickLatency.p95)}, max ${ms(tickLatency.max)} (n=${tickLatency.n})`,
           baseline: `the report run alone through the API: p50 ${round(baseline.p50, 1)} ms; the worker's interval: 1000 ms`,
           ratio: round(tickLatency.p95 / 2000, 2),
           ratioLabel: 'p95 ÷ 2 s (the bar)',
