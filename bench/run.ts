@@ -15,6 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/em
 import { runMigrations } from '../src/database/migrate.js';
 import { rebuildRollup } from '../src/projector/rollups/rollup-maintenance.js';
 import { DATASET_BY_NAME } from '../src/reporting/catalog/catalog.js';
+import { alertsBench } from './benches/alerts.bench.js';
 import { appRunsBench } from './benches/app-runs.bench.js';
 import { backfillBench } from './benches/backfill.bench.js';
 import { explorerBench, seedDemo } from './benches/explorer.bench.js';
@@ -30,7 +31,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,projector,freshness,explorer] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,projector,freshness,explorer,alerts] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
@@ -64,7 +65,8 @@ async function createOrg(ds: DataSource, keys: ApiKeyService, slug: string): Pro
 }
 
 /** Writes every benchmark's data; returns the context the benchmarks read. */
-async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick'): Promise<BenchContext> {
+/** `withData` false: the orgs only (benches that bring their own data, e.g. `--only alerts`). */
+async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick', withData: boolean): Promise<BenchContext> {
   const scale = SCALES[scaleName];
   const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
   const keys = new ApiKeyService(ds, loadConfig({ DATABASE_URL: url }));
@@ -74,6 +76,7 @@ async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick')
     proj: await createOrg(ds, keys, 'bench-projector'),
     fresh: await createOrg(ds, keys, 'bench-freshness'),
   };
+  if (!withData) return { scale, ds, databaseUrl: url, end, orgs, appId: '', appUuid: '', log };
   const step = async (label: string, total: number, work: (progress: (n: number) => void) => Promise<void>) => {
     const bar = new ProgressBar(label, total);
     const t = await timed(() => work((n) => bar.update(n)));
@@ -160,16 +163,19 @@ async function main(): Promise<void> {
   let service: Service | undefined;
   try {
     const wanted = (b: { name: string }) => !only || only.has(b.name.replace(' ', '-'));
-    // The explorer reads the demo data only: `--only explorer` skips writing the bulk data.
+    // The explorer reads the demo data only and the alerts bench writes its own: `--only explorer`
+    // skips the bulk data and every service below, `--only alerts` writes no other bench's data.
+    const ownData = new Set(['alerts', 'explorer']);
     if (!only || [...only].some((name) => name !== 'explorer')) {
-      const ctx = await prepare(ds, db.url, scaleName);
+      const ctx = await prepare(ds, db.url, scaleName, !only || [...only].some((name) => !ownData.has(name)));
       const runBench = async (b: Bench, s: Service) => {
         if (!wanted(b)) return;
         log(`running ${b.name}…`);
         figures.push(...(await b.run(ctx, s)));
       };
       // Reads, with the projector off so nothing else runs.
-      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false' });
+      // Deliveries off until the alerts bench: no other instance may take its alerts.
+      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false', REPORTING_DELIVERIES_ENABLED: 'false' });
       await runBench(backfillBench, service); // before the big org's facts exist: everything is missing
       const projected = await timed(() => bulkProject(ds, ctx.orgs.big.id));
       log(`  big org projected in bulk: ${projected.value} rows in ${round(projected.ms / 1000, 1)} s`);
@@ -179,15 +185,19 @@ async function main(): Promise<void> {
       for (const b of [queryBench, exportBench, appRunsBench]) await runBench(b, service);
       await service.stop();
       // Writes, with the scheduled projector on, as deployed.
-      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true' });
+      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });
       for (const b of [projectorBench, freshnessBench]) await runBench(b, service);
+      await service.stop();
+      // Alerts and deliveries (SPEC §16), one instance with its worker on; the receiver is on 127.0.0.1.
+      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false', WEBHOOK_ALLOW_PRIVATE: 'true' });
+      await runBench(alertsBench, service);
       await service.stop();
       service = undefined;
     }
     if (wanted(explorerBench)) {
       log('running explorer… (demo seed, then headless Chromium)');
       const key = await seedDemo(db.url);
-      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true' });
+      service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });
       figures.push(...(await explorerBench.run({ databaseUrl: db.url, scale: SCALES[scaleName], log }, service, key)));
     }
   } finally {

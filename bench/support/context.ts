@@ -13,6 +13,8 @@ export interface Scale {
   freshness: { seconds: number; recordsPerSecond: number };
   /** Repetitions of each timed query. */
   samples: number;
+  /** SPEC §16 alerts: alerts due at once, and schedules × ticks timed to the receiver. */
+  alerts: { alerts: number; schedules: number; ticks: number };
 }
 
 export const SCALES: Record<Scale['name'], Scale> = {
@@ -25,6 +27,7 @@ export const SCALES: Record<Scale['name'], Scale> = {
     proj: { sessions: 20_000, users: 500, agents: 10, events: 80_000, generations: 80_000, ledger: 20_000 },
     freshness: { seconds: 30, recordsPerSecond: 2_000 },
     samples: 200,
+    alerts: { alerts: 1000, schedules: 20, ticks: 5 },
   },
   quick: {
     name: 'quick',
@@ -35,6 +38,7 @@ export const SCALES: Record<Scale['name'], Scale> = {
     proj: { sessions: 500, users: 50, agents: 3, events: 2_000, generations: 2_000, ledger: 500 },
     freshness: { seconds: 3, recordsPerSecond: 200 },
     samples: 20,
+    alerts: { alerts: 100, schedules: 5, ticks: 2 },
   },
 };
 

@@ -62,6 +62,17 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) RATE_LIMIT_PER_MINUTE = 1200;
 
+  // Alerts and scheduled deliveries (SPEC §14).
+  @Transform(toInt) @IsInt() @Min(1) @Max(3_600_000) REPORTING_DELIVERIES_BACKOFF_BASE_MS = 10_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000) REPORTING_DELIVERIES_BACKOFF_CAP_MS = 3_600_000;
+  /** Off: this instance neither evaluates schedules and alerts nor sends deliveries. */
+  @Transform(toBool) @IsBoolean() REPORTING_DELIVERIES_ENABLED = true;
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) REPORTING_DELIVERIES_INTERVAL_MS = 1000;
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) REPORTING_DELIVERIES_LEASE_MS = 120_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) REPORTING_DELIVERIES_MAX_ATTEMPTS = 8;
+  /** Per attempt: connect, send and read the response. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000) REPORTING_DELIVERIES_TIMEOUT_MS = 10_000;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(3_600_000) REPORTING_OUTBOX_BACKOFF_BASE_MS = 1000;
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000) REPORTING_OUTBOX_BACKOFF_CAP_MS = 300_000;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) REPORTING_OUTBOX_LEASE_MS = 300_000;
@@ -74,6 +85,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(16) REPORTING_PROJECTOR_WORKERS = 2;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) REPORTING_QUERY_CONCURRENCY_PER_ORG = 4;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPORTING_QUERY_TIMEOUT_MS = 15_000;
+
+  /** Lets webhook destinations use http and loopback/private addresses (tests, local use); off by default. */
+  @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE = false;
 }
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -95,6 +109,10 @@ export interface AppConfig {
   outbox: { backoffBaseMs: number; backoffCapMs: number; leaseMs: number; maxAttempts: number; retentionHours: number };
   projector: { batchSize: number; enabled: boolean; intervalMs: number; workers: number };
   query: { concurrencyPerOrg: number; timeoutMs: number };
+  deliveries: {
+    allowPrivate: boolean; backoffBaseMs: number; backoffCapMs: number; enabled: boolean; intervalMs: number;
+    leaseMs: number; maxAttempts: number; timeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -118,6 +136,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   if (vars.HTTP_HEADERS_TIMEOUT_MS > vars.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must be <= HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (vars.REPORTING_DELIVERIES_BACKOFF_CAP_MS < vars.REPORTING_DELIVERIES_BACKOFF_BASE_MS) {
+    throw new ConfigError('Invalid configuration:\n  REPORTING_DELIVERIES_BACKOFF_CAP_MS: must be >= REPORTING_DELIVERIES_BACKOFF_BASE_MS');
+  }
+  if (vars.REPORTING_DELIVERIES_LEASE_MS <= vars.REPORTING_DELIVERIES_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration:\n  REPORTING_DELIVERIES_LEASE_MS: must be > REPORTING_DELIVERIES_TIMEOUT_MS (a send must end before its lease)');
   }
   return {
     authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
@@ -151,6 +175,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       workers: vars.REPORTING_PROJECTOR_WORKERS,
     },
     query: { concurrencyPerOrg: vars.REPORTING_QUERY_CONCURRENCY_PER_ORG, timeoutMs: vars.REPORTING_QUERY_TIMEOUT_MS },
+    deliveries: {
+      allowPrivate: vars.WEBHOOK_ALLOW_PRIVATE,
+      backoffBaseMs: vars.REPORTING_DELIVERIES_BACKOFF_BASE_MS,
+      backoffCapMs: vars.REPORTING_DELIVERIES_BACKOFF_CAP_MS,
+      enabled: vars.REPORTING_DELIVERIES_ENABLED,
+      intervalMs: vars.REPORTING_DELIVERIES_INTERVAL_MS,
+      leaseMs: vars.REPORTING_DELIVERIES_LEASE_MS,
+      maxAttempts: vars.REPORTING_DELIVERIES_MAX_ATTEMPTS,
+      timeoutMs: vars.REPORTING_DELIVERIES_TIMEOUT_MS,
+    },
   };
 }
 

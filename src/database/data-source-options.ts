@@ -3,6 +3,9 @@ import { ApiKeyEntity } from '../auth/api-key.entity.js';
 import { OrgEntity } from '../auth/org.entity.js';
 import { MIGRATIONS } from './migrations/migration-list.js';
 import { SavedReportEntity } from '../reporting/saved-reports/saved-report.entity.js';
+import { AlertEntity } from '../alerts/alert-rules/alert.entity.js';
+import { DestinationEntity } from '../alerts/destinations/destination.entity.js';
+import { ScheduleEntity } from '../alerts/schedules/schedule.entity.js';
 
 export interface DatabaseSettings {
   url: string;
@@ -15,7 +18,7 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
   return {
     type: 'postgres',
     url: settings.url,
-    entities: [OrgEntity, ApiKeyEntity, SavedReportEntity],
+    entities: [OrgEntity, ApiKeyEntity, SavedReportEntity, DestinationEntity, ScheduleEntity, AlertEntity],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

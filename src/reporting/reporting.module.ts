@@ -10,6 +10,6 @@ import { SavedReportsService } from './saved-reports/saved-reports.service.js';
 @Module({
   controllers: [ReportingController, SavedReportsController],
   providers: [CatalogService, FreshnessService, ReportQueryService, ExportService, SavedReportsService],
-  exports: [FreshnessService, ReportQueryService],
+  exports: [FreshnessService, ReportQueryService, SavedReportsService],
 })
 export class ReportingModule {}

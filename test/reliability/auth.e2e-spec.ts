@@ -12,7 +12,9 @@ async function routes(base: string): Promise<{ method: string; path: string; ope
   return Object.entries(doc.paths).flatMap(([p, ops]) =>
     Object.entries(ops).map(([method, op]) => ({
       method: method.toUpperCase(),
-      path: p.replace('{report_id}', REPORT_ID).replace('{app_id}', newPublicId('app')).replace('{key_id}', newPublicId('key')),
+      path: p.replace('{report_id}', REPORT_ID).replace('{app_id}', newPublicId('app')).replace('{key_id}', newPublicId('key'))
+        .replace('{destination_id}', newPublicId('dest')).replace('{schedule_id}', newPublicId('sched'))
+        .replace('{alert_id}', newPublicId('alert')).replace('{delivery_id}', newPublicId('delivery')),
       operationId: op.operationId,
       public: !op.security,
     })),
@@ -57,7 +59,7 @@ describe('API keys on every route of a running service (SPEC §2)', () => {
   it('missing, malformed, unknown and revoked keys → the same 401 problem on every authenticated route', async () => {
     const all = await routes(service.url);
     const authed = all.filter((r) => !r.public);
-    expect(authed.length).toBe(24);
+    expect(authed.length).toBe(36);
     expect(all.filter((r) => r.public).map((r) => r.operationId).sort()).toEqual(['get_healthz', 'get_metrics', 'get_readyz']);
     const k = owner.key;
     const variants: [string, string | undefined, string][] = [

@@ -1,4 +1,4 @@
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId, toPublicId } from '../../src/common/ids/public-id.js';
 import { client, uuidOf } from '../support/api.js';
 import { generation, ledger, session, toolEvent, turnEvent } from '../support/factories.js';
 import { METRICS_TOKEN, startTestApp, type TestApp, type TestKey } from '../support/test-app.js';
@@ -73,6 +73,17 @@ describe('tenant isolation matrix (SPEC §2)', () => {
       [a.orgId, uuidOf(gensA[0].id)],
     );
     await t.db.pool.query(`DELETE FROM fact_budget_posting WHERE org_id = $1`, [a.orgId]);
+    // A's destination (an IP literal: no DNS, allowed without WEBHOOK_ALLOW_PRIVATE), schedule, alert and a failed delivery.
+    const destA = (await apiA.post('/v1/reports/destinations', { name: 'A hook', url: 'https://8.8.8.8/a' })).body;
+    const singleA = (await apiA.post('/v1/reports/saved', { name: 'A total', query: { ...queryA, dimensions: [] } })).body;
+    const schedA = (await apiA.post(`/v1/reports/saved/${singleA.id}/schedules`, { cron: '@daily', destination_id: destA.id })).body;
+    const alertA = (await apiA.post('/v1/reports/alerts', { name: 'A alert', saved_report_id: singleA.id, measure: 'generation_count', op: 'gt', threshold: 1, every: '1h', destination_id: destA.id })).body;
+    expect([destA.id, schedA.id, alertA.id]).toEqual([expect.stringMatching(/^dest_/), expect.stringMatching(/^sched_/), expect.stringMatching(/^alert_/)]);
+    const deliveryA = toPublicId('delivery', (await t.db.pool.query(
+      `INSERT INTO report_deliveries (id, org_id, destination_id, alert_id, dedupe_key, event_type, body, status, attempts)
+       VALUES (gen_random_uuid(), $1, $2, $3, 'a', 'alert.firing', '{}', 'failed', 8) RETURNING id::text`,
+      [a.orgId, uuidOf(destA.id), uuidOf(alertA.id)],
+    )).rows[0].id);
 
     // Org B: a little data of its own, projected.
     const sB = session();
@@ -80,9 +91,12 @@ describe('tenant isolation matrix (SPEC §2)', () => {
     await apiB.ingest('llm_generations', [generation({ session_id: sB.id })]);
     await apiB.project();
     const reportB = (await apiB.post('/v1/reports/saved', { name: 'B only', query: queryA })).body;
+    const singleB = (await apiB.post('/v1/reports/saved', { name: 'B total', query: { ...queryA, dimensions: [] } })).body;
+    const destB = (await apiB.post('/v1/reports/destinations', { name: 'B hook', url: 'https://8.8.8.8/b' })).body;
 
     const before = await digestOfA();
-    const idsOfA = [a.orgId, sA.id, sA.agent_id, sA.user_id, sA.app_id, turnA, ...eventsA.map((e) => e.id), ...gensA.map((g) => g.id), ...ledgerA.map((l) => l.id), appA.id, appA2.id, ...runsA.map((r) => r.id), reportA.id] as string[];
+    const idsOfA = [a.orgId, sA.id, sA.agent_id, sA.user_id, sA.app_id, turnA, ...eventsA.map((e) => e.id), ...gensA.map((g) => g.id), ...ledgerA.map((l) => l.id), appA.id, appA2.id, ...runsA.map((r) => r.id), reportA.id,
+      destA.id, singleA.id, schedA.id, alertA.id, deliveryA] as string[];
     const leaks = (text: string) => idsOfA.filter((id) => text.includes(id) || text.includes(uuidOf(id)));
     const notFound = (res: { status: number; headers: Record<string, string>; body: unknown }, code: string, title: string, instance: string) => {
       expect({ status: res.status, type: res.headers['content-type'], body: res.body }).toEqual({
@@ -187,6 +201,35 @@ describe('tenant isolation matrix (SPEC §2)', () => {
         // A's key staying active is part of the digest checked below.
         notFound(await asB('delete', `/v1/keys/key_${a.keyId.replace(/-/g, '')}`), 'api_key_not_found', 'API key not found', `/v1/keys/key_${a.keyId.replace(/-/g, '')}`);
       },
+      // Alerts and deliveries of A: invisible in lists, 404 by id, unusable as a reference.
+      create_destination: async () => expect((await asB('post', '/v1/reports/destinations', { name: 'B again', url: 'https://8.8.8.8/b2' })).status).toBe(201),
+      list_destinations: async () => {
+        const res = await asB('get', '/v1/reports/destinations');
+        expect({ status: res.status, leaks: leaks(JSON.stringify(res.body)) }).toEqual({ status: 200, leaks: [] });
+        expect(res.body.data.map((d: { id: string }) => d.id)).toContain(destB.id);
+      },
+      delete_destination: async () => notFound(await asB('delete', `/v1/reports/destinations/${destA.id}`), 'destination_not_found', 'Destination not found', `/v1/reports/destinations/${destA.id}`),
+      create_schedule: async () => {
+        notFound(await asB('post', `/v1/reports/saved/${singleA.id}/schedules`, { cron: '@daily', destination_id: destB.id }), 'saved_report_not_found', 'Saved report not found', `/v1/reports/saved/${singleA.id}/schedules`);
+        notFound(await asB('post', `/v1/reports/saved/${singleB.id}/schedules`, { cron: '@daily', destination_id: destA.id }), 'destination_not_found', 'Destination not found', `/v1/reports/saved/${singleB.id}/schedules`);
+      },
+      list_schedules: async () => notFound(await asB('get', `/v1/reports/saved/${singleA.id}/schedules`), 'saved_report_not_found', 'Saved report not found', `/v1/reports/saved/${singleA.id}/schedules`),
+      delete_schedule: async () => {
+        const path = `/v1/reports/saved/${singleA.id}/schedules/${schedA.id}`;
+        notFound(await asB('delete', path), 'saved_report_not_found', 'Saved report not found', path);
+        const own = `/v1/reports/saved/${singleB.id}/schedules/${schedA.id}`;
+        notFound(await asB('delete', own), 'schedule_not_found', 'Schedule not found', own);
+      },
+      create_alert: async () => {
+        const body = { name: 'B', saved_report_id: singleA.id, measure: 'generation_count', op: 'gt', threshold: 1, every: '1h', destination_id: destB.id };
+        notFound(await asB('post', '/v1/reports/alerts', body), 'saved_report_not_found', 'Saved report not found', '/v1/reports/alerts');
+        notFound(await asB('post', '/v1/reports/alerts', { ...body, saved_report_id: singleB.id, destination_id: destA.id }), 'destination_not_found', 'Destination not found', '/v1/reports/alerts');
+      },
+      list_alerts: async () => expect((await asB('get', '/v1/reports/alerts')).body).toEqual({ data: [] }),
+      get_alert: async () => notFound(await asB('get', `/v1/reports/alerts/${alertA.id}`), 'alert_not_found', 'Alert not found', `/v1/reports/alerts/${alertA.id}`),
+      delete_alert: async () => notFound(await asB('delete', `/v1/reports/alerts/${alertA.id}`), 'alert_not_found', 'Alert not found', `/v1/reports/alerts/${alertA.id}`),
+      list_deliveries: async () => expect((await asB('get', '/v1/reports/deliveries')).body).toEqual({ data: [], next_cursor: null }),
+      retry_delivery: async () => notFound(await asB('post', `/v1/reports/deliveries/${deliveryA}/retry`), 'delivery_not_found', 'Delivery not found', `/v1/reports/deliveries/${deliveryA}/retry`),
       get_report_catalog: async () => expect(leaks(JSON.stringify((await asB('get', '/v1/reports/catalog')).body))).toEqual([]),
       // Public routes carry no org data at all.
       get_healthz: async () => expect(leaks((await t.http().get('/healthz')).text)).toEqual([]),

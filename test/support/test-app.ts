@@ -49,6 +49,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig({
     LOG_LEVEL: 'info',
     REPORTING_PROJECTOR_ENABLED: 'false',
+    REPORTING_DELIVERIES_ENABLED: 'false',
     RATE_LIMIT_PER_MINUTE: '1000000',
     AUTH_FAILURES_PER_MINUTE: '1000000',
     METRICS_TOKEN,

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 export const ID_PREFIXES = [
   'org', 'session', 'event', 'gen', 'ledger', 'agent', 'user', 'harness', 'app', 'appchan', 'apprun',
   'turn', 'principal', 'budget', 'key',
+  // Alerts and scheduled deliveries (SPEC §14).
+  'dest', 'sched', 'alert', 'delivery',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

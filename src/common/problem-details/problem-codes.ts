@@ -34,6 +34,19 @@ export const PROBLEM_CODES = {
   service_unavailable: { status: 503, title: 'Service Unavailable', about: 'The database is unreachable or overloaded. Retry after `retry_after_seconds`.' },
   query_timeout: { status: 503, title: 'Query timed out', about: 'The report query exceeded the statement timeout. Narrow the time range or the dimensions, or retry later.' },
   query_concurrency_limited: { status: 503, title: 'Too many concurrent queries', about: 'Your org has reached its cap of concurrent report queries. Retry after `retry_after_seconds`.' },
+  // Alerts and scheduled deliveries (SPEC §14).
+  invalid_destination_id: { status: 400, title: 'Invalid destination id', about: 'The destination id is not a public destination id (`dest_` followed by 32 lowercase hex characters).' },
+  invalid_schedule_id: { status: 400, title: 'Invalid schedule id', about: 'The schedule id in the path is not a public schedule id (`sched_` followed by 32 lowercase hex characters).' },
+  invalid_alert_id: { status: 400, title: 'Invalid alert id', about: 'The alert id in the path is not a public alert id (`alert_` followed by 32 lowercase hex characters).' },
+  invalid_delivery_id: { status: 400, title: 'Invalid delivery id', about: 'The delivery id in the path is not a public delivery id (`delivery_` followed by 32 lowercase hex characters).' },
+  destination_not_allowed: { status: 400, title: 'Destination not allowed', about: 'Webhook destinations must be https URLs whose host resolves only to public addresses. Loopback, private, link-local (cloud metadata), unique-local and IPv4-mapped addresses are refused; the operator may allow loopback and private ones (and http) with WEBHOOK_ALLOW_PRIVATE=true.' },
+  alert_report_not_single_row: { status: 400, title: 'Report is not single-row', about: 'An alert watches one value: its saved report must have no dimensions (one aggregate row) and `measure` must be one of its measures.' },
+  destination_not_found: { status: 404, title: 'Destination not found', about: 'No webhook destination with this id exists in your org.' },
+  schedule_not_found: { status: 404, title: 'Schedule not found', about: 'No schedule with this id exists on this saved report in your org.' },
+  alert_not_found: { status: 404, title: 'Alert not found', about: 'No alert with this id exists in your org.' },
+  delivery_not_found: { status: 404, title: 'Delivery not found', about: 'No delivery with this id exists in your org.' },
+  destination_in_use: { status: 409, title: 'Destination in use', about: 'Schedules or alerts still deliver to this destination; delete them first.' },
+  delivery_in_progress: { status: 409, title: 'Delivery in progress', about: 'The delivery is being sent right now; retry it once this attempt has finished.' },
 } as const satisfies Record<string, { status: number; title: string; about: string }>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

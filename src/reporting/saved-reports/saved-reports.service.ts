@@ -115,6 +115,13 @@ export class SavedReportsService {
     return this.reports.run(orgId, this.reports.resolve(report.query, { allowRelative: true }, '/query'));
   }
 
+  /** The export envelope of a saved report (scheduled CSV deliveries, SPEC §14). */
+  async exportEnvelope(orgId: string, rawId: string): Promise<ExportEnvelope> {
+    const report = await this.find(orgId, rawId);
+    const query = this.reports.resolve(report.query, { ...ENVELOPE_OPTIONS, allowRelative: true }, '/query');
+    return this.exports.envelope(orgId, query, slugFilename(report.name));
+  }
+
   async export(orgId: string, rawId: string, body: unknown, stream: boolean, reply: FastifyReply): Promise<ExportEnvelope | void> {
     const report = await this.find(orgId, rawId);
     const errors: FieldError[] = [];

@@ -26,6 +26,19 @@ const ROUTES: [method: 'get' | 'post' | 'patch' | 'delete', path: string, openap
   ['get', '/v1/keys', '/v1/keys', 'keys:manage'],
   ['post', '/v1/keys', '/v1/keys', 'keys:manage'],
   ['delete', '/v1/keys/key_0190b5a0000070008000000000000001', '/v1/keys/{key_id}', 'keys:manage'],
+  // Alerts and scheduled deliveries (SPEC §14).
+  ['post', '/v1/reports/destinations', '/v1/reports/destinations', 'reports:manage'],
+  ['get', '/v1/reports/destinations', '/v1/reports/destinations', 'reports:view'],
+  ['delete', '/v1/reports/destinations/dest_0190b5a0000070008000000000000001', '/v1/reports/destinations/{destination_id}', 'reports:manage'],
+  ['post', `/v1/reports/saved/${REPORT_ID}/schedules`, '/v1/reports/saved/{report_id}/schedules', 'reports:manage'],
+  ['get', `/v1/reports/saved/${REPORT_ID}/schedules`, '/v1/reports/saved/{report_id}/schedules', 'reports:view'],
+  ['delete', `/v1/reports/saved/${REPORT_ID}/schedules/sched_0190b5a0000070008000000000000001`, '/v1/reports/saved/{report_id}/schedules/{schedule_id}', 'reports:manage'],
+  ['post', '/v1/reports/alerts', '/v1/reports/alerts', 'reports:manage'],
+  ['get', '/v1/reports/alerts', '/v1/reports/alerts', 'reports:view'],
+  ['get', '/v1/reports/alerts/alert_0190b5a0000070008000000000000001', '/v1/reports/alerts/{alert_id}', 'reports:view'],
+  ['delete', '/v1/reports/alerts/alert_0190b5a0000070008000000000000001', '/v1/reports/alerts/{alert_id}', 'reports:manage'],
+  ['get', '/v1/reports/deliveries', '/v1/reports/deliveries', 'reports:view'],
+  ['post', '/v1/reports/deliveries/delivery_0190b5a0000070008000000000000001/retry', '/v1/reports/deliveries/{delivery_id}/retry', 'reports:manage'],
 ];
 const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
 
