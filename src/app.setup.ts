@@ -197,6 +197,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'saved reports': 'Stored semantic queries: create, list, update, run, export.',
   apps: 'App invocation history.',
   operator: 'Projection and backfill controls and diagnostics (reports:admin).',
+  keys: "The org's API keys: list, create (the secret is shown once), revoke (keys:manage, owner only).",
 };
 
 /**

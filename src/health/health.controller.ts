@@ -23,7 +23,7 @@ export class HealthController {
     description: 'The process is up.',
     schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } },
   })
-  @ApiProblems(500)
+  @ApiProblems(400, 500)
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -39,7 +39,7 @@ export class HealthController {
       example: { status: 'ready', database: 'up', migrations: 'applied' },
     },
   })
-  @ApiProblems(500, 503)
+  @ApiProblems(400, 500, 503)
   readyz() {
     return this.health.readiness();
   }
@@ -56,7 +56,7 @@ export class HealthController {
     content: { 'text/plain': { schema: { type: 'string' }, example: '# TYPE factline_http_requests_total counter\nfactline_http_requests_total{method="GET",route="/healthz",status="200"} 1\n' } },
   })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiProblems(401, 404, 500)
+  @ApiProblems(400, 401, 404, 500)
   async metricsText(): Promise<string> {
     return this.metrics.registry.metrics();
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
 import { ApiKeyService } from '../api-key.service.js';
 import { CurrentCaller, RequirePermission } from '../auth.decorators.js';
 import type { Caller } from '../permissions.js';
@@ -14,8 +14,12 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeyService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'list_api_keys', summary: "List your org's API keys (never their secrets)" })
-  @ApiOkResponse({ type: ApiKeyListDto, example: API_KEY_LIST_EXAMPLE })
+  @ApiOperation({
+    operationId: 'list_api_keys',
+    summary: "List your org's API keys (never their secrets)",
+    description: 'Every key of the caller\'s org, newest first, revoked ones included (with `revoked_at`). `last_used_at` is kept to the minute.',
+  })
+  @ApiOkResponse({ type: ApiKeyListDto, example: API_KEY_LIST_EXAMPLE, description: "The org's keys, newest first." })
   @ApiAuthedProblems()
   list(@CurrentCaller() caller: Caller): Promise<ApiKeyListDto> {
     return this.keys.listOrgKeys(caller.orgId);
@@ -31,8 +35,9 @@ export class ApiKeysController {
   @ApiCreatedResponse({
     type: CreatedApiKeyDto,
     example: { ...API_KEY_LIST_EXAMPLE.data[0], last_used_at: null, key: 'fl_3q2-7wEHaOEBjcNvEMkf0mDvFFu5J1Y5_wzBrWdR1Ck' },
+    description: 'The new key, with its secret `key` shown this once.',
   })
-  @ApiAuthedProblems()
+  @ApiAuthedBodyProblems()
   create(@CurrentCaller() caller: Caller, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.createOrgKey(caller, body.name, body.role);
   }

@@ -167,7 +167,9 @@ describe('keys over the API — list_api_keys, create_api_key, revoke_api_key (S
       { pointer: '/role', message: ROLE_RULE, allowed: ['owner', 'admin', 'member', 'ingest'] },
     ]],
     ['a name of 101 characters', { name: 'x'.repeat(101), role: 'member' }, [{ pointer: '/name', message: NAME_RULE }]],
-    ['a NUL in the name', { name: 'a\u0000b', role: 'member' }, [{ pointer: '/name', message: NAME_RULE }]],
+    // NUL is refused by the body-wide check for text the database cannot store (issue 12).
+    ['a NUL in the name', { name: 'a\u0000b', role: 'member' }, [{ pointer: '/name', message: 'must be valid Unicode text without NUL characters (U+0000) or unpaired surrogates' }]],
+    ['a control character in the name', { name: 'a\u0007b', role: 'member' }, [{ pointer: '/name', message: NAME_RULE }]],
     ['a number as name and null as role', { name: 7, role: null }, [
       { pointer: '/name', message: NAME_RULE },
       { pointer: '/role', message: ROLE_RULE, allowed: ['owner', 'admin', 'member', 'ingest'] },
@@ -204,7 +206,7 @@ describe('keys over the API — list_api_keys, create_api_key, revoke_api_key (S
     expect(doc.paths['/v1/keys'].get.operationId).toBe('list_api_keys');
     expect(doc.paths['/v1/keys'].post.operationId).toBe('create_api_key');
     expect(doc.paths['/v1/keys/{key_id}'].delete.operationId).toBe('revoke_api_key');
-    expect(Object.keys(doc.paths['/v1/keys/{key_id}'].delete.responses).sort()).toEqual(['204', '400', '401', '403', '404', '409', '413', '415', '429', '500', '503']);
+    expect(Object.keys(doc.paths['/v1/keys/{key_id}'].delete.responses).sort()).toEqual(['204', '400', '401', '403', '404', '409', '429', '500', '503']);
     const created = doc.paths['/v1/keys'].post.responses['201'].content['application/json'].example;
     expect(created.key).toMatch(TOKEN);
     expect(created.id).toMatch(KEY_ID);
