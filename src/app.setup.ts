@@ -198,6 +198,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   apps: 'App invocation history.',
   operator: 'Projection and backfill controls and diagnostics (reports:admin).',
   keys: "The org's API keys: list, create (the secret is shown once), revoke (keys:manage, owner only).",
+  'alerts and deliveries':
+    'Webhook destinations, schedules of saved reports, threshold alerts on single-row saved reports, and the log of signed deliveries (Standard Webhooks) with retry.',
 };
 
 /**

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
 import type { Caller } from '../../auth/permissions.js';
-import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
 import { CreateDestinationDto, CreatedDestinationDto, DESTINATION_ID_PARAM, DestinationListDto } from './destination.dto.js';
 import { DestinationsService } from './destinations.service.js';
 
@@ -13,18 +13,21 @@ export class DestinationsController {
 
   @Post()
   @RequirePermission('reports:manage')
-  @ApiOperation({ operationId: 'create_destination', summary: 'Create a webhook destination', description: 'The response carries the signing secret (whsec_…), once.' })
+  @ApiOperation({
+    operationId: 'create_destination', summary: 'Create a webhook destination',
+    description: 'The response carries the signing secret (whsec_…), once. 400 destination_not_allowed when the URL is not https or resolves to a non-public address.',
+  })
   @ApiBody({ type: CreateDestinationDto, examples: { ops: { summary: 'An https receiver', value: { name: 'Ops alerts', url: 'https://hooks.example.com/factline' } } } })
-  @ApiCreatedResponse({ type: CreatedDestinationDto })
-  @ApiAuthedProblems()
+  @ApiCreatedResponse({ type: CreatedDestinationDto, description: 'The new destination, with its signing secret shown this once.' })
+  @ApiAuthedBodyProblems()
   create(@CurrentCaller() caller: Caller, @Body() body: CreateDestinationDto): Promise<CreatedDestinationDto> {
     return this.destinations.create(caller.orgId, body);
   }
 
   @Get()
   @RequirePermission('reports:view')
-  @ApiOperation({ operationId: 'list_destinations', summary: 'List webhook destinations (without secrets)' })
-  @ApiOkResponse({ type: DestinationListDto })
+  @ApiOperation({ operationId: 'list_destinations', summary: 'List webhook destinations (without secrets)', description: "Every destination of the caller's org, newest first. Signing secrets are shown only when a destination is created." })
+  @ApiOkResponse({ type: DestinationListDto, description: "The org's destinations, newest first." })
   @ApiAuthedProblems()
   list(@CurrentCaller() caller: Caller): Promise<DestinationListDto> {
     return this.destinations.list(caller.orgId);
@@ -35,7 +38,7 @@ export class DestinationsController {
   @RequirePermission('reports:manage')
   @ApiOperation({ operationId: 'delete_destination', summary: 'Delete a webhook destination', description: '409 destination_in_use while schedules or alerts deliver to it. Its delivery log goes with it.' })
   @ApiParam(DESTINATION_ID_PARAM)
-  @ApiNoContentResponse()
+  @ApiNoContentResponse({ description: 'Deleted, with its delivery log.' })
   @ApiAuthedProblems(404, 409)
   async remove(@CurrentCaller() caller: Caller, @Param('destination_id') id: string): Promise<void> {
     await this.destinations.remove(caller.orgId, id);

@@ -86,7 +86,7 @@ describe('webhook destinations (SPEC §14)', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       type: '/problems/validation_failed', title: 'Invalid request', status: 400, code: 'validation_failed', instance: PATH,
-      detail: 'The request body has 4 invalid fields: /secret, /name, /url, /url.',
+      detail: 'The request body has 4 invalid fields: /secret, /name, /url.',
       errors: [
         { pointer: '/secret', message: 'unknown field "secret"' },
         { pointer: '/name', message: 'name must be longer than or equal to 1 characters' },
