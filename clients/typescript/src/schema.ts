@@ -7,7 +7,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your org's API keys (never their secrets) */
+        /**
+         * List your org's API keys (never their secrets)
+         * @description Every key of the caller's org, newest first, revoked ones included (with `revoked_at`). `last_used_at` is kept to the minute.
+         */
         get: operations["list_api_keys"];
         put?: never;
         /**
@@ -473,6 +476,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook destinations (without secrets)
+         * @description Every destination of the caller's org, newest first. Signing secrets are shown only when a destination is created.
+         */
+        get: operations["list_destinations"];
+        put?: never;
+        /**
+         * Create a webhook destination
+         * @description The response carries the signing secret (whsec_…), once. 400 destination_not_allowed when the URL is not https or resolves to a non-public address.
+         */
+        post: operations["create_destination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/destinations/{destination_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook destination
+         * @description 409 destination_in_use while schedules or alerts deliver to it. Its delivery log goes with it.
+         */
+        delete: operations["delete_destination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/saved/{report_id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a saved report's schedules
+         * @description The schedules of one saved report of your org, newest first, with their next and last ticks. 404 saved_report_not_found when the report is missing or another org's.
+         */
+        get: operations["list_schedules"];
+        put?: never;
+        /**
+         * Schedule a saved report
+         * @description At each tick the report runs and its result (the ReportResult, or the CSV export envelope) is delivered, signed, to the destination.
+         */
+        post: operations["create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/saved/{report_id}/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule
+         * @description No further ticks run; deliveries it already produced stay in the log (their schedule_id becomes null). 404 schedule_not_found when it is not a schedule of this report.
+         */
+        delete: operations["delete_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List alerts and their states
+         * @description Every alert of the caller's org, newest first, with its state and last evaluation.
+         */
+        get: operations["list_alerts"];
+        put?: never;
+        /**
+         * Create a threshold alert on a saved report
+         * @description Evaluates the saved report's single-row value of `measure` every `every`; notifies the destination only when the state changes (ok → firing, firing → ok), with the value, the threshold and the result's as_of. 400 alert_report_not_single_row when the report has dimensions.
+         */
+        post: operations["create_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an alert and its state
+         * @description The alert, its state (ok or firing), the last value evaluated and when the next evaluation is due. 404 alert_not_found when missing or another org's.
+         */
+        get: operations["get_alert"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an alert
+         * @description No further evaluations run; deliveries it already produced stay in the log. 404 alert_not_found when missing or another org's.
+         */
+        delete: operations["delete_alert"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log: status, attempts, last response, times
+         * @description Deliveries of schedules and alerts of your org, newest first, optionally of one status; paginated with next_cursor.
+         */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Due now, with a fresh budget of attempts; the same webhook-id and body. 409 delivery_in_progress while an attempt is running.
+         */
+        post: operations["retry_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -525,7 +704,7 @@ export interface components {
              * @example not_found
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "invalid_report_query" | "invalid_query" | "invalid_app_id" | "invalid_report_id" | "invalid_key_id" | "api_key_not_found" | "role_not_grantable" | "last_owner_key" | "unauthorized" | "forbidden" | "not_found" | "saved_report_not_found" | "app_not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "request_timeout" | "request_header_fields_too_large" | "too_many_connections" | "service_unavailable" | "query_timeout" | "query_concurrency_limited";
+            code: "bad_request" | "validation_failed" | "invalid_report_query" | "invalid_query" | "invalid_app_id" | "invalid_report_id" | "invalid_key_id" | "api_key_not_found" | "role_not_grantable" | "last_owner_key" | "unauthorized" | "forbidden" | "not_found" | "saved_report_not_found" | "app_not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "request_timeout" | "request_header_fields_too_large" | "too_many_connections" | "service_unavailable" | "query_timeout" | "query_concurrency_limited" | "invalid_destination_id" | "invalid_schedule_id" | "invalid_alert_id" | "invalid_delivery_id" | "destination_not_allowed" | "alert_report_not_single_row" | "destination_not_found" | "schedule_not_found" | "alert_not_found" | "delivery_not_found" | "destination_in_use" | "delivery_in_progress";
             /** @example /v1/nope */
             instance?: string;
             /**
@@ -1442,6 +1621,294 @@ export interface components {
              */
             retried: number;
         };
+        CreateDestinationDto: {
+            /** @example Ops alerts */
+            name: string;
+            /**
+             * @description https only. Every address the host resolves to must be public (checked now and before every send); loopback, private, link-local/metadata, unique-local and IPv4-mapped addresses are refused unless the operator sets WEBHOOK_ALLOW_PRIVATE=true (which also allows http to private addresses; link-local and metadata stay refused).
+             * @example https://hooks.example.com/factline
+             */
+            url: string;
+        };
+        CreatedDestinationDto: {
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            id: string;
+            /** @example Ops alerts */
+            name: string;
+            /** @example https://hooks.example.com/factline */
+            url: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description Standard Webhooks signing secret. Shown once, here: store it to verify `webhook-signature`.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw6Q0Ns0a7+hs=
+             */
+            signing_secret: string;
+        };
+        DestinationDto: {
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            id: string;
+            /** @example Ops alerts */
+            name: string;
+            /** @example https://hooks.example.com/factline */
+            url: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        DestinationListDto: {
+            /** @description Newest first; secrets are never shown again. */
+            data: components["schemas"]["DestinationDto"][];
+        };
+        CreateScheduleDto: {
+            /**
+             * @description Five-field cron (minute hour day-of-month month day-of-week) or a nickname (@daily, @hourly, …), in `timezone`. A wall-clock time skipped by a DST change runs once, right after the gap; one repeated by it runs once.
+             * @example 0 9 * * 1
+             */
+            cron: string;
+            /**
+             * @description IANA time zone the cron is read in.
+             * @default UTC
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+            /**
+             * @description A destination of your org.
+             * @example dest_0190b5a0000070008000000000000d01
+             */
+            destination_id: string;
+            /**
+             * @description json: the ReportResult; csv: the export envelope (as export_saved_report returns it).
+             * @default json
+             * @enum {string}
+             */
+            format?: "json" | "csv";
+        };
+        ScheduleDto: {
+            /** @example sched_0190b5a0000070008000000000000501 */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0190b5a0-0000-7000-8000-000000000301
+             */
+            saved_report_id: string;
+            /** @example 0 9 * * 1 */
+            cron: string;
+            /** @example Europe/Berlin */
+            timezone: string;
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            destination_id: string;
+            /**
+             * @example json
+             * @enum {string}
+             */
+            format: "json" | "csv";
+            /**
+             * Format: date-time
+             * @description The next tick.
+             * @example 2026-05-04T07:00:00.000Z
+             */
+            next_run_at: string;
+            /**
+             * Format: date-time
+             * @description The last tick run.
+             * @example null
+             */
+            last_run_at: string | null;
+            /**
+             * @description Why the last run produced no delivery (e.g. the saved report no longer validates).
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        ScheduleListDto: {
+            /** @description Newest first. */
+            data: components["schemas"]["ScheduleDto"][];
+        };
+        CreateAlertDto: {
+            /** @example LLM errors over 50 in the last hour */
+            name: string;
+            /**
+             * Format: uuid
+             * @description A saved report of your org with no dimensions (one aggregate row).
+             * @example 0190b5a0-0000-7000-8000-000000000301
+             */
+            saved_report_id: string;
+            /**
+             * @description One of the report's measures (row_count when it selects none).
+             * @example error_count
+             */
+            measure: string;
+            /**
+             * @example gt
+             * @enum {string}
+             */
+            op: "gt" | "gte" | "lt" | "lte";
+            /**
+             * Format: double
+             * @example 50
+             */
+            threshold: number;
+            /**
+             * @description How often the report is evaluated: minutes or hours, 1m to 168h.
+             * @example 5m
+             */
+            every: string;
+            /**
+             * @description A destination of your org.
+             * @example dest_0190b5a0000070008000000000000d01
+             */
+            destination_id: string;
+        };
+        AlertDto: {
+            /** @example alert_0190b5a0000070008000000000000a01 */
+            id: string;
+            /** @example LLM errors over 50 in the last hour */
+            name: string;
+            /**
+             * Format: uuid
+             * @example 0190b5a0-0000-7000-8000-000000000301
+             */
+            saved_report_id: string;
+            /** @example error_count */
+            measure: string;
+            /**
+             * @example gt
+             * @enum {string}
+             */
+            op: "gt" | "gte" | "lt" | "lte";
+            /**
+             * Format: double
+             * @example 50
+             */
+            threshold: number;
+            /** @example 5m */
+            every: string;
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            destination_id: string;
+            /**
+             * @description Notifications are sent on changes of state only.
+             * @example ok
+             * @enum {string}
+             */
+            state: "ok" | "firing";
+            /**
+             * Format: double
+             * @description The value at the last evaluation (null before the first, or when the report had no value).
+             * @example 12
+             */
+            last_value: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.000Z
+             */
+            last_evaluated_at: string | null;
+            /**
+             * @description Why the last evaluation failed (the state is kept meanwhile).
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:10:00.000Z
+             */
+            next_evaluation_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        AlertListDto: {
+            /** @description Newest first. */
+            data: components["schemas"]["AlertDto"][];
+        };
+        DeliveryDto: {
+            /**
+             * @description Also the `webhook-id` header of every attempt.
+             * @example delivery_0190b5a0000070008000000000000e01
+             */
+            id: string;
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            destination_id: string;
+            /**
+             * @description The schedule whose tick produced it (null for alerts, or once the schedule is deleted).
+             * @example null
+             */
+            schedule_id: string | null;
+            /**
+             * @description The alert whose transition produced it.
+             * @example alert_0190b5a0000070008000000000000a01
+             */
+            alert_id: string | null;
+            /**
+             * @example alert.firing
+             * @enum {string}
+             */
+            event_type: "report.scheduled" | "alert.firing" | "alert.resolved";
+            /**
+             * @description pending → processing → succeeded, or back to pending after a backoff, or failed once attempts reach the limit.
+             * @example succeeded
+             * @enum {string}
+             */
+            status: "pending" | "processing" | "succeeded" | "failed";
+            /**
+             * Format: int32
+             * @example 1
+             */
+            attempts: number;
+            /**
+             * Format: int32
+             * @description HTTP status of the last attempt (null when it got no response).
+             * @example 200
+             */
+            last_response_status: number | null;
+            /**
+             * @description Why the last attempt failed.
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending only).
+             * @example null
+             */
+            next_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.412Z
+             */
+            delivered_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.120Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.412Z
+             */
+            updated_at: string;
+        };
+        DeliveryListDto: {
+            /** @description Newest first. */
+            data: components["schemas"]["DeliveryDto"][];
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1460,6 +1927,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The org's keys, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1563,6 +2031,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new key, with its secret `key` shown this once. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1602,6 +2071,24 @@ export interface operations {
             };
             /** @description The key lacks the permission this route needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1760,6 +2247,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Unexpected error (redacted) */
             500: {
                 headers: {
@@ -1794,6 +2290,15 @@ export interface operations {
                         /** @enum {string} */
                         migrations: "applied";
                     };
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description Unexpected error (redacted) */
@@ -1838,6 +2343,15 @@ export interface operations {
                      *     factline_http_requests_total{method="GET",route="/healthz",status="200"} 1
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
@@ -3951,6 +4465,1120 @@ export interface operations {
             };
             /** @description Body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_destinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org's destinations, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DestinationListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDestinationDto"];
+            };
+        };
+        responses: {
+            /** @description The new destination, with its signing secret shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDestinationDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    delete_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Destination id (dest_…). */
+                destination_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its delivery log. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saved report id (a UUID, any case). */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's schedules, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saved report id (a UUID, any case). */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScheduleDto"];
+            };
+        };
+        responses: {
+            /** @description The new schedule and its next tick. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    delete_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saved report id (a UUID, any case). */
+                report_id: string;
+                /** @description Schedule id (sched_…). */
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org's alerts, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAlertDto"];
+            };
+        };
+        responses: {
+            /** @description The new alert, in state ok; it is first evaluated at the next worker pass. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    get_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert id (alert_…). */
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert and its state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    delete_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert id (alert_…). */
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                limit?: number;
+                status?: "pending" | "processing" | "succeeded" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the delivery log, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    retry_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Delivery id (delivery_…). */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending again and due now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
