@@ -117,6 +117,34 @@ describe('the typed client SDK (clients/typescript)', () => {
     // A problem comes back typed as the error.
     const missing = await api.GET('/v1/reports/saved/{report_id}', { params: { path: { report_id: '2489e9ad-2ee2-8e00-8ec9-32d5f69181c0' } } });
     expect(missing.error?.code).toBe('saved_report_not_found');
+    // Alerts and deliveries (SPEC §14). An IP literal: a public address without a DNS lookup; nothing is sent (deliveries are off).
+    const destination = await api.POST('/v1/reports/destinations', { body: { name: 'Ops alerts', url: 'https://8.8.8.8/factline' } });
+    expect(destination.response.status).toBe(201);
+    expect(destination.data?.signing_secret).toMatch(/^whsec_/);
+    const destinationId = destination.data?.id ?? '';
+    expect((await api.GET('/v1/reports/destinations')).data?.data.map((d) => d.id)).toEqual([destinationId]);
+    const schedule = await api.POST('/v1/reports/saved/{report_id}/schedules', { ...path, body: { cron: '0 9 * * 1', timezone: 'Europe/Berlin', destination_id: destinationId, format: 'csv' } });
+    expect(schedule.response.status).toBe(201);
+    const scheduleId = schedule.data?.id ?? '';
+    expect((await api.GET('/v1/reports/saved/{report_id}/schedules', path)).data?.data.map((s) => [s.id, s.format, s.last_run_at])).toEqual([[scheduleId, 'csv', null]]);
+    // An alert reads one aggregate row: a saved report without dimensions.
+    const total = await api.POST('/v1/reports/saved', { body: { name: 'All sessions', query: { dataset: 'sessions', time_range: { last: '7d' }, measures: ['session_count'] } } });
+    const alert = await api.POST('/v1/reports/alerts', {
+      body: { name: 'Sessions over 100', saved_report_id: total.data?.id ?? '', measure: 'session_count', op: 'gt', threshold: 100, every: '5m', destination_id: destinationId },
+    });
+    expect(alert.response.status).toBe(201);
+    const alertId = alert.data?.id ?? '';
+    const alertPath = { params: { path: { alert_id: alertId } } };
+    expect((await api.GET('/v1/reports/alerts')).data?.data.map((a) => a.id)).toEqual([alertId]);
+    const fetched = await api.GET('/v1/reports/alerts/{alert_id}', alertPath);
+    expect(fetched.data && { state: fetched.data.state, last_value: fetched.data.last_value, threshold: fetched.data.threshold }).toEqual({ state: 'ok', last_value: null, threshold: 100 });
+    expect((await api.GET('/v1/reports/deliveries', { params: { query: { status: 'pending', limit: 10 } } })).data).toEqual({ data: [], next_cursor: null });
+    const retried = await api.POST('/v1/reports/deliveries/{delivery_id}/retry', { params: { path: { delivery_id: 'delivery_0190b5a0000070008000000000000e01' } } });
+    expect(retried.error?.code).toBe('delivery_not_found');
+    expect((await api.DELETE('/v1/reports/alerts/{alert_id}', alertPath)).response.status).toBe(204);
+    expect((await api.DELETE('/v1/reports/saved/{report_id}/schedules/{schedule_id}', { params: { path: { report_id: id, schedule_id: scheduleId } } })).response.status).toBe(204);
+    expect((await api.DELETE('/v1/reports/destinations/{destination_id}', { params: { path: { destination_id: destinationId } } })).response.status).toBe(204);
+
     expect((await api.DELETE('/v1/reports/saved/{report_id}', path)).response.status).toBe(204);
 
     const newKey = await api.POST('/v1/keys', { body: { name: 'dashboard', role: 'member' } });
