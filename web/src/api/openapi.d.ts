@@ -4,6 +4,50 @@
  */
 
 export interface paths {
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your org's API keys (never their secrets)
+         * @description Every key of the caller's org, newest first, revoked ones included (with `revoked_at`). `last_used_at` is kept to the minute.
+         */
+        get: operations["list_api_keys"];
+        put?: never;
+        /**
+         * Create an API key in your org; the secret is shown once
+         * @description The role may grant nothing your own role lacks (403 role_not_grantable). The response carries the secret `key`, shown this once.
+         */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key (effective on its next request, on every instance)
+         * @description Revoking a revoked key is a no-op (204). The org's last active owner key cannot be revoked (409 last_owner_key). Errors: 400 invalid_key_id, 404 api_key_not_found (missing or another org's).
+         */
+        delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -11,7 +55,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Answers without touching the database; no API key needed.
+         */
         get: operations["get_healthz"];
         put?: never;
         post?: never;
@@ -28,7 +75,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database reachable and migrations applied */
+        /**
+         * Readiness: database reachable and migrations applied
+         * @description A 503 problem while the database is unreachable or a migration is pending; no API key needed.
+         */
         get: operations["get_readyz"];
         put?: never;
         post?: never;
@@ -45,7 +95,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Needs `Authorization: Bearer <METRICS_TOKEN>` (not an API key): 401 without it. When the service runs without METRICS_TOKEN, metrics are off and this is a 404.
+         */
         get: operations["get_metrics"];
         put?: never;
         post?: never;
@@ -182,7 +235,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Datasets, dimensions, measures, filter fields and limits */
+        /**
+         * Datasets, dimensions, measures, filter fields and limits
+         * @description The semantic catalog: the only names a report query may use. Validation, the SQL compiler and these docs all read it.
+         */
         get: operations["get_report_catalog"];
         put?: never;
         post?: never;
@@ -239,10 +295,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List saved reports, newest first */
+        /**
+         * List saved reports, newest first
+         * @description Cursor-paged: pass next_cursor back as ?cursor= until it is null.
+         */
         get: operations["list_saved_reports"];
         put?: never;
-        /** Save a semantic query (validated now, re-validated on every run) */
+        /**
+         * Save a semantic query (validated now, re-validated on every run)
+         * @description The query is validated like run_report_query (400 invalid_report_query), and may use a relative range {"last": "7d"}. Other bad fields are a 400 validation_failed.
+         */
         post: operations["create_saved_report"];
         delete?: never;
         options?: never;
@@ -257,15 +319,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a saved report */
+        /**
+         * Get a saved report
+         * @description A report of another org is a 404, as a missing one.
+         */
         get: operations["get_saved_report"];
         put?: never;
         post?: never;
-        /** Delete a saved report */
+        /**
+         * Delete a saved report
+         * @description Gone for good; a second delete is a 404.
+         */
         delete: operations["delete_saved_report"];
         options?: never;
         head?: never;
-        /** Update a saved report (absent = unchanged, null clears description) */
+        /**
+         * Update a saved report (absent = unchanged, null clears description)
+         * @description Only the fields present change; name and query may not be null. A new query is validated like on create.
+         */
         patch: operations["update_saved_report"];
         trace?: never;
     };
@@ -376,7 +447,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Freshness per dataset, outbox counts, oldest pending age, latest failures */
+        /**
+         * Freshness per dataset, outbox counts, oldest pending age, latest failures
+         * @description The state of projection for your org: how fresh each dataset is, the outbox by status, and the most recent failed rows with their errors.
+         */
         get: operations["get_reporting_diagnostics"];
         put?: never;
         post?: never;
@@ -395,8 +469,187 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move failed outbox rows (all, or the listed ids) back to pending */
+        /**
+         * Move failed outbox rows (all, or the listed ids) back to pending
+         * @description Failed rows get a fresh attempt budget and are claimed by the next projector pass. Ids of rows that are not failed, or not of your org, are skipped. An empty body retries every failed row.
+         */
         post: operations["retry_outbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook destinations (without secrets)
+         * @description Every destination of the caller's org, newest first. Signing secrets are shown only when a destination is created.
+         */
+        get: operations["list_destinations"];
+        put?: never;
+        /**
+         * Create a webhook destination
+         * @description The response carries the signing secret (whsec_…), once. 400 destination_not_allowed when the URL is not https or resolves to a non-public address.
+         */
+        post: operations["create_destination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/destinations/{destination_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook destination
+         * @description 409 destination_in_use while schedules or alerts deliver to it. Its delivery log goes with it.
+         */
+        delete: operations["delete_destination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/saved/{report_id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a saved report's schedules
+         * @description The schedules of one saved report of your org, newest first, with their next and last ticks. 404 saved_report_not_found when the report is missing or another org's.
+         */
+        get: operations["list_schedules"];
+        put?: never;
+        /**
+         * Schedule a saved report
+         * @description At each tick the report runs and its result (the ReportResult, or the CSV export envelope) is delivered, signed, to the destination.
+         */
+        post: operations["create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/saved/{report_id}/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule
+         * @description No further ticks run; deliveries it already produced stay in the log (their schedule_id becomes null). 404 schedule_not_found when it is not a schedule of this report.
+         */
+        delete: operations["delete_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List alerts and their states
+         * @description Every alert of the caller's org, newest first, with its state and last evaluation.
+         */
+        get: operations["list_alerts"];
+        put?: never;
+        /**
+         * Create a threshold alert on a saved report
+         * @description Evaluates the saved report's single-row value of `measure` every `every`; notifies the destination only when the state changes (ok → firing, firing → ok), with the value, the threshold and the result's as_of. 400 alert_report_not_single_row when the report has dimensions.
+         */
+        post: operations["create_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an alert and its state
+         * @description The alert, its state (ok or firing), the last value evaluated and when the next evaluation is due. 404 alert_not_found when missing or another org's.
+         */
+        get: operations["get_alert"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an alert
+         * @description No further evaluations run; deliveries it already produced stay in the log. 404 alert_not_found when missing or another org's.
+         */
+        delete: operations["delete_alert"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log: status, attempts, last response, times
+         * @description Deliveries of schedules and alerts of your org, newest first, optionally of one status; paginated with next_cursor.
+         */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Due now, with a fresh budget of attempts; the same webhook-id and body. 409 delivery_in_progress while an attempt is running.
+         */
+        post: operations["retry_delivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -415,7 +668,9 @@ export interface components {
             rel: "self" | "cancel" | "pause" | "resume" | "events" | "retry" | "retry-later" | "unarchive" | "get-existing" | "delete" | "update";
             /** @description Short hint for a human or an agent. */
             hint?: string | null;
+            /** @description URL (relative or absolute) the caller may invoke. */
             href?: string | null;
+            /** @description HTTP method for href. */
             method?: string | null;
             /** @description OpenAPI operationId to call. */
             operation_id?: string | null;
@@ -441,7 +696,11 @@ export interface components {
             type?: string;
             /** @example Not Found */
             title: string;
-            /** @example 404 */
+            /**
+             * Format: int32
+             * @description The HTTP status, mirrored.
+             * @example 404
+             */
             status: number;
             /** @example No route for GET /v1/nope. */
             detail?: string;
@@ -449,13 +708,100 @@ export interface components {
              * @example not_found
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "invalid_report_query" | "invalid_query" | "invalid_app_id" | "invalid_report_id" | "unauthorized" | "forbidden" | "not_found" | "saved_report_not_found" | "app_not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "query_timeout" | "query_concurrency_limited";
+            code: "bad_request" | "validation_failed" | "invalid_report_query" | "invalid_query" | "invalid_app_id" | "invalid_report_id" | "invalid_key_id" | "api_key_not_found" | "role_not_grantable" | "last_owner_key" | "unauthorized" | "forbidden" | "not_found" | "saved_report_not_found" | "app_not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "request_timeout" | "request_header_fields_too_large" | "too_many_connections" | "service_unavailable" | "query_timeout" | "query_concurrency_limited" | "invalid_destination_id" | "invalid_schedule_id" | "invalid_alert_id" | "invalid_delivery_id" | "destination_not_allowed" | "alert_report_not_single_row" | "destination_not_found" | "schedule_not_found" | "alert_not_found" | "delivery_not_found" | "destination_in_use" | "delivery_in_progress";
             /** @example /v1/nope */
             instance?: string;
-            /** @description For 429 and transient 503; mirrored in Retry-After. */
+            /**
+             * Format: int32
+             * @description For 429 and transient 503; mirrored in Retry-After.
+             */
             retry_after_seconds?: number;
             allowed_actions?: components["schemas"]["AllowedActionDto"][];
             errors?: components["schemas"]["FieldErrorDto"][];
+        };
+        ApiKeyDto: {
+            /**
+             * @description Public key id.
+             * @example key_019a7f3c5e2b7d4e8f00112233445566
+             */
+            id: string;
+            /** @example Grafana dashboard */
+            name: string;
+            /**
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member" | "ingest";
+            /**
+             * Format: date-time
+             * @example 2026-11-29T18:40:12.345Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last authenticated request, to the minute (the first request of the latest minute the key was used in); null if never used.
+             * @example 2026-11-29T19:02:17.503Z
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the key was revoked; null while active.
+             * @example null
+             */
+            revoked_at: string | null;
+        };
+        ApiKeyListDto: {
+            /** @description Every key of your org, revoked ones included, newest first. Secrets are never shown again. */
+            data: components["schemas"]["ApiKeyDto"][];
+        };
+        CreateApiKeyDto: {
+            /**
+             * @description What the key is for; not unique.
+             * @example Grafana dashboard
+             */
+            name: string;
+            /**
+             * @description A role whose permissions your own role holds.
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member" | "ingest";
+        };
+        CreatedApiKeyDto: {
+            /**
+             * @description Public key id.
+             * @example key_019a7f3c5e2b7d4e8f00112233445566
+             */
+            id: string;
+            /** @example Grafana dashboard */
+            name: string;
+            /**
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member" | "ingest";
+            /**
+             * Format: date-time
+             * @example 2026-11-29T18:40:12.345Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last authenticated request, to the minute (the first request of the latest minute the key was used in); null if never used.
+             * @example 2026-11-29T19:02:17.503Z
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the key was revoked; null while active.
+             * @example null
+             */
+            revoked_at: string | null;
+            /**
+             * @description The secret, shown this once: store it now. Send it as `Authorization: Bearer <key>`.
+             * @example fl_3q2-7wEHaOEBjcNvEMkf0mDvFFu5J1Y5_wzBrWdR1Ck
+             */
+            key: string;
         };
         SessionRecordDto: {
             /** @example session_0190b5a0000070008000000000000001 */
@@ -471,28 +817,45 @@ export interface components {
              * Format: date-time
              * @example 2026-05-01T12:00:00Z
              */
-            started_at?: Record<string, never> | null;
+            started_at?: string | null;
             /**
              * Format: date-time
              * @example 2026-05-01T12:00:00Z
              */
-            finished_at?: Record<string, never> | null;
+            finished_at?: string | null;
             /**
              * Format: date-time
              * @example 2026-05-01T12:00:00Z
              */
-            last_active_at?: Record<string, never> | null;
-            agent_id?: Record<string, never> | null;
-            agent_name?: Record<string, never> | null;
-            harness_id?: Record<string, never> | null;
-            harness_name?: Record<string, never> | null;
-            app_id?: Record<string, never> | null;
-            blueprint_id?: Record<string, never> | null;
-            user_id?: Record<string, never> | null;
-            principal_id?: Record<string, never> | null;
-            input_tokens?: Record<string, never> | null;
-            output_tokens?: Record<string, never> | null;
-            total_tokens?: Record<string, never> | null;
+            last_active_at?: string | null;
+            /** @example agent_0190b5a0000070008000000000000001 */
+            agent_id?: string | null;
+            agent_name?: string | null;
+            /** @example harness_0190b5a0000070008000000000000001 */
+            harness_id?: string | null;
+            harness_name?: string | null;
+            /** @example app_0190b5a0000070008000000000000001 */
+            app_id?: string | null;
+            blueprint_id?: string | null;
+            /** @example user_0190b5a0000070008000000000000001 */
+            user_id?: string | null;
+            /** @example principal_0190b5a0000070008000000000000001 */
+            principal_id?: string | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
+            input_tokens?: number | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
+            output_tokens?: number | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
+            total_tokens?: number | null;
         };
         IngestSessionsDto: {
             /** @description Sessions (1–5000 per request) */
@@ -500,11 +863,13 @@ export interface components {
         };
         IngestResultDto: {
             /**
+             * Format: int64
              * @description Records accepted: all of the batch, or none (a bad record rejects the batch).
              * @example 2
              */
             accepted: number;
             /**
+             * Format: int64
              * @description Outbox rows added for projection (unchanged records add none).
              * @example 2
              */
@@ -515,7 +880,8 @@ export interface components {
             id: string;
             /** @example session_0190b5a0000070008000000000000001 */
             session_id: string;
-            turn_id?: Record<string, never> | null;
+            /** @example turn_0190b5a0000070008000000000000001 */
+            turn_id?: string | null;
             /**
              * @description tool.completed and turn.completed|failed|cancelled feed facts; other types are stored only.
              * @example tool.completed
@@ -538,20 +904,46 @@ export interface components {
         LlmGenerationRecordDto: {
             /** @example gen_0190b5a0000070008000000000000001 */
             id: string;
-            session_id?: Record<string, never> | null;
-            turn_id?: Record<string, never> | null;
+            /** @example session_0190b5a0000070008000000000000001 */
+            session_id?: string | null;
+            /** @example turn_0190b5a0000070008000000000000001 */
+            turn_id?: string | null;
             /** @example gpt-5 */
             model: string;
             /** @example openai */
             provider: string;
-            finish_reason?: Record<string, never> | null;
+            finish_reason?: string | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
             input_tokens: number;
+            /**
+             * Format: int64
+             * @example 120
+             */
             output_tokens: number;
-            cache_read_tokens?: Record<string, never> | null;
-            cache_creation_tokens?: Record<string, never> | null;
-            duration_ms?: Record<string, never> | null;
-            time_to_first_token_ms?: Record<string, never> | null;
-            error?: Record<string, never> | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
+            cache_read_tokens?: number | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
+            cache_creation_tokens?: number | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
+            duration_ms?: number | null;
+            /**
+             * Format: int64
+             * @example 120
+             */
+            time_to_first_token_ms?: number | null;
+            error?: boolean | null;
             /**
              * Format: date-time
              * @example 2026-05-01T12:00:00Z
@@ -565,16 +957,18 @@ export interface components {
         UsageLedgerRecordDto: {
             /** @example ledger_0190b5a0000070008000000000000001 */
             id: string;
-            session_id?: Record<string, never> | null;
-            budget_id?: Record<string, never> | null;
-            subject_type?: Record<string, never> | null;
-            subject_id?: Record<string, never> | null;
+            /** @example session_0190b5a0000070008000000000000001 */
+            session_id?: string | null;
+            /** @example budget_0190b5a0000070008000000000000001 */
+            budget_id?: string | null;
+            subject_type?: string | null;
+            subject_id?: string | null;
             /** @example USD */
             currency: string;
-            meter_source?: Record<string, never> | null;
-            ref_type?: Record<string, never> | null;
+            meter_source?: string | null;
+            ref_type?: string | null;
             /**
-             * @description Signed: >= 0 is a debit, < 0 a credit.
+             * @description Signed, at most 8 decimal places: >= 0 is a debit, < 0 a credit.
              * @example 1.25
              */
             amount: number;
@@ -593,7 +987,7 @@ export interface components {
             id: string;
             /** @enum {string} */
             type: "slack" | "ag_ui" | "webhook" | "a2a" | "fcp" | "schedule" | "api_endpoint";
-            name?: Record<string, never> | null;
+            name?: string | null;
         };
         AppRecordDto: {
             /** @example app_0190b5a0000070008000000000000001 */
@@ -624,7 +1018,7 @@ export interface components {
              * Format: date-time
              * @example 2026-05-01T12:00:00Z
              */
-            completed_at?: Record<string, never> | null;
+            completed_at?: string | null;
         };
         IngestAppRunsDto: {
             /** @description App runs (1–5000 per request) */
@@ -635,6 +1029,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             type: "string" | "id" | "time";
+            /** @description What it means, in a sentence. */
             description: string;
         };
         CatalogMeasureDto: {
@@ -646,6 +1041,7 @@ export interface components {
             type: "integer" | "number";
             /** @example tokens */
             unit?: string;
+            /** @description What it means, in a sentence. */
             description: string;
         };
         CatalogFilterFieldDto: {
@@ -656,14 +1052,23 @@ export interface components {
             ops: ("eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "is_null")[];
         };
         CatalogLimitsDto: {
+            /** Format: int32 */
             max_dimensions: number;
+            /** Format: int32 */
             max_measures: number;
+            /** Format: int32 */
             max_filters: number;
+            /** Format: int32 */
             max_in_values: number;
+            /** Format: int32 */
             max_limit: number;
+            /** Format: int32 */
             default_limit: number;
+            /** Format: int32 */
             max_range_days: number;
+            /** Format: int32 */
             export_max_rows: number;
+            /** Format: int32 */
             stream_max_rows: number;
         };
         CatalogRollupDto: {
@@ -693,6 +1098,7 @@ export interface components {
         CatalogDatasetDto: {
             /** @example llm_generations */
             name: string;
+            /** @description What it means, in a sentence. */
             description: string;
             /** @example created_at */
             time_column: string;
@@ -711,6 +1117,32 @@ export interface components {
              * @example eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.
              */
             null_semantics: string;
+        };
+        ReportOrderByDimensionDto: {
+            /**
+             * @description A selected dimension.
+             * @example status
+             */
+            dimension: string;
+            /**
+             * @description asc (default) or desc.
+             * @default asc
+             * @enum {string}
+             */
+            direction: "asc" | "desc";
+        };
+        ReportOrderByMeasureDto: {
+            /**
+             * @description A selected measure, or row_count when none is selected.
+             * @example session_count
+             */
+            measure: string;
+            /**
+             * @description asc (default) or desc.
+             * @default asc
+             * @enum {string}
+             */
+            direction: "asc" | "desc";
         };
         TimeRangeDto: {
             /**
@@ -744,23 +1176,6 @@ export interface components {
              */
             value: string | number | boolean | (string | number)[];
         };
-        ReportOrderDto: {
-            /**
-             * @description A selected dimension (exactly one of dimension or measure).
-             * @example status
-             */
-            dimension?: string;
-            /**
-             * @description A selected measure, or row_count when none is selected (exactly one of dimension or measure).
-             * @example session_count
-             */
-            measure?: string;
-            /**
-             * @default asc
-             * @enum {string}
-             */
-            direction: "asc" | "desc";
-        };
         ReportQueryDto: {
             /**
              * @description GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.
@@ -787,8 +1202,12 @@ export interface components {
             /** @description ANDed predicates. */
             filters?: components["schemas"]["ReportFilterDto"][];
             /** @description Selected columns only. Default: time buckets ascending, else the first measure descending; ties broken by the dimensions. */
-            order_by?: components["schemas"]["ReportOrderDto"][];
-            /** @default 100 */
+            order_by?: (components["schemas"]["ReportOrderByDimensionDto"] | components["schemas"]["ReportOrderByMeasureDto"])[];
+            /**
+             * Format: int32
+             * @description Most rows to return (truncated says when more matched).
+             * @default 100
+             */
             limit: number;
             /**
              * @description IANA zone for time buckets.
@@ -800,7 +1219,10 @@ export interface components {
         ReportColumnDto: {
             /** @example status */
             name: string;
-            /** @enum {string} */
+            /**
+             * @example dimension
+             * @enum {string}
+             */
             kind: "dimension" | "measure";
         };
         ReportResultDto: {
@@ -811,7 +1233,10 @@ export interface components {
             as_of: string;
             /** @description Dimensions first, in query order. */
             columns: components["schemas"]["ReportColumnDto"][];
-            /** @description now − as_of in ms (0 when nothing is pending). */
+            /**
+             * Format: int64
+             * @description now − as_of in ms (0 when nothing is pending); null when unknown.
+             */
             freshness_lag_ms: number | null;
             /**
              * @description One object per row keyed by column name: measures are numbers (averages and percentiles null when nothing is known), ids public ids, time buckets RFC 3339 in the query timezone.
@@ -845,6 +1270,10 @@ export interface components {
             filename: string;
             /** @enum {string} */
             format: "csv";
+            /**
+             * Format: int64
+             * @description now − as_of in ms (0 when nothing is pending); null when unknown.
+             */
             freshness_lag_ms: number | null;
         };
         ExportRequestDto: {
@@ -856,17 +1285,75 @@ export interface components {
             /** @description A ReportQuery; limit may go up to 50000 here (1000000 when streaming) and defaults to that cap. */
             query: components["schemas"]["ReportQueryDto"];
         };
+        RelativeTimeRangeDto: {
+            /**
+             * @description A positive whole number and a unit: m (minutes), h (hours), d (days), w (weeks); at most 400 days.
+             * @example 7d
+             */
+            last: string;
+        };
+        SavedReportQueryDto: {
+            /**
+             * @description GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.
+             * @example sessions
+             * @enum {string}
+             */
+            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings";
+            /**
+             * @description Group-by columns of the dataset, including the time buckets hour/day/week/month; no duplicates. None: one aggregate row.
+             * @example [
+             *       "status"
+             *     ]
+             */
+            dimensions?: string[];
+            /**
+             * @description Aggregates of the dataset; no duplicates. None: a row_count column.
+             * @example [
+             *       "session_count",
+             *       "avg_duration_ms"
+             *     ]
+             */
+            measures?: string[];
+            /** @description ANDed predicates. */
+            filters?: components["schemas"]["ReportFilterDto"][];
+            /** @description Selected columns only. Default: time buckets ascending, else the first measure descending; ties broken by the dimensions. */
+            order_by?: (components["schemas"]["ReportOrderByDimensionDto"] | components["schemas"]["ReportOrderByMeasureDto"])[];
+            /**
+             * Format: int32
+             * @description Most rows to return (truncated says when more matched).
+             * @default 100
+             */
+            limit: number;
+            /**
+             * @description IANA zone for time buckets.
+             * @default UTC
+             * @example Europe/Berlin
+             */
+            timezone: string;
+            /** @description An absolute range {from, to}, or a relative one {"last": "7d"} resolved when the report runs. */
+            time_range: components["schemas"]["TimeRangeDto"] | components["schemas"]["RelativeTimeRangeDto"];
+        };
         SavedReportDto: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 2489e9ad-2ee2-8e00-8ec9-32d5f69181c0
+             */
             id: string;
             /** @example Sessions by status */
             name: string;
+            /** @example Weekly review. */
             description: string | null;
             /** @description The stored semantic query; time_range may be relative: {"last": "7d"} (m|h|d|w). */
-            query: components["schemas"]["ReportQueryDto"];
-            /** Format: date-time */
+            query: components["schemas"]["SavedReportQueryDto"];
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00Z
+             */
             updated_at: string;
         };
         SavedReportListDto: {
@@ -876,17 +1363,25 @@ export interface components {
             next_cursor: string | null;
         };
         CreateSavedReportDto: {
+            /** @example Sessions by status */
             name: string;
-            description?: Record<string, never> | null;
-            query: components["schemas"]["ReportQueryDto"];
+            /** @example Weekly review. */
+            description?: string | null;
+            query: components["schemas"]["SavedReportQueryDto"];
         };
         UpdateSavedReportDto: {
-            /** @description Absent = unchanged; may not be null. */
+            /**
+             * @description Absent = unchanged; may not be null.
+             * @example Sessions by status (weekly)
+             */
             name?: string;
-            /** @description Absent = unchanged; null clears it. */
-            description?: Record<string, never> | null;
+            /**
+             * @description Absent = unchanged; null clears it.
+             * @example Reviewed every Monday.
+             */
+            description?: string | null;
             /** @description Absent = unchanged; may not be null. */
-            query?: components["schemas"]["ReportQueryDto"];
+            query?: components["schemas"]["SavedReportQueryDto"];
         };
         SavedReportExportRequestDto: {
             /**
@@ -949,16 +1444,19 @@ export interface components {
              */
             hour: string;
             /**
+             * Format: int64
              * @description Runs created in this hour (and in the window) with status ok.
              * @example 41
              */
             ok: number;
             /**
+             * Format: int64
              * @description Runs with status err.
              * @example 2
              */
             err: number;
             /**
+             * Format: int64
              * @description Runs still running.
              * @example 1
              */
@@ -974,16 +1472,19 @@ export interface components {
         };
         ProjectorRunResultDto: {
             /**
+             * Format: int64
              * @description Outbox rows claimed by this run.
              * @example 1
              */
             claimed: number;
             /**
+             * Format: int64
              * @description Claimed rows that completed.
              * @example 1
              */
             completed: number;
             /**
+             * Format: int64
              * @description Claimed rows that failed (retried later, or failed at the retry limit).
              * @example 0
              */
@@ -991,6 +1492,7 @@ export interface components {
         };
         BackfillRequestDto: {
             /**
+             * Format: int64
              * @description Most outbox rows to enqueue across all source types.
              * @default 1000
              * @example 5000
@@ -999,55 +1501,116 @@ export interface components {
         };
         BackfillResultDto: {
             /**
+             * Format: int64
              * @description Total rows enqueued (the sum of the others).
              * @example 4
              */
             enqueued: number;
-            /** @example 1 */
+            /**
+             * Format: int64
+             * @description Event outbox rows enqueued.
+             * @example 1
+             */
             events: number;
-            /** @example 1 */
+            /**
+             * Format: int64
+             * @description LLM generation outbox rows enqueued.
+             * @example 1
+             */
             llm_generations: number;
-            /** @example 1 */
+            /**
+             * Format: int64
+             * @description Session outbox rows enqueued.
+             * @example 1
+             */
             sessions: number;
-            /** @example 1 */
+            /**
+             * Format: int64
+             * @description Usage-ledger outbox rows enqueued.
+             * @example 1
+             */
             usage_ledger: number;
         };
         DatasetFreshnessDto: {
             /** @example llm_generations */
             dataset: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Every change of the dataset sources up to this instant is projected.
+             * @example 2026-05-01T12:00:00Z
+             */
             as_of: string;
+            /**
+             * Format: int64
+             * @description now − as_of in ms; null when unknown.
+             * @example 0
+             */
             freshness_lag_ms: number | null;
         };
         OutboxCountsDto: {
+            /**
+             * Format: int64
+             * @example 3
+             */
             pending: number;
+            /**
+             * Format: int64
+             * @example 0
+             */
             processing: number;
+            /**
+             * Format: int64
+             * @example 1200
+             */
             completed: number;
+            /**
+             * Format: int64
+             * @example 1
+             */
             failed: number;
         };
         FailedRowDto: {
             /** @example 42 */
             id: string;
-            /** @enum {string} */
+            /**
+             * @example llm_generation
+             * @enum {string}
+             */
             source_type: "event" | "session" | "llm_generation" | "usage_ledger";
             /** @example gen_0190b5a0000070008000000000000001 */
             source_id: string;
+            /**
+             * Format: int32
+             * @description Claims so far (counted at claim time).
+             * @example 8
+             */
             attempts: number;
+            /**
+             * @description The last failure (bounded length); null when none was recorded.
+             * @example duplicate key value violates unique constraint
+             */
             last_error: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00Z
+             */
             updated_at: string;
         };
         DiagnosticsDto: {
             datasets: components["schemas"]["DatasetFreshnessDto"][];
             outbox: components["schemas"]["OutboxCountsDto"];
-            /** @description Age of the oldest pending row in ms; null when none. */
+            /**
+             * Format: int64
+             * @description Age of the oldest pending row in ms; null when none.
+             * @example 250
+             */
             oldest_pending_age_ms: number | null;
             /** @description The 20 most recently failed rows. */
             recent_failures: components["schemas"]["FailedRowDto"][];
         };
         OutboxRetryRequestDto: {
             /**
-             * @description Outbox row ids to retry; absent = every failed row of your org.
+             * @description Outbox row ids (positive integer strings) to retry; absent = every failed row of your org.
              * @example [
              *       "42"
              *     ]
@@ -1056,10 +1619,299 @@ export interface components {
         };
         OutboxRetryResultDto: {
             /**
+             * Format: int64
              * @description Failed rows moved back to pending.
              * @example 1
              */
             retried: number;
+        };
+        CreateDestinationDto: {
+            /** @example Ops alerts */
+            name: string;
+            /**
+             * @description https only. Every address the host resolves to must be public (checked now and before every send); loopback, private, link-local/metadata, unique-local and IPv4-mapped addresses are refused unless the operator sets WEBHOOK_ALLOW_PRIVATE=true (which also allows http to private addresses; link-local and metadata stay refused).
+             * @example https://hooks.example.com/factline
+             */
+            url: string;
+        };
+        CreatedDestinationDto: {
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            id: string;
+            /** @example Ops alerts */
+            name: string;
+            /** @example https://hooks.example.com/factline */
+            url: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description Standard Webhooks signing secret. Shown once, here: store it to verify `webhook-signature`.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw6Q0Ns0a7+hs=
+             */
+            signing_secret: string;
+        };
+        DestinationDto: {
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            id: string;
+            /** @example Ops alerts */
+            name: string;
+            /** @example https://hooks.example.com/factline */
+            url: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        DestinationListDto: {
+            /** @description Newest first; secrets are never shown again. */
+            data: components["schemas"]["DestinationDto"][];
+        };
+        CreateScheduleDto: {
+            /**
+             * @description Five-field cron (minute hour day-of-month month day-of-week) or a nickname (@daily, @hourly, …), in `timezone`. A wall-clock time skipped by a DST change runs once, right after the gap; one repeated by it runs once.
+             * @example 0 9 * * 1
+             */
+            cron: string;
+            /**
+             * @description IANA time zone the cron is read in.
+             * @default UTC
+             * @example Europe/Berlin
+             */
+            timezone: string;
+            /**
+             * @description A destination of your org.
+             * @example dest_0190b5a0000070008000000000000d01
+             */
+            destination_id: string;
+            /**
+             * @description json: the ReportResult; csv: the export envelope (as export_saved_report returns it).
+             * @default json
+             * @enum {string}
+             */
+            format: "json" | "csv";
+        };
+        ScheduleDto: {
+            /** @example sched_0190b5a0000070008000000000000501 */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0190b5a0-0000-7000-8000-000000000301
+             */
+            saved_report_id: string;
+            /** @example 0 9 * * 1 */
+            cron: string;
+            /** @example Europe/Berlin */
+            timezone: string;
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            destination_id: string;
+            /**
+             * @example json
+             * @enum {string}
+             */
+            format: "json" | "csv";
+            /**
+             * Format: date-time
+             * @description The next tick.
+             * @example 2026-05-04T07:00:00.000Z
+             */
+            next_run_at: string;
+            /**
+             * Format: date-time
+             * @description The last tick run.
+             * @example null
+             */
+            last_run_at: string | null;
+            /**
+             * @description Why the last run produced no delivery (e.g. the saved report no longer validates).
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        ScheduleListDto: {
+            /** @description Newest first. */
+            data: components["schemas"]["ScheduleDto"][];
+        };
+        CreateAlertDto: {
+            /** @example LLM errors over 50 in the last hour */
+            name: string;
+            /**
+             * Format: uuid
+             * @description A saved report of your org with no dimensions (one aggregate row).
+             * @example 0190b5a0-0000-7000-8000-000000000301
+             */
+            saved_report_id: string;
+            /**
+             * @description One of the report's measures (row_count when it selects none).
+             * @example error_count
+             */
+            measure: string;
+            /**
+             * @example gt
+             * @enum {string}
+             */
+            op: "gt" | "gte" | "lt" | "lte";
+            /**
+             * Format: double
+             * @example 50
+             */
+            threshold: number;
+            /**
+             * @description How often the report is evaluated: minutes or hours, 1m to 168h.
+             * @example 5m
+             */
+            every: string;
+            /**
+             * @description A destination of your org.
+             * @example dest_0190b5a0000070008000000000000d01
+             */
+            destination_id: string;
+        };
+        AlertDto: {
+            /** @example alert_0190b5a0000070008000000000000a01 */
+            id: string;
+            /** @example LLM errors over 50 in the last hour */
+            name: string;
+            /**
+             * Format: uuid
+             * @example 0190b5a0-0000-7000-8000-000000000301
+             */
+            saved_report_id: string;
+            /** @example error_count */
+            measure: string;
+            /**
+             * @example gt
+             * @enum {string}
+             */
+            op: "gt" | "gte" | "lt" | "lte";
+            /**
+             * Format: double
+             * @example 50
+             */
+            threshold: number;
+            /** @example 5m */
+            every: string;
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            destination_id: string;
+            /**
+             * @description Notifications are sent on changes of state only.
+             * @example ok
+             * @enum {string}
+             */
+            state: "ok" | "firing";
+            /**
+             * Format: double
+             * @description The value at the last evaluation (null before the first, or when the report had no value).
+             * @example 12
+             */
+            last_value: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.000Z
+             */
+            last_evaluated_at: string | null;
+            /**
+             * @description Why the last evaluation failed (the state is kept meanwhile).
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:10:00.000Z
+             */
+            next_evaluation_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        AlertListDto: {
+            /** @description Newest first. */
+            data: components["schemas"]["AlertDto"][];
+        };
+        DeliveryDto: {
+            /**
+             * @description Also the `webhook-id` header of every attempt.
+             * @example delivery_0190b5a0000070008000000000000e01
+             */
+            id: string;
+            /** @example dest_0190b5a0000070008000000000000d01 */
+            destination_id: string;
+            /**
+             * @description The schedule whose tick produced it (null for alerts, or once the schedule is deleted).
+             * @example null
+             */
+            schedule_id: string | null;
+            /**
+             * @description The alert whose transition produced it.
+             * @example alert_0190b5a0000070008000000000000a01
+             */
+            alert_id: string | null;
+            /**
+             * @example alert.firing
+             * @enum {string}
+             */
+            event_type: "report.scheduled" | "alert.firing" | "alert.resolved";
+            /**
+             * @description pending → processing → succeeded, or back to pending after a backoff, or failed once attempts reach the limit.
+             * @example succeeded
+             * @enum {string}
+             */
+            status: "pending" | "processing" | "succeeded" | "failed";
+            /**
+             * Format: int32
+             * @example 1
+             */
+            attempts: number;
+            /**
+             * Format: int32
+             * @description HTTP status of the last attempt (null when it got no response).
+             * @example 200
+             */
+            last_response_status: number | null;
+            /**
+             * @description Why the last attempt failed.
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending only).
+             * @example null
+             */
+            next_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.412Z
+             */
+            delivered_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.120Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T12:05:00.412Z
+             */
+            updated_at: string;
+        };
+        DeliveryListDto: {
+            /** @description Newest first. */
+            data: components["schemas"]["DeliveryDto"][];
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -1070,6 +1922,314 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org's keys, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "key_019a7f3c5e2b7d4e8f00112233445566",
+                     *           "name": "Grafana dashboard",
+                     *           "role": "member",
+                     *           "created_at": "2026-11-29T18:40:12.345Z",
+                     *           "last_used_at": "2026-11-29T19:02:17.503Z",
+                     *           "revoked_at": null
+                     *         },
+                     *         {
+                     *           "id": "key_019a7e0000007d4e8f00112233445566",
+                     *           "name": "first-boot owner key",
+                     *           "role": "owner",
+                     *           "created_at": "2026-11-28T09:00:00.000Z",
+                     *           "last_used_at": "2026-11-29T18:40:41.120Z",
+                     *           "revoked_at": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            /** @description The new key, with its secret `key` shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "key_019a7f3c5e2b7d4e8f00112233445566",
+                     *       "name": "Grafana dashboard",
+                     *       "role": "member",
+                     *       "created_at": "2026-11-29T18:40:12.345Z",
+                     *       "last_used_at": null,
+                     *       "revoked_at": null,
+                     *       "key": "fl_3q2-7wEHaOEBjcNvEMkf0mDvFFu5J1Y5_wzBrWdR1Ck"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedApiKeyDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    revoke_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Public key id: key_ followed by 32 lowercase hex characters. */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     get_healthz: {
         parameters: {
             query?: never;
@@ -1079,15 +2239,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The process is up. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @example ok */
-                        status?: string;
+                        /** @enum {string} */
+                        status: "ok";
                     };
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description Unexpected error (redacted) */
@@ -1110,17 +2280,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Ready to serve. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @example ready */
-                        status?: string;
-                        database?: string;
-                        migrations?: string;
+                        /** @enum {string} */
+                        status: "ready";
+                        /** @enum {string} */
+                        database: "up";
+                        /** @enum {string} */
+                        migrations: "applied";
                     };
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description Unexpected error (redacted) */
@@ -1135,6 +2317,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1152,6 +2336,46 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Prometheus text exposition format 0.0.4. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # TYPE factline_http_requests_total counter
+                     *     factline_http_requests_total{method="GET",route="/healthz",status="200"} 1
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Unexpected error (redacted) */
             500: {
                 headers: {
@@ -1176,6 +2400,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The batch was written, with its outbox rows, in one transaction. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1193,7 +2418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1229,9 +2454,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1250,6 +2477,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1271,6 +2500,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The batch was written, with its outbox rows, in one transaction. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1288,7 +2518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1324,9 +2554,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1345,6 +2577,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1366,6 +2600,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The batch was written, with its outbox rows, in one transaction. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1383,7 +2618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1419,9 +2654,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1440,6 +2677,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1461,6 +2700,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The batch was written, with its outbox rows, in one transaction. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1478,7 +2718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1514,9 +2754,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1535,6 +2777,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1556,6 +2800,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The batch was written, with its outbox rows, in one transaction. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1573,7 +2818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1609,9 +2854,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1630,6 +2877,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1651,6 +2900,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The batch was written, with its outbox rows, in one transaction. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1668,7 +2918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1704,9 +2954,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1725,6 +2977,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1742,6 +2996,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every dataset with its dimensions, measures, filter fields, granularities, limits and rollup. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1759,7 +3014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1777,27 +3032,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1816,6 +3055,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1837,6 +3078,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The result: columns, rows, freshness and the store that served it. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1854,7 +3096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1890,9 +3132,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1911,6 +3155,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1957,7 +3203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1993,9 +3239,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2014,6 +3262,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2025,8 +3275,10 @@ export interface operations {
     list_saved_reports: {
         parameters: {
             query?: {
-                cursor?: unknown;
+                /** @description Reports per page (decimal digits). */
                 limit?: number;
+                /** @description next_cursor of the previous page, unchanged. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2034,6 +3286,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of saved reports, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2051,7 +3304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2069,27 +3322,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2108,6 +3345,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2129,6 +3368,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The saved report. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2146,7 +3386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2182,9 +3422,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2203,6 +3445,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2223,6 +3467,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The saved report. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2240,7 +3485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2267,8 +3512,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body over 1 MiB */
-            413: {
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2276,18 +3521,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2306,6 +3544,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2326,6 +3566,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Deleted. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,7 +3582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2368,8 +3609,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body over 1 MiB */
-            413: {
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2377,18 +3618,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2407,6 +3641,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2431,6 +3667,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The updated report. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2448,7 +3685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2484,6 +3721,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description A path segment over 200 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body is not application/json */
             415: {
                 headers: {
@@ -2493,9 +3739,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2514,6 +3762,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2534,6 +3784,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The result of the stored query, run now. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2551,7 +3802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2578,8 +3829,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body over 1 MiB */
-            413: {
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2587,18 +3838,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2617,6 +3861,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2666,7 +3912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2702,6 +3948,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description A path segment over 200 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body is not application/json */
             415: {
                 headers: {
@@ -2711,9 +3966,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2732,6 +3989,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2763,6 +4022,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of runs, newest first, with the hourly histogram when group_by=hour. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2821,7 +4081,834 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A path segment over 200 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    run_projector: {
+        parameters: {
+            query?: {
+                /** @description Most outbox rows to claim in this pass (decimal digits). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the pass claimed, completed and failed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectorRunResultDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    backfill_reporting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BackfillRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Rows enqueued, in all and per source type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackfillResultDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    get_reporting_diagnostics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Projection state of your org. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticsDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    retry_outbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OutboxRetryRequestDto"];
+            };
+        };
+        responses: {
+            /** @description How many rows went back to pending. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxRetryResultDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_destinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org's destinations, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DestinationListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDestinationDto"];
+            };
+        };
+        responses: {
+            /** @description The new destination, with its signing secret shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDestinationDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    delete_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Destination id (dest_…). */
+                destination_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its delivery log. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saved report id (a UUID, any case). */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's schedules, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saved report id (a UUID, any case). */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScheduleDto"];
+            };
+        };
+        responses: {
+            /** @description The new schedule and its next tick. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2866,9 +4953,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2887,6 +4976,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2895,11 +4986,468 @@ export interface operations {
             };
         };
     };
-    run_projector: {
+    delete_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saved report id (a UUID, any case). */
+                report_id: string;
+                /** @description Schedule id (sched_…). */
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org's alerts, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAlertDto"];
+            };
+        };
+        responses: {
+            /** @description The new alert, in state ok; it is first evaluated at the next worker pass. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    get_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert id (alert_…). */
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert and its state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    delete_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert id (alert_…). */
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
         parameters: {
             query?: {
-                /** @description Most outbox rows to claim in this pass. */
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
                 limit?: number;
+                status?: "pending" | "processing" | "succeeded" | "failed";
             };
             header?: never;
             path?: never;
@@ -2907,12 +5455,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of the delivery log, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectorRunResultDto"];
+                    "application/json": components["schemas"]["DeliveryListDto"];
                 };
             };
             /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
@@ -2924,7 +5473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2942,27 +5491,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2981,6 +5514,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2989,116 +5524,25 @@ export interface operations {
             };
         };
     };
-    backfill_reporting: {
+    retry_delivery: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BackfillRequestDto"];
+            path: {
+                /** @description Delivery id (delivery_…). */
+                delivery_id: string;
             };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackfillResultDto"];
-                };
-            };
-            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description The key lacks the permission this route needs */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Unexpected error (redacted) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
-    get_reporting_diagnostics: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The delivery, pending again and due now. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DiagnosticsDto"];
+                    "application/json": components["schemas"]["DeliveryDto"];
                 };
             };
             /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
@@ -3110,7 +5554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Missing, malformed, unknown or revoked API key */
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3128,8 +5572,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body over 1 MiB */
-            413: {
+            /** @description Not found (or belongs to another org) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3137,8 +5581,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Body is not application/json */
-            415: {
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3146,9 +5590,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Rate limited (Retry-After) */
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3167,101 +5613,8 @@ export interface operations {
             /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
             503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
-    retry_outbox: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["OutboxRetryRequestDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OutboxRetryResultDto"];
-                };
-            };
-            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Missing, malformed, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description The key lacks the permission this route needs */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Rate limited (Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Unexpected error (redacted) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
-            503: {
-                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
