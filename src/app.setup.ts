@@ -17,7 +17,7 @@ import { ProblemFilter } from './common/problem-details/problem.filter.js';
 import { RouteIndex } from './common/problem-details/route-index.js';
 import { ProblemValidationPipe } from './common/problem-details/validation.pipe.js';
 import { JsonLogger } from './common/logging/json-logger.js';
-import { explorerDir } from './explorer/explorer.assets.js';
+import { EXPLORER_ASSETS_PREFIX, explorerDir } from './explorer/explorer.assets.js';
 import type { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -140,7 +140,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   // under a URL: cache them for a year. Pre-compressed .gz files are written by the build.
   const assets = path.join(explorerDir(), 'ui', 'assets');
   if (existsSync(assets)) {
-    app.useStaticAssets({ root: assets, prefix: '/ui/assets/', immutable: true, maxAge: '365d', preCompressed: true, index: false, decorateReply: false });
+    app.useStaticAssets({ root: assets, prefix: EXPLORER_ASSETS_PREFIX, immutable: true, maxAge: '365d', preCompressed: true, index: false, decorateReply: false });
   }
 
   const filter = new ProblemFilter(logger, routes, config.publicBaseUrl);

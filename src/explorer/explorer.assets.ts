@@ -2,6 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** SPEC §13: the client routes that answer with the explorer's HTML shell (kept out of the OpenAPI document). */
+export const EXPLORER_PAGES = ['/', 'ui', 'explore', 'saved', 'apps', 'operator'];
+
+/** Where @fastify/static serves the explorer's hashed assets. */
+export const EXPLORER_ASSETS_PREFIX = '/ui/assets/';
+
 /**
  * SPEC §13: nothing from outside the service and no inline script. Styles are files too; uPlot and
  * Preact set element styles through the CSSOM, which `style-src 'self'` does not restrict.

@@ -2,6 +2,7 @@ import { openapiSchemaToJsonSchema } from '@openapi-contrib/openapi-schema-to-js
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type supertest from 'supertest';
+import { EXPLORER_ASSETS_PREFIX, EXPLORER_PAGES } from '../../src/explorer/explorer.assets.js';
 
 /*
  * The contract check every e2e response goes through (test-app.ts wraps every supertest request
@@ -33,8 +34,13 @@ export interface OperationObject {
   responses: Record<string, ResponseObject>;
 }
 
-/** Routes outside the document on purpose: the docs themselves, problem pages, test-only probes. */
-const UNDOCUMENTED = [/^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/problems\//, /^\/__probe\//];
+/**
+ * Routes outside the document on purpose: the docs themselves, problem pages, test-only probes,
+ * and the explorer's HTML pages and hashed assets (SPEC §13: not API operations; the explorer's
+ * own test checks they stay out of the document). Exact paths, taken from the explorer's routes.
+ */
+const EXPLORER_PATHS = new Set(EXPLORER_PAGES.map((p) => (p === '/' ? p : `/${p}`)));
+const UNDOCUMENTED = [/^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/problems\//, /^\/__probe\//, { test: (path: string) => EXPLORER_PATHS.has(path) || path.startsWith(EXPLORER_ASSETS_PREFIX) }];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const JSON_TYPES = new Set(['application/json', 'application/problem+json']);
 

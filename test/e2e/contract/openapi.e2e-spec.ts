@@ -179,6 +179,10 @@ describe('the response check every e2e request goes through (test/support/contra
       'POST /v1/reports/projector/run (run_projector) 200: content type "text/html" is not among the declared application/json',
     ]);
     expect(t.contract.violations('GET', '/v1/nope', { status: 200, headers: json, body: {} })).toEqual(['200 from GET /v1/nope, a route the document does not have']);
+    // The explorer's pages and assets are outside the document on purpose; only their exact paths.
+    const html = { 'content-type': 'text/html; charset=utf-8' };
+    expect(['/', '/ui/', '/explore?q=x', '/saved', '/ui/assets/app-X.js'].flatMap((u) => t.contract.violations('GET', u, { status: 200, headers: html, body: {} }))).toEqual([]);
+    expect(t.contract.violations('GET', '/savedx', { status: 200, headers: html, body: {} })).toEqual(['200 from GET /savedx, a route the document does not have']);
     expect(t.contract.violations('GET', '/v1/nope', { status: 404, headers: problem, body: { title: 'Not Found', status: 404, code: 'not_found', secret: 1 } })).toEqual([
       'body / must NOT have additional properties {"additionalProperty":"secret"}',
     ]);
