@@ -14,7 +14,7 @@ async function routes(base: string): Promise<{ method: string; path: string; ope
       method: method.toUpperCase(),
       path: p.replace('{report_id}', REPORT_ID).replace('{app_id}', newPublicId('app')).replace('{key_id}', newPublicId('key')),
       operationId: op.operationId,
-      public: !op.security,
+      public: !op.security?.length, // public routes say `security: []` (issue 14)
     })),
   );
 }

@@ -7,7 +7,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your org's API keys (never their secrets) */
+        /**
+         * List your org's API keys (never their secrets)
+         * @description Every key of the caller's org, newest first, revoked ones included (with `revoked_at`). `last_used_at` is kept to the minute.
+         */
         get: operations["list_api_keys"];
         put?: never;
         /**
@@ -1460,6 +1463,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The org's keys, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1563,6 +1567,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new key, with its secret `key` shown this once. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1602,6 +1607,24 @@ export interface operations {
             };
             /** @description The key lacks the permission this route needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1760,6 +1783,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Unexpected error (redacted) */
             500: {
                 headers: {
@@ -1794,6 +1826,15 @@ export interface operations {
                         /** @enum {string} */
                         migrations: "applied";
                     };
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description Unexpected error (redacted) */
@@ -1838,6 +1879,15 @@ export interface operations {
                      *     factline_http_requests_total{method="GET",route="/healthz",status="200"} 1
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
