@@ -16,7 +16,7 @@ async function routes(base: string): Promise<{ method: string; path: string; ope
         .replace('{destination_id}', newPublicId('dest')).replace('{schedule_id}', newPublicId('sched'))
         .replace('{alert_id}', newPublicId('alert')).replace('{delivery_id}', newPublicId('delivery')),
       operationId: op.operationId,
-      public: !op.security,
+      public: !op.security?.length, // public routes say `security: []` (issue 14)
     })),
   );
 }
