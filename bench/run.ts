@@ -10,7 +10,6 @@ import { ProgressBar } from '../src/cli/progress-bar.js';
 import { toPublicId, uuidv7 } from '../src/common/ids/public-id.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { buildDataSourceOptions } from '../src/database/data-source-options.js';
-import '../src/database/database.module.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { rebuildRollup } from '../src/projector/rollups/rollup-maintenance.js';

@@ -3,7 +3,6 @@ import { loadConfigOrExit, type AppConfig } from '../config/app-config.js';
 import { buildDataSourceOptions } from '../database/data-source-options.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { runMigrations } from '../database/migrate.js';
-import '../database/database.module.js';
 
 export interface CliContext {
   config: AppConfig;

@@ -11,9 +11,11 @@ import { LIMITS } from '../catalog/catalog.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
 import { compileReportQuery } from '../query/report-query.compile.js';
 import { planReportQuery } from '../query/report-query.plan.js';
-import { formatRow, invalidQuery, ReportQueryService } from '../query/report-query.service.js';
+import { ReportQueryService } from '../query/report-query.service.js';
+import { formatRow, invalidQuery } from '../query/report-query.wire.js';
 import type { ResolvedQuery } from '../query/report-query.types.js';
-import { pointerSegment, show, type ValidateOptions } from '../query/report-query.validate.js';
+import { pointerSegment, show } from '../query/query-input.js';
+import type { ValidateOptions } from '../query/report-query.validate.js';
 import { csvLine, toCsv } from './csv.js';
 
 export interface ExportEnvelope {
@@ -26,6 +28,9 @@ export interface ExportEnvelope {
 }
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+/** SPEC §6: an export asked with `Accept: text/csv` (anywhere in the list) streams the file; anything else gets the JSON envelope. */
+export const wantsCsvStream = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? '');
 // Exports read more rows than ad-hoc queries; a stream stays in constant memory (SPEC §6 Export).
 export const ENVELOPE_OPTIONS: ValidateOptions = { maxLimit: LIMITS.export_max_rows, defaultLimit: LIMITS.export_max_rows };
 export const STREAM_OPTIONS: ValidateOptions = { maxLimit: LIMITS.stream_max_rows, defaultLimit: LIMITS.stream_max_rows };

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
-import { CompiledColumn, compileReportQuery, CompiledQuery } from './report-query.compile.js';
+import { compileReportQuery, CompiledQuery } from './report-query.compile.js';
+import { formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';
 import { validateReportQuery, type ValidateOptions } from './report-query.validate.js';
-import { formatInZone } from './format-time.js';
 import { OrgConcurrencyLimiter } from './org-concurrency.js';
 import { planReportQuery, type ServedBy } from './report-query.plan.js';
 
@@ -18,31 +17,6 @@ export interface ReportResult {
   rows: Record<string, unknown>[];
   served_by: ServedBy;
   truncated: boolean;
-}
-
-export function invalidQuery(errors: FieldError[]): ProblemException {
-  return new ProblemException('invalid_report_query', `The report query has ${errors.length} problem${errors.length === 1 ? '' : 's'}; see errors.`, {
-    errors,
-    allowedActions: [
-      {
-        rel: 'retry',
-        hint: 'Fix every entry of errors[] and resend; GET /v1/reports/catalog lists the datasets, dimensions, measures and filter fields.',
-        href: '/v1/reports/catalog',
-        method: 'GET',
-        operation_id: 'get_report_catalog',
-      },
-    ],
-  });
-}
-
-/** Row values as the wire wants them: time buckets in the query's zone, numbers as numbers. */
-export function formatRow(raw: Record<string, unknown>, columns: CompiledColumn[], timezone: string): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const c of columns) {
-    const v = raw[c.name];
-    row[c.name] = v instanceof Date ? formatInZone(v, timezone) : v === undefined ? null : v;
-  }
-  return row;
 }
 
 /** Validates, plans, runs (timeout + per-org cap) and shapes report queries (SPEC §6). */
