@@ -4,7 +4,7 @@ import { ProjectorService } from '../../../src/projector/projector.service.js';
 import { client } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
-import { eventually } from '../../support/wait.js';
+import { until } from '../../support/service.js';
 
 /** The scheduler's LISTEN connections to the test database, by what they last ran. */
 const listeners = (t: TestApp) => t.db.pool.query(
@@ -22,9 +22,9 @@ describe('scheduled projector (SPEC §5)', () => {
   it('ingest wakes the projector through LISTEN/NOTIFY', async () => {
     const k = await t.key('wake', 'ingest');
     // The wake-up can only come once the scheduler's connection has run its LISTEN.
-    await eventually(() => listeners(t), (rows) => rows.some((r) => r.state === 'idle' && r.query === `LISTEN ${OUTBOX_CHANNEL}`));
+    await until(() => listeners(t), (rows) => rows.some((r) => r.state === 'idle' && r.query === `LISTEN ${OUTBOX_CHANNEL}`), { everyMs: 20, what: 'LISTEN in place' });
     await client(t, k.key).ingest('llm_generations', [generation(), generation(), generation()]);
-    const n = await eventually(
+    const n = await until(
       async () => (await t.db.pool.query(`SELECT count(*)::int AS n FROM fact_llm_generation WHERE org_id = $1`, [k.orgId])).rows[0].n,
       (v) => v === 3,
     );
