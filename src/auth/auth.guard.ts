@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -27,8 +29,9 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyService,
     @Inject(APP_CONFIG) config: AppConfig,
+    @InjectDataSource() dataSource: DataSource,
   ) {
-    this.limiter = new RateLimiter(config.rateLimitPerMinute);
+    this.limiter = new RateLimiter(dataSource, config.rateLimitPerMinute);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,7 +44,7 @@ export class AuthGuard implements CanActivate {
         headers: { 'www-authenticate': 'Bearer realm="factline"' },
       });
     }
-    const wait = this.limiter.take(result.caller.keyId);
+    const wait = await this.limiter.take(result.caller.keyId);
     if (wait > 0) {
       throw new ProblemException('rate_limited', `Rate limit exceeded for this API key; retry in ${wait} s.`, {
         retryAfterSeconds: wait,

@@ -4,7 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { JsonLogger } from '../common/logging/json-logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { isConflict, isDatabaseUnavailable, isUniqueViolation, pgErrorCode } from '../database/pg-errors.js';
+import { isConflict, isDatabaseUnavailable, isUniqueViolation, pgErrorCode } from '../common/pg/pg-errors.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { backoffMs } from './backoff.js';
 import { SOURCE_TYPES, type SourceType } from '../pipeline/pipeline.vocabulary.js';

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isConflict, isDatabaseUnavailable, isDataException, isStatementTimeout, isUniqueViolation } from '../../database/pg-errors.js';
+import { isConflict, isDatabaseUnavailable, isDataException, isStatementTimeout, isUniqueViolation } from '../pg/pg-errors.js';
 import { JsonLogger } from '../logging/json-logger.js';
 import { ProblemBody, ProblemException } from './problem.js';
 import { isProblemCode, PROBLEM_CODES, ProblemCode, STATUS_TO_CODE } from './problem-codes.js';

@@ -83,7 +83,6 @@ export class ExportService {
    * memory stays flat however many rows (up to 1,000,000). Freshness travels in headers.
    */
   async stream(orgId: string, query: ResolvedQuery, filename: string, reply: FastifyReply): Promise<void> {
-    const release = this.reports.acquireSlot(orgId);
     const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
     let client: pg.PoolClient | undefined;
     let done = false;
@@ -102,7 +101,6 @@ export class ExportService {
     const finish = (error?: unknown) => {
       if (done) return;
       done = true;
-      release();
       if (!client) return;
       const c = client;
       if (error) c.release(error instanceof Error ? error : new Error(String(error)));
@@ -120,6 +118,7 @@ export class ExportService {
       client = await pool.connect();
       client.on('error', onClientError);
       await client.query('BEGIN READ ONLY');
+      await this.reports.takeSlot((sql, params) => client!.query(sql, params).then((r) => r.rows), orgId);
       await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(STREAM_TIMEOUT_MS)]);
       const fresh = await this.freshness.of(orgId, query.dataset, { query: (sql, params) => client!.query(sql, params).then((r) => r.rows) });
       const compiled = compileReportQuery(query, orgId, query.limit, planReportQuery(query));

@@ -7,7 +7,7 @@ import { compileReportQuery, CompiledQuery } from './report-query.compile.js';
 import { formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';
 import { validateReportQuery, type ValidateOptions } from './report-query.validate.js';
-import { OrgConcurrencyLimiter } from './org-concurrency.js';
+import { takeQuerySlot } from './org-concurrency.js';
 import { planReportQuery, type ServedBy } from './report-query.plan.js';
 
 export interface ReportResult {
@@ -22,15 +22,11 @@ export interface ReportResult {
 /** Validates, plans, runs (timeout + per-org cap) and shapes report queries (SPEC §6). */
 @Injectable()
 export class ReportQueryService {
-  private readonly limiter: OrgConcurrencyLimiter;
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly freshness: FreshnessService,
-  ) {
-    this.limiter = new OrgConcurrencyLimiter(config.query.concurrencyPerOrg);
-  }
+  ) {}
 
   /** Validation of a wire query; a 400 invalid_report_query listing every problem when it fails. */
   resolve(input: unknown, options: ValidateOptions = {}, pointerBase = ''): ResolvedQuery {
@@ -65,19 +61,15 @@ export class ReportQueryService {
 
   /** Runs `work` holding one of the org's query slots, in a transaction with the statement timeout. */
   async withQuerySlot<T>(orgId: string, work: (em: EntityManager) => Promise<T>, timeoutMs = this.config.query.timeoutMs): Promise<T> {
-    const release = this.limiter.acquire(orgId);
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        await em.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
-        return work(em);
-      });
-    } finally {
-      release();
-    }
+    return this.dataSource.transaction(async (em) => {
+      await this.takeSlot((sql, params) => em.query(sql, params), orgId);
+      await em.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
+      return work(em);
+    });
   }
 
-  /** Holds an org slot for a long-running export stream; the caller must call the release. */
-  acquireSlot(orgId: string): () => void {
-    return this.limiter.acquire(orgId);
+  /** Takes one of the org's query slots for the transaction `query` runs in (an export stream's own). */
+  takeSlot(query: (sql: string, params: unknown[]) => Promise<unknown[]>, orgId: string): Promise<void> {
+    return takeQuerySlot(query, orgId, this.config.query.concurrencyPerOrg);
   }
 }
