@@ -10,7 +10,6 @@ import { ProgressBar } from '../src/cli/progress-bar.js';
 import { toPublicId, uuidv7 } from '../src/common/ids/public-id.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { buildDataSourceOptions } from '../src/database/data-source-options.js';
-import '../src/database/database.module.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { rebuildRollup } from '../src/projector/rollups/rollup-maintenance.js';
@@ -21,6 +20,7 @@ import { backfillBench } from './benches/backfill.bench.js';
 import { explorerBench, seedDemo } from './benches/explorer.bench.js';
 import { exportBench } from './benches/export.bench.js';
 import { freshnessBench } from './benches/freshness.bench.js';
+import { limitsBench } from './benches/limits.bench.js';
 import { projectorBench } from './benches/projector.bench.js';
 import { queryBench } from './benches/query.bench.js';
 import { validationBench } from './benches/validation.bench.js';
@@ -31,7 +31,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,projector,freshness,explorer,alerts] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,limits,projector,freshness,explorer,alerts] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       // The backfill's outbox rows were deleted and the facts written in bulk: vacuum, as
       // autovacuum would before long, so the reads below do not pay for dead tuples.
       await ds.query('VACUUM ANALYZE');
-      for (const b of [queryBench, exportBench, appRunsBench]) await runBench(b, service);
+      for (const b of [queryBench, exportBench, appRunsBench, limitsBench]) await runBench(b, service);
       await service.stop();
       // Writes, with the scheduled projector on, as deployed.
       service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });

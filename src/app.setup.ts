@@ -16,7 +16,7 @@ import { ProblemException } from './common/problem-details/problem.js';
 import { ProblemFilter } from './common/problem-details/problem.filter.js';
 import { RouteIndex } from './common/problem-details/route-index.js';
 import { ProblemValidationPipe } from './common/problem-details/validation.pipe.js';
-import { JsonLogger } from './common/logging/json-logger.js';
+import { JsonLogger, requestContext } from './common/logging/json-logger.js';
 import { EXPLORER_ASSETS_PREFIX, explorerDir } from './explorer/explorer.assets.js';
 import type { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -118,8 +118,10 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   });
 
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Everything that runs for this request — hooks, guard, handler, filter — logs its id.
+    requestContext.run({ request_id: String(request.id) }, done);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions?.url ?? 'unmatched';

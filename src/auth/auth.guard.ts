@@ -1,5 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -20,8 +22,9 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyService,
     @Inject(APP_CONFIG) config: AppConfig,
+    @InjectDataSource() dataSource: DataSource,
   ) {
-    this.limiter = new RateLimiter(config.rateLimitPerMinute);
+    this.limiter = new RateLimiter(dataSource, config.rateLimitPerMinute);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,7 +34,7 @@ export class AuthGuard implements CanActivate {
     // Normally authenticated already by the onRequest hook (auth.hook.ts), before the body was read.
     const result = request.auth ?? (await this.keys.authenticate(request.headers.authorization));
     if (!result.ok) throw unauthorized(result.reason);
-    const wait = this.limiter.take(result.caller.keyId);
+    const wait = await this.limiter.take(result.caller.keyId);
     if (wait > 0) {
       throw new ProblemException('rate_limited', `Rate limit exceeded for this API key; retry in ${wait} s.`, {
         retryAfterSeconds: wait,

@@ -4,7 +4,7 @@ import { ProblemException } from '../common/problem-details/problem.js';
 import type { ProblemFilter } from '../common/problem-details/problem.filter.js';
 import { ApiKeyService, type AuthResult } from './api-key.service.js';
 import { isNestHandler, isPublicHandler } from './auth.decorators.js';
-import { RateLimiter } from './rate-limiter.js';
+import { LocalRateLimiter } from './local-rate-limiter.js';
 
 type FailReason = Extract<AuthResult, { ok: false }>['reason'] | 'duplicate';
 
@@ -36,7 +36,7 @@ export type AuthenticatedRequest = FastifyRequest & { auth?: AuthResult };
  * takes the result from the request instead of looking the key up again.
  */
 export function registerEarlyAuth(fastify: FastifyInstance, keys: ApiKeyService, failuresPerMinute: number, filter: () => ProblemFilter): void {
-  const failures = new RateLimiter(failuresPerMinute);
+  const failures = new LocalRateLimiter(failuresPerMinute);
   const hook: onRequestHookHandler = async (request: AuthenticatedRequest, reply: FastifyReply) => {
     const result: AuthResult | { ok: false; reason: 'duplicate' } =
       authorizationHeaders(request.raw) > 1 ? { ok: false, reason: 'duplicate' } : await keys.authenticate(request.headers.authorization);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { PROJECTED_EVENT_TYPES } from '../pipeline/pipeline.vocabulary.js';
 import { backfill as runBackfill } from '../projector/backfill/backfill.js';
 import type { CliContext } from './cli-context.js';
@@ -16,8 +15,7 @@ const BATCH = 250_000;
  * nothing is left to enqueue or the limit is reached. Without --limit it enqueues everything
  * missing or stale. Prints `{org, enqueued, events, llm_generations, sessions, usage_ledger}`.
  */
-export function backfillCommand(args: string[]) {
-  const { values } = parseArgs({ args, strict: true, options: { org: { type: 'string' }, limit: { type: 'string' } } });
+export function backfillCommand(values: { org?: string; limit?: string }) {
   const slug = slugFlag(values.org, true)!;
   const limit = intFlag('limit', values.limit, 1, 100_000_000);
   return (ctx: CliContext) => backfill(ctx, slug, limit);

@@ -4,7 +4,6 @@ import { buildDataSourceOptions } from '../database/data-source-options.js';
 import { databaseErrorLine, DatabaseStartError } from '../database/database-error.js';
 import { findRunningEmbedded, startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { runMigrations } from '../database/migrate.js';
-import '../database/database.module.js';
 
 export interface CliContext {
   config: AppConfig;

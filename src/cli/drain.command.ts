@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { CliContext } from './cli-context.js';
 import { intFlag, orgIdBySlug, slugFlag } from './cli-args.js';
 import { DEFAULT_DRAIN_JOBS, drainOutbox } from './drain.js';
@@ -7,8 +6,7 @@ import { DEFAULT_DRAIN_JOBS, drainOutbox } from './drain.js';
  * `drain [--org <slug>] [--jobs n] [--batch n]`: projector passes until nothing is due, with a
  * progress bar; prints the counts, the throughput and what is left in the outbox.
  */
-export function drainCommand(args: string[]) {
-  const { values } = parseArgs({ args, strict: true, options: { org: { type: 'string' }, jobs: { type: 'string' }, batch: { type: 'string' } } });
+export function drainCommand(values: { org?: string; jobs?: string; batch?: string }) {
   const slug = slugFlag(values.org, false);
   const jobs = intFlag('jobs', values.jobs, 1, 16) ?? DEFAULT_DRAIN_JOBS;
   const batch = intFlag('batch', values.batch, 1, 50_000);

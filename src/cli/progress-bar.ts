@@ -1,33 +1,43 @@
-/** A plain progress bar on stderr (stdout stays clean for machine-read output). */
+import cliProgress from 'cli-progress';
+
+/**
+ * A progress bar on stderr (stdout stays clean for machine-read output), drawn by cli-progress:
+ * redrawn in place on a terminal, and a line every few seconds in a log (not a flood). The
+ * commands see only update/finish, so the library stays behind this one file.
+ */
 export class ProgressBar {
-  private last = 0;
-  private shown = -1;
+  private readonly bar: cliProgress.SingleBar;
+  private readonly total: number;
+
+  constructor(label: string, total: number, out: NodeJS.WriteStream = process.stderr) {
+    this.total = total;
+    this.bar = new cliProgress.SingleBar({
+      stream: out,
+      format: `${label} [{bar}] {percentage}% {value}/{total} {rate}/s`,
+      barsize: 30,
+      barCompleteChar: '#',
+      barIncompleteChar: '-',
+      hideCursor: false,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+      fps: 10,
+    });
+    this.bar.start(Math.max(total, 0), 0, { rate: 0 });
+  }
+
   private readonly started = Date.now();
 
-  constructor(
-    private readonly label: string,
-    private readonly total: number,
-    private readonly out: NodeJS.WriteStream = process.stderr,
-  ) {}
-
   update(done: number): void {
-    const now = Date.now();
-    // Redrawn in place on a terminal; a log (non-TTY) gets a line every few seconds, not a flood.
-    if (now - this.last < (this.out.isTTY ? 100 : 2000) && done < this.total) return;
-    this.last = now;
-    this.shown = done;
-    const ratio = this.total > 0 ? Math.min(1, done / this.total) : 1;
-    const width = 30;
-    const filled = Math.round(ratio * width);
-    const rate = done / Math.max(0.001, (now - this.started) / 1000);
-    const line = `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}% ${done}/${this.total} ${Math.round(rate)}/s`;
-    this.out.write(this.out.isTTY ? `\r${line}` : `${line}\n`);
+    // cli-progress shows no rate of its own (only an ETA); ours is rows per second since the start.
+    const rate = Math.round(done / Math.max(0.001, (Date.now() - this.started) / 1000));
+    if (done > this.total) this.bar.setTotal(done);
+    this.bar.update(done, { rate });
   }
 
   /** Final line; `done` when the work turned out smaller or larger than announced. */
   finish(done: number = this.total): void {
-    this.last = 0;
-    if (this.shown !== done) this.update(done);
-    if (this.out.isTTY) this.out.write('\n');
+    this.bar.setTotal(done);
+    this.update(done);
+    this.bar.stop();
   }
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { checkRollup, rebuildRollup } from '../projector/rollups/rollup-maintenance.js';
 import { DATASET_BY_NAME, DATASETS, type DatasetDef } from '../reporting/catalog/catalog.js';
 import { orgIdBySlug, slugFlag } from './cli-args.js';
@@ -7,8 +6,9 @@ import { ProgressBar } from './progress-bar.js';
 import { UsageError } from './usage-error.js';
 
 /** `--org <slug>` and `--dataset <name>`, checked before the database is opened. */
-function scope(args: string[]): { org?: string; datasets: DatasetDef[] } {
-  const { values } = parseArgs({ args, options: { org: { type: 'string' }, dataset: { type: 'string' } }, strict: true });
+export interface RollupFlags { org?: string; dataset?: string }
+
+function scope(values: RollupFlags): { org?: string; datasets: DatasetDef[] } {
   const org = slugFlag(values.org, false);
   const dataset = values.dataset === undefined ? undefined : DATASET_BY_NAME.get(values.dataset);
   if (values.dataset !== undefined && !dataset) throw new UsageError(`--dataset must be one of ${DATASETS.map((d) => d.name).join(', ')}`);
@@ -16,8 +16,8 @@ function scope(args: string[]): { org?: string; datasets: DatasetDef[] } {
 }
 
 /** `rollups rebuild [--org <slug>] [--dataset <name>]`: recompute rollups from facts. */
-export function rollupsRebuild(args: string[]) {
-  const { org, datasets } = scope(args);
+export function rollupsRebuild(flags: RollupFlags) {
+  const { org, datasets } = scope(flags);
   return async (ctx: CliContext) => {
     const orgId = org === undefined ? null : await orgIdBySlug(ctx.dataSource, org);
     for (const dataset of datasets) {
@@ -33,8 +33,8 @@ export function rollupsRebuild(args: string[]) {
 }
 
 /** `rollups check [--org <slug>] [--dataset <name>]`: report drift; exit 1 when there is any. */
-export function rollupsCheck(args: string[]) {
-  const { org, datasets } = scope(args);
+export function rollupsCheck(flags: RollupFlags) {
+  const { org, datasets } = scope(flags);
   return async (ctx: CliContext) => {
     const orgId = org === undefined ? null : await orgIdBySlug(ctx.dataSource, org);
     let drifted = 0;

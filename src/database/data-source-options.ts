@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
 import { OrgEntity } from '../auth/org.entity.js';
 import { MIGRATIONS } from './migrations/migration-list.js';
+import { configurePgTypes } from './pg-types.js';
 import { SavedReportEntity } from '../reporting/saved-reports/saved-report.entity.js';
 import { AlertEntity } from '../alerts/alert-rules/alert.entity.js';
 import { DestinationEntity } from '../alerts/destinations/destination.entity.js';
@@ -15,6 +16,7 @@ export interface DatabaseSettings {
 
 /** The only place database options are built: the app, ormconfig.ts, the CLI and the tests call it. */
 export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  configurePgTypes();
   return {
     type: 'postgres',
     url: settings.url,

@@ -4,6 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { JsonLogger } from '../common/logging/json-logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { isConflict, isDatabaseUnavailable, isUniqueViolation, pgErrorCode } from '../common/pg/pg-errors.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { backoffMs } from './backoff.js';
 import { SOURCE_TYPES, type SourceType } from '../pipeline/pipeline.vocabulary.js';
@@ -63,7 +64,7 @@ export class ProjectorService {
     try {
       const raced = (e: unknown) => {
         // A concurrent ingest can race a release (unique pending row); the next pass retries it.
-        if ((e as { code?: string }).code !== '23505') throw e;
+        if (!isUniqueViolation(e)) throw e;
       };
       if (this.abandoned.length > 0) {
         const rows = this.abandoned;
@@ -85,7 +86,7 @@ export class ProjectorService {
       } catch (error) {
         // SPEC §8: the database went away mid-pass. The rows stay claimed in the database; hand
         // them back as soon as it answers again rather than after the lease.
-        if (isTransient(error)) this.abandoned.push(...claimed);
+        if (isDatabaseUnavailable(error)) this.abandoned.push(...claimed);
         throw error;
       }
     } finally {
@@ -118,7 +119,7 @@ export class ProjectorService {
       }
       return { completed: done.length, failed: 0 };
     } catch (error) {
-      if (isTransient(error)) throw error;
+      if (isDatabaseUnavailable(error)) throw error;
       if (rows.length === 1) {
         return { completed: 0, failed: (await this.failRow(rows[0], error)) ? 1 : 0 };
       }
@@ -171,23 +172,9 @@ export class ProjectorService {
   }
 }
 
-/** The database going away is not the row's fault: no attempt is burnt, the pass aborts. */
-function isTransient(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
-  const code = e?.driverError?.code ?? e?.code ?? '';
-  return /^(08|53|57P)/.test(code) || /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/.test(e?.message ?? '');
-}
-
-/** Deadlock or serialization failure: retry the same work. */
-function isConflict(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code ?? '';
-  return code === '40P01' || code === '40001';
-}
-
 /** Bounded, secret-free error text for `last_error`: the database's message and code only. */
 function describe(error: unknown): string {
-  const e = error as { message?: string; code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return `${code ? `[${code}] ` : ''}${(e?.message ?? String(error)).replace(/\s+/g, ' ')}`.slice(0, 500);
+  const code = pgErrorCode(error);
+  const message = (error as { message?: string } | null)?.message ?? String(error);
+  return `${code ? `[${code}] ` : ''}${message.replace(/\s+/g, ' ')}`.slice(0, 500);
 }

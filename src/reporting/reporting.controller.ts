@@ -7,11 +7,9 @@ import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../common/problem-deta
 import { CatalogDto } from './catalog/catalog.dto.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { ApiExportOkResponse } from './export/export.openapi.js';
-import { ExportService, resolveExportBody } from './export/export.service.js';
+import { ExportService, resolveExportBody, wantsCsvStream } from './export/export.service.js';
 import { ExportEnvelopeDto, ExportRequestDto, REPORT_QUERY_EXAMPLE, ReportQueryDto, ReportResultDto } from './query/report-query.dto.js';
 import { ReportQueryService, type ReportResult } from './query/report-query.service.js';
-
-export const wantsCsvStream = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? '');
 
 @ApiTags('reports')
 @Controller('v1/reports')

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public, RequirePermission } from '../../src/auth/auth.decorators.js';
+import { JsonLogger } from '../../src/common/logging/json-logger.js';
 
 class ProbeItemDto {
   @IsString() @Length(1, 5) label: string;
@@ -19,6 +20,16 @@ class ProbeBodyDto {
 @ApiExcludeController()
 @Controller('__probe')
 class ProbeController {
+  constructor(private readonly logger: JsonLogger) {}
+
+  /** Logs from deep inside a handler without naming the request, and with a header it must not show. */
+  @Get('log')
+  @Public()
+  log(): { ok: true } {
+    this.logger.emit('warn', 'probe log', { headers: { authorization: 'Bearer fl_secret_probe_value' }, authorization: 'Bearer fl_secret_probe_value' });
+    return { ok: true };
+  }
+
   @Post('echo')
   @RequirePermission('reports:view')
   echo(@Body() body: ProbeBodyDto): ProbeBodyDto {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { configurePgTypes } from '../../src/database/pg-types.js';
 import { templateDatabase, testServerUrl } from './test-env.js';
 
 export interface TestDatabase {
@@ -22,6 +23,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const url = `${server}/${name}`;
+  // The tests read counts as the app does (numbers), whether or not an app was built first.
+  configurePgTypes();
   const pool = new pg.Pool({ connectionString: url, max: 5 });
   // An idle client whose connection the server ends (a forced drop, a restart) must not crash the worker.
   pool.on('error', () => undefined);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { intFlag } from '../cli-args.js';
 import { UsageError } from '../usage-error.js';
 
@@ -29,30 +29,38 @@ export interface SeedOptions {
   jobs: number;
 }
 
-export const SEED_USAGE = `seed [--size demo|small|medium|large] [--facts <n>] [--orgs <n>] [--days <n>] [--end <RFC 3339>]
-       [--seed <int>] [--main-share <0..1>] [--app-runs <n>] [--jobs <n>] [--no-project]`;
+/** The seed command's flags, for commander (help text and parsing). */
+export function addSeedFlags(cmd: Command): Command {
+  return cmd
+    .option('--size <preset>', `preset: ${Object.keys(SIZES).join(', ')} (default demo)`)
+    .option('--facts <n>', `about this many fact rows in all (at most ${MAX_FACTS.toLocaleString('en-US')}; default: the preset's)`)
+    .option('--orgs <n>', 'number of orgs: acme, globex, initech, … (default: the preset\'s)')
+    .option('--days <n>', 'length of the window, which ends at --end (default: the preset\'s)')
+    .option('--end <RFC 3339>', 'end of the window; pass it for reproducible data (default: now)')
+    .option('--seed <int>', 'another seed, other data (default 1)')
+    .option('--main-share <0..1>', 'share of the facts in the first org (default: the preset\'s)')
+    .option('--app-runs <n>', 'app runs of the first org (default: about 0.7 per session)')
+    .option('--jobs <n>', 'chunks written at once, each on its own connection (default 2)')
+    .option('--no-project', 'write canonical and outbox rows only; the service or `drain` projects them');
+}
+
+/** The flags as commander hands them over (strings, checked here). */
+export interface SeedFlags {
+  size?: string; facts?: string; orgs?: string; days?: string; end?: string; seed?: string; mainShare?: string; appRuns?: string; jobs?: string;
+  project: boolean;
+}
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Flags → options. A size preset fills what the other flags leave out; default size is demo. */
+/** A seed command line (without `seed`) → options, as the CLI parses it. */
 export function parseSeedOptions(args: string[], now: number = Date.now()): SeedOptions {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowNegative: true,
-    options: {
-      size: { type: 'string' },
-      facts: { type: 'string' },
-      orgs: { type: 'string' },
-      days: { type: 'string' },
-      end: { type: 'string' },
-      seed: { type: 'string' },
-      'main-share': { type: 'string' },
-      'app-runs': { type: 'string' },
-      jobs: { type: 'string' },
-      project: { type: 'boolean', default: true },
-    },
-  });
+  const cmd = addSeedFlags(new Command('seed')).exitOverride().configureOutput({ writeErr: () => undefined });
+  cmd.parse(args, { from: 'user' });
+  return seedOptionsFrom(cmd.opts<SeedFlags>(), now);
+}
+
+/** Flags → options. A size preset fills what the other flags leave out; default size is demo. */
+export function seedOptionsFrom(values: SeedFlags, now: number = Date.now()): SeedOptions {
   const size = (values.size ?? 'demo') as SizeName;
   if (!Object.hasOwn(SIZES, size)) throw new UsageError(`--size must be one of ${Object.keys(SIZES).join(', ')} (got "${values.size}")`);
   const preset = SIZES[size];
@@ -62,9 +70,9 @@ export function parseSeedOptions(args: string[], now: number = Date.now()): Seed
     if (Number.isNaN(endMs)) throw new UsageError(`--end must be an RFC 3339 time such as 2026-05-01T00:00:00Z (got "${values.end}")`);
   }
   let mainShare: number = preset.mainShare;
-  if (values['main-share'] !== undefined) {
-    mainShare = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(values['main-share']) ? Number(values['main-share']) : NaN;
-    if (!(mainShare > 0 && mainShare <= 1)) throw new UsageError(`--main-share must be a number in (0, 1] (got "${values['main-share']}")`);
+  if (values.mainShare !== undefined) {
+    mainShare = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(values.mainShare) ? Number(values.mainShare) : NaN;
+    if (!(mainShare > 0 && mainShare <= 1)) throw new UsageError(`--main-share must be a number in (0, 1] (got "${values.mainShare}")`);
   }
   return {
     size,
@@ -74,7 +82,7 @@ export function parseSeedOptions(args: string[], now: number = Date.now()): Seed
     endMs,
     seed: intFlag('seed', values.seed, 0, 2_147_483_647) ?? 1,
     mainShare,
-    appRuns: intFlag('app-runs', values['app-runs'], 0, MAX_FACTS),
+    appRuns: intFlag('app-runs', values.appRuns, 0, MAX_FACTS),
     project: values.project,
     jobs: intFlag('jobs', values.jobs, 1, 16) ?? 2,
   };

@@ -164,35 +164,25 @@ export async function writeOrg(ds: DataSource, plan: SeedPlan, org: OrgPlan, job
   }));
   add(written, topUps);
 
-  const sessionsBar = new ProgressBar(`${org.slug}: sessions`, org.sessions);
-  let sessionsDone = 0;
-  await pool(
-    chunks(org.sessions, SESSIONS_PER_CHUNK).map(([from, to]) => async () => {
-      const [row] = await ds.query(SEED_SESSIONS_SQL, sessionParams(plan, org, orgId, from, to));
-      return { row, n: to - from };
-    }),
-    jobs,
-    ({ row, n }) => {
-      add(written, row);
-      sessionsBar.update((sessionsDone += n));
-    },
-  );
-  sessionsBar.finish();
-
-  const runsBar = new ProgressBar(`${org.slug}: app runs`, org.appRuns);
-  let runsDone = 0;
-  await pool(
-    chunks(org.appRuns, RUNS_PER_CHUNK).map(([from, to]) => async () => {
-      const [row] = await ds.query(SEED_APP_RUNS_SQL, appRunParams(plan, org, orgId, from, to));
-      return { row, n: to - from };
-    }),
-    jobs,
-    ({ row, n }) => {
-      add(written, row);
-      runsBar.update((runsDone += n));
-    },
-  );
-  runsBar.finish();
+  // Chunks written `jobs` at a time, each a statement of its own, behind one progress bar.
+  const writeChunks = async (label: string, total: number, size: number, sql: string, params: (from: number, to: number) => unknown[]) => {
+    const bar = new ProgressBar(`${org.slug}: ${label}`, total);
+    let done = 0;
+    await pool(
+      chunks(total, size).map(([from, to]) => async () => {
+        const [row] = await ds.query(sql, params(from, to));
+        return { row, n: to - from };
+      }),
+      jobs,
+      ({ row, n }) => {
+        add(written, row);
+        bar.update((done += n));
+      },
+    );
+    bar.finish();
+  };
+  await writeChunks('sessions', org.sessions, SESSIONS_PER_CHUNK, SEED_SESSIONS_SQL, (from, to) => sessionParams(plan, org, orgId, from, to));
+  await writeChunks('app runs', org.appRuns, RUNS_PER_CHUNK, SEED_APP_RUNS_SQL, (from, to) => appRunParams(plan, org, orgId, from, to));
   // Wake a running service's projector (DATABASE_URL case), as ingest does.
   if (written.enqueued > 0) await ds.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
   return { orgId, written };

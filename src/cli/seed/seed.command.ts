@@ -2,7 +2,7 @@ import { ApiKeyService } from '../../auth/api-key.service.js';
 import { toPublicId } from '../../common/ids/public-id.js';
 import type { CliContext } from '../cli-context.js';
 import { DEFAULT_DRAIN_JOBS, drainOutbox, outboxCounts, round, type DrainResult } from '../drain.js';
-import { parseSeedOptions, type SeedOptions } from './seed-options.js';
+import { type SeedFlags, type SeedOptions, seedOptionsFrom } from './seed-options.js';
 import { buildSeedPlan } from './seed-plan.js';
 import { CANONICAL_TABLES, countByOrg, FACT_TABLES } from './seed-summary.js';
 import { writeOrg, type WrittenCounts } from './seed-writer.js';
@@ -13,8 +13,8 @@ import { writeOrg, type WrittenCounts } from './seed-writer.js';
  * written set-based; then (unless --no-project) the real projector drains the outbox. Progress on
  * stderr; stdout gets one JSON summary with an owner API key per org.
  */
-export function seedCommand(args: string[]) {
-  const options = parseSeedOptions(args);
+export function seedCommand(flags: SeedFlags) {
+  const options = seedOptionsFrom(flags);
   return (ctx: CliContext) => seed(ctx, options);
 }
 

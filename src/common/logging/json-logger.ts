@@ -1,21 +1,36 @@
 import { LoggerService } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino, type Logger } from 'pino';
 import { LogLevelName } from '../../config/app-config.js';
 
-const RANK: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/** The request a line is logged for; set around each request by app.setup.ts, read by every log line. */
+export const requestContext = new AsyncLocalStorage<{ request_id: string }>();
 
 /**
- * One JSON object per line on stdout. Callers pass structured fields; nothing here ever
- * receives headers or bodies, so API keys cannot reach the log.
+ * JSON lines through pino: `{level, time, request_id?, …fields, msg}`, the level from config
+ * (LOG_LEVEL). Every line logged while a request is handled carries its request id, whoever
+ * logs it. Callers pass structured fields and never headers or bodies; `authorization` is redacted
+ * anyway, wherever a caller might put it, so an API key cannot reach the log.
  */
 export class JsonLogger implements LoggerService {
-  constructor(
-    private readonly level: LogLevelName = 'info',
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
-  ) {}
+  private readonly pino: Logger;
+
+  constructor(level: LogLevelName = 'info', write: (line: string) => void = (line) => process.stdout.write(line)) {
+    this.pino = pino(
+      {
+        level,
+        base: undefined,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        mixin: () => requestContext.getStore() ?? {},
+        redact: { paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
+      },
+      { write },
+    );
+  }
 
   emit(level: Exclude<LogLevelName, 'silent'>, msg: string, fields: Record<string, unknown> = {}): void {
-    if (RANK[level] < RANK[this.level]) return;
-    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+    this.pino[level](fields, msg);
   }
 
   // Nest's own chatter (module init, route mapping) is debug-level; Factline logs through emit().

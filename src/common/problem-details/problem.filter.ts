@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isConflict, isDatabaseUnavailable, isDataException, isStatementTimeout, isUniqueViolation } from '../pg/pg-errors.js';
 import { JsonLogger } from '../logging/json-logger.js';
 import { FieldError, ProblemBody, ProblemException } from './problem.js';
 import { isProblemCode, PROBLEM_CODES, ProblemCode, STATUS_TO_CODE } from './problem-codes.js';
@@ -22,19 +23,6 @@ function capErrors(errors: FieldError[]): FieldError[] {
   if (errors.length <= MAX_LISTED_ERRORS + 1) return errors;
   const rest = errors.length - MAX_LISTED_ERRORS;
   return [...errors.slice(0, MAX_LISTED_ERRORS), { pointer: '', message: `${rest} more problems not listed; fix these first` }];
-}
-
-const DB_UNAVAILABLE_CODES = new Set(['53300', '53400', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '08P01']);
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
-
-/** Is this error the database being away (as opposed to a bad statement)? */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  const code = String(e.driverError?.code ?? e.code ?? '');
-  if (DB_UNAVAILABLE_CODES.has(code) || NET_CODES.has(code)) return true;
-  const msg = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|the database system is (starting up|shutting down)|terminating connection/i.test(msg);
 }
 
 function mapFastifyError(err: { code?: string; statusCode?: number; message?: string }): Mapped | null {
@@ -145,11 +133,10 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof SyntaxError && (exception as { statusCode?: number }).statusCode === 400) {
       return { code: 'bad_request', detail: `Malformed JSON body: ${exception.message}` };
     }
-    const pgCode = String(err?.driverError?.code ?? err?.code ?? '');
-    if (pgCode === '57014') {
+    if (isStatementTimeout(exception)) {
       return { code: 'query_timeout', detail: 'The query was cancelled by the statement timeout.', retryAfterSeconds: 5, log: exception };
     }
-    if (pgCode === '40P01' || pgCode === '40001') {
+    if (isConflict(exception)) {
       // A deadlock or serialization failure: the database picked this request as the victim of
       // a conflict with a concurrent one. Nothing of it was committed; the same request can be
       // repeated (ingest is idempotent). Transient, so a 503 with a short retry, never a 500.
@@ -158,8 +145,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (isDatabaseUnavailable(exception)) {
       return { code: 'service_unavailable', detail: 'The database is unreachable; retry shortly.', retryAfterSeconds: 5, log: exception };
     }
-    if (pgCode === '23505') return { code: 'conflict', detail: 'A resource with the same unique value already exists.', log: exception };
-    if (pgCode.startsWith('22')) {
+    if (isUniqueViolation(exception)) return { code: 'conflict', detail: 'A resource with the same unique value already exists.', log: exception };
+    if (isDataException(exception)) {
       return { code: 'bad_request', detail: 'A value is out of range or malformed for its field.', log: exception };
     }
     return { code: 'internal_error', detail: 'An unexpected error occurred.', log: exception };

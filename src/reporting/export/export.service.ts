@@ -11,9 +11,11 @@ import { LIMITS } from '../catalog/catalog.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
 import { compileReportQuery } from '../query/report-query.compile.js';
 import { planReportQuery } from '../query/report-query.plan.js';
-import { formatRow, invalidQuery, ReportQueryService } from '../query/report-query.service.js';
+import { ReportQueryService } from '../query/report-query.service.js';
+import { formatRow, invalidQuery } from '../query/report-query.wire.js';
 import type { ResolvedQuery } from '../query/report-query.types.js';
-import { pointerSegment, show, type ValidateOptions } from '../query/report-query.validate.js';
+import { pointerSegment, show } from '../query/query-input.js';
+import type { ValidateOptions } from '../query/report-query.validate.js';
 import { csvLine, toCsv } from './csv.js';
 
 export interface ExportEnvelope {
@@ -26,6 +28,9 @@ export interface ExportEnvelope {
 }
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+/** SPEC §6: an export asked with `Accept: text/csv` (anywhere in the list) streams the file; anything else gets the JSON envelope. */
+export const wantsCsvStream = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? '');
 // Exports read more rows than ad-hoc queries; a stream stays in constant memory (SPEC §6 Export).
 export const ENVELOPE_OPTIONS: ValidateOptions = { maxLimit: LIMITS.export_max_rows, defaultLimit: LIMITS.export_max_rows };
 export const STREAM_OPTIONS: ValidateOptions = { maxLimit: LIMITS.stream_max_rows, defaultLimit: LIMITS.stream_max_rows };
@@ -78,7 +83,6 @@ export class ExportService {
    * memory stays flat however many rows (up to 1,000,000). Freshness travels in headers.
    */
   async stream(orgId: string, query: ResolvedQuery, filename: string, reply: FastifyReply): Promise<void> {
-    const release = this.reports.acquireSlot(orgId);
     const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
     let client: pg.PoolClient | undefined;
     let done = false;
@@ -97,7 +101,6 @@ export class ExportService {
     const finish = (error?: unknown) => {
       if (done) return;
       done = true;
-      release();
       if (!client) return;
       const c = client;
       if (error) c.release(error instanceof Error ? error : new Error(String(error)));
@@ -115,6 +118,7 @@ export class ExportService {
       client = await pool.connect();
       client.on('error', onClientError);
       await client.query('BEGIN READ ONLY');
+      await this.reports.takeSlot((sql, params) => client!.query(sql, params).then((r) => r.rows), orgId);
       await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(STREAM_TIMEOUT_MS)]);
       const fresh = await this.freshness.of(orgId, query.dataset, { query: (sql, params) => client!.query(sql, params).then((r) => r.rows) });
       const compiled = compileReportQuery(query, orgId, query.limit, planReportQuery(query));

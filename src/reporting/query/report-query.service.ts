@@ -1,14 +1,13 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
-import { CompiledColumn, compileReportQuery, CompiledQuery } from './report-query.compile.js';
+import { compileReportQuery, CompiledQuery } from './report-query.compile.js';
+import { formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';
 import { validateReportQuery, type ValidateOptions, type ValidationResult } from './report-query.validate.js';
-import { formatInZone } from './format-time.js';
-import { OrgConcurrencyLimiter } from './org-concurrency.js';
+import { takeQuerySlot } from './org-concurrency.js';
 import { planReportQuery, type ServedBy } from './report-query.plan.js';
 
 export interface ReportResult {
@@ -20,44 +19,16 @@ export interface ReportResult {
   truncated: boolean;
 }
 
-export function invalidQuery(errors: FieldError[]): ProblemException {
-  return new ProblemException('invalid_report_query', `The report query has ${errors.length} problem${errors.length === 1 ? '' : 's'}; see errors.`, {
-    errors,
-    allowedActions: [
-      {
-        rel: 'retry',
-        hint: 'Fix every entry of errors[] and resend; GET /v1/reports/catalog lists the datasets, dimensions, measures and filter fields.',
-        href: '/v1/reports/catalog',
-        method: 'GET',
-        operation_id: 'get_report_catalog',
-      },
-    ],
-  });
-}
-
-/** Row values as the wire wants them: time buckets in the query's zone, numbers as numbers. */
-export function formatRow(raw: Record<string, unknown>, columns: CompiledColumn[], timezone: string): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const c of columns) {
-    const v = raw[c.name];
-    row[c.name] = v instanceof Date ? formatInZone(v, timezone) : v === undefined ? null : v;
-  }
-  return row;
-}
-
 /** Validates, plans, runs (timeout + per-org cap) and shapes report queries (SPEC §6). */
 @Injectable()
 export class ReportQueryService implements OnModuleInit {
-  private readonly limiter: OrgConcurrencyLimiter;
   private timezones?: ReadonlySet<string>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly freshness: FreshnessService,
-  ) {
-    this.limiter = new OrgConcurrencyLimiter(config.query.concurrencyPerOrg);
-  }
+  ) {}
 
   /** The zones PostgreSQL accepts, read once: the set changes only with the server's tzdata. */
   async onModuleInit(): Promise<void> {
@@ -103,19 +74,15 @@ export class ReportQueryService implements OnModuleInit {
 
   /** Runs `work` holding one of the org's query slots, in a transaction with the statement timeout. */
   async withQuerySlot<T>(orgId: string, work: (em: EntityManager) => Promise<T>, timeoutMs = this.config.query.timeoutMs): Promise<T> {
-    const release = this.limiter.acquire(orgId);
-    try {
-      return await this.dataSource.transaction(async (em) => {
-        await em.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
-        return work(em);
-      });
-    } finally {
-      release();
-    }
+    return this.dataSource.transaction(async (em) => {
+      await this.takeSlot((sql, params) => em.query(sql, params), orgId);
+      await em.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
+      return work(em);
+    });
   }
 
-  /** Holds an org slot for a long-running export stream; the caller must call the release. */
-  acquireSlot(orgId: string): () => void {
-    return this.limiter.acquire(orgId);
+  /** Takes one of the org's query slots for the transaction `query` runs in (an export stream's own). */
+  takeSlot(query: (sql: string, params: unknown[]) => Promise<unknown[]>, orgId: string): Promise<void> {
+    return takeQuerySlot(query, orgId, this.config.query.concurrencyPerOrg);
   }
 }

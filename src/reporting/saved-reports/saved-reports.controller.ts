@@ -7,8 +7,8 @@ import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js'
 import type { Caller } from '../../auth/permissions.js';
 import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
 import { decimalInt, IsIntInRange } from '../../common/validation/validators.js';
-import { wantsCsvStream } from '../reporting.controller.js';
 import { ApiExportOkResponse } from '../export/export.openapi.js';
+import { wantsCsvStream } from '../export/export.service.js';
 import { REPORT_QUERY_EXAMPLE, ReportResultDto, SavedReportExportRequestDto } from '../query/report-query.dto.js';
 import type { ReportResult } from '../query/report-query.service.js';
 import { CreateSavedReportDto, SavedReportDto, SavedReportListDto, UpdateSavedReportDto } from './saved-report.dto.js';

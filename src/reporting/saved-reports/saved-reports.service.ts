@@ -9,8 +9,9 @@ import { isStorableText as storable } from '../../common/validation/input-bounds
 import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
 import { slugFilename } from '../export/csv.js';
 import { ENVELOPE_OPTIONS, ExportEnvelope, ExportService, STREAM_OPTIONS } from '../export/export.service.js';
-import { invalidQuery, ReportQueryService, ReportResult } from '../query/report-query.service.js';
-import { pointerSegment, show } from '../query/report-query.validate.js';
+import { ReportQueryService, ReportResult } from '../query/report-query.service.js';
+import { invalidQuery } from '../query/report-query.wire.js';
+import { pointerSegment, show } from '../query/query-input.js';
 import { SavedReportEntity } from './saved-report.entity.js';
 import type { SavedReportDto, SavedReportListDto } from './saved-report.dto.js';
 

@@ -33,6 +33,7 @@ describe('npm run bench -- --quick', () => {
         'facts vs canonical (30-day day × model report)',
         'streaming CSV export',
         'app runs 7-day histogram',
+        'shared limits overhead',
         'projector drain',
         'freshness under sustained ingest',
         'explorer JavaScript shipped',

@@ -251,7 +251,7 @@ describe('npm run cli -- seed (issue 7: demo data)', () => {
     [['seed', '--size', 'huge'], '--size must be one of demo, small, medium, large'],
     [['seed', '--facts', '20000000'], '--facts must be an integer from 1 to 10,000,000'],
     [['seed', '--end', 'tomorrow'], '--end must be an RFC 3339 time'],
-    [['seed', '--colour', 'blue'], "Unknown option '--colour'"],
+    [['seed', '--colour', 'blue'], "unknown option '--colour'"],
     [['backfill'], '--org <slug> is required'],
     [['backfill', '--org', 'acme', '--limit', '0'], '--limit must be an integer'],
     [['drain', '--jobs', 'many'], '--jobs must be an integer'],

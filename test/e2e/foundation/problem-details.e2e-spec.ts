@@ -169,6 +169,18 @@ describe('problem details from every layer (SPEC §3)', () => {
     expect(logged).toMatchObject({ msg: 'request failed', status: 500, error: 'kaboom: password=hunter2 at db.internal:5432' });
   });
 
+  it('every line logged while a request is handled is pino JSON with its request id; authorization is redacted', async () => {
+    const res = await t.http().get('/__probe/log').set('x-request-id', 'req-log-1').set('authorization', 'Bearer fl_secret_probe_value');
+    expect(res.status).toBe(200);
+    const lines = t.logs.map((l) => JSON.parse(l)).filter((l) => l.request_id === 'req-log-1');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([['warn', 'probe log'], ['info', 'request']]);
+    expect(lines[0]).toEqual({
+      level: 'warn', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), request_id: 'req-log-1', msg: 'probe log',
+      authorization: '[redacted]', headers: { authorization: '[redacted]' },
+    });
+    expect(t.logs.join('\n')).not.toContain('fl_secret_probe_value');
+  });
+
   it('type URIs resolve to a page describing the code', async () => {
     const res = await t.http().get('/problems/rate_limited');
     expect(res.status).toBe(200);

@@ -1,18 +1,15 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { OUTBOX_CHANNEL } from '../../../src/pipeline/pipeline.vocabulary.js';
 import { ProjectorService } from '../../../src/projector/projector.service.js';
 import { client } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
 import { METRICS_TOKEN, startTestApp, type TestApp } from '../../support/test-app.js';
+import { until } from '../../support/service.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, tries = 200): Promise<T> {
-  let v = await probe();
-  for (let i = 0; i < tries && !done(v); i++) {
-    await sleep(50);
-    v = await probe();
-  }
-  return v;
-}
+/** The scheduler's LISTEN connections to the test database, by what they last ran. */
+const listeners = (t: TestApp) => t.db.pool.query(
+  `SELECT state, query FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'factline-projector-listen'`,
+).then((r) => r.rows as { state: string; query: string }[]);
 
 describe('scheduled projector (SPEC §5)', () => {
   let t: TestApp;
@@ -24,9 +21,10 @@ describe('scheduled projector (SPEC §5)', () => {
 
   it('ingest wakes the projector through LISTEN/NOTIFY', async () => {
     const k = await t.key('wake', 'ingest');
-    await sleep(300); // let the boot pass and the LISTEN connection settle
+    // The wake-up can only come once the scheduler's connection has run its LISTEN.
+    await until(() => listeners(t), (rows) => rows.some((r) => r.state === 'idle' && r.query === `LISTEN ${OUTBOX_CHANNEL}`), { everyMs: 20, what: 'LISTEN in place' });
     await client(t, k.key).ingest('llm_generations', [generation(), generation(), generation()]);
-    const n = await waitFor(
+    const n = await until(
       async () => (await t.db.pool.query(`SELECT count(*)::int AS n FROM fact_llm_generation WHERE org_id = $1`, [k.orgId])).rows[0].n,
       (v) => v === 3,
     );
@@ -60,7 +58,9 @@ describe('projector turned off', () => {
   it('leaves the outbox to manual runs', async () => {
     const k = await t.key('off', 'owner');
     await client(t, k.key).ingest('llm_generations', [generation()]);
-    await sleep(500);
+    // Nothing that could project it runs: no interval, no LISTEN connection.
+    expect(t.app.get(SchedulerRegistry).getIntervals()).toEqual([]);
+    expect(await listeners(t)).toEqual([]);
     expect((await t.db.pool.query(`SELECT status FROM reporting_outbox`)).rows).toEqual([{ status: 'pending' }]);
     expect(await client(t, k.key).project()).toEqual({ claimed: 1, completed: 1, failed: 0 });
   });

@@ -1,9 +1,9 @@
-import { RateLimiter } from './rate-limiter.js';
+import { LocalRateLimiter } from './local-rate-limiter.js';
 
-describe('RateLimiter', () => {
+describe('LocalRateLimiter', () => {
   it('allows a full bucket, then asks to wait for one token, then refills', () => {
     let now = 1_000_000;
-    const limiter = new RateLimiter(60, () => now);
+    const limiter = new LocalRateLimiter(60, () => now);
     for (let i = 0; i < 60; i++) expect(limiter.take('k')).toBe(0);
     expect(limiter.take('k')).toBe(1);
     now += 1000;
@@ -14,7 +14,7 @@ describe('RateLimiter', () => {
 
   it('rounds the wait up to whole seconds', () => {
     let now = 0;
-    const limiter = new RateLimiter(3, () => now);
+    const limiter = new LocalRateLimiter(3, () => now);
     limiter.take('k');
     limiter.take('k');
     limiter.take('k');
