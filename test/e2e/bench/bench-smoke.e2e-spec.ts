@@ -36,10 +36,10 @@ describe('npm run bench -- --quick', () => {
         'shared limits overhead',
         'projector drain',
         'freshness under sustained ingest',
-        'explorer JavaScript shipped',
-        'explorer first chart after sign-in',
         'alerts evaluated per minute (one instance)',
         'scheduled delivery after its tick',
+        'explorer JavaScript shipped',
+        'explorer first chart after sign-in',
       ]);
       for (const f of results.figures) {
         expect({ name: f.name, ratioIsNumber: Number.isFinite(f.ratio) && f.ratio > 0, bar: f.bar.length > 0, figure: f.figure.length > 0, baseline: f.baseline.length > 0 })
