@@ -21,6 +21,9 @@ export interface ChartProps {
 
 // Colour-blind-safe palette (Okabe–Ito), readable on both themes.
 const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#999999'];
+/** 1, 2, 5, 10, 20, 50 … up to 5e15: tick steps for whole-number axes. */
+const WHOLE_INCREMENTS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+
 export const seriesColor = (i: number) => PALETTE[i % PALETTE.length];
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -60,7 +63,11 @@ export function Chart(props: ChartProps) {
           ticks: grid,
           ...(isTime ? {} : { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? truncate(props.x[t] ?? '', 14) : '')) }),
         },
-        { stroke: axisStroke, grid, ticks: grid, size: 70, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => fmt(t)) },
+        {
+          stroke: axisStroke, grid, ticks: grid, size: 70, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => fmt(t)),
+          // Counts and tokens are whole: fractional ticks (0.5, 1.5) would print as repeated integers.
+          ...(props.valueKind === 'count' || props.valueKind === 'tokens' ? { incrs: WHOLE_INCREMENTS } : {}),
+        },
       ],
       series: [
         { label: isTime ? 'Time' : 'Value', value: (_u, v) => (v === null ? '—' : isTime ? formatInstant(new Date(v * 1000).toISOString(), props.timeZone, props.grain) : props.x[v] ?? '') },
