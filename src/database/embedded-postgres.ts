@@ -1,7 +1,7 @@
 import asyncExitHook from 'async-exit-hook';
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -162,6 +162,19 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * A server killed after its parent died is reparented to PID 1, and a container's PID 1 may be
+ * slow to reap it (or never does): it then stays a zombie that signal 0 still reaches, yet it
+ * holds nothing. Linux only (elsewhere nothing is a zombie to us).
+ */
+function zombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * SPEC §15a: the server a running service started on this DATA_DIR, found from its
  * postmaster.pid (the port) and pg.secret (the password), once it answers as that very cluster.
  * Null when none runs there (no lock file, or a stale one whose process is gone): the caller may
@@ -189,6 +202,11 @@ export async function findRunningEmbedded(dataDirOption: string): Promise<Runnin
     await client.end().catch(() => undefined);
   }
   if (!alive(lock.pid)) return null;
+  if (zombie(lock.pid)) {
+    // PostgreSQL itself would refuse this lock file (signal 0 reaches the zombie): remove it.
+    await rm(path.join(pgDir, 'postmaster.pid'), { force: true });
+    return null;
+  }
   throw new DatabaseStartError(
     `A PostgreSQL server (pid ${lock.pid}) holds ${pgDir} but does not answer on port ${lock.port} — it may still be starting or stopping: retry in a moment; if no Factline service runs, stop that process.`,
   );

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -121,6 +123,23 @@ describe('the CLI next to a running service, embedded default (SPEC §15a)', () 
     // With the service stopped (no lock file at all), the CLI starts its own as before.
     const again = await cli(dir, 'keys', 'create', '--org', 'default', '--role', 'member');
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
+  }, 300_000);
+
+  it('a lock file whose server is a zombie (killed, not yet reaped by its new parent) → the CLI starts its own', async () => {
+    // `sleep 0.05` exits first; its parent execs `sleep` (which never reaps): a zombie that signal 0 still reaches.
+    const parent = spawn('bash', ['-c', 'sleep 0.05 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombiePid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+      await until(() => /^[^)]*\) Z/.test(readFileSync(`/proc/${zombiePid}/stat`, 'utf8')));
+      const port = await freePort();
+      await writeFile(path.join(dir, 'pg', 'postmaster.pid'), `${zombiePid}\n${dir}/pg\n0\n${port}\n\n127.0.0.1\n0 0\nready\n`);
+
+      const created = await cli(dir, 'keys', 'create', '--org', 'default', '--role', 'member');
+      expect({ code: created.code, stderr: created.stderr, last: created.last }).toEqual({ code: 0, stderr: '', last: expect.stringMatching(/^fl_/) });
+      expect(existsSync(path.join(dir, 'pg', 'postmaster.pid'))).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   }, 300_000);
 
   it('a live process holding the lock file whose server does not answer → one line, no second server', async () => {
