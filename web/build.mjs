@@ -12,6 +12,18 @@ const assets = path.join(out, 'ui', 'assets');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(assets, { recursive: true });
 
+// The explorer takes the SDK's types (web/tsconfig.json maps @factline/client to clients/typescript),
+// never its code: `import type` is erased before bundling, so any import that reaches here is a
+// value import that would ship openapi-fetch and the client, and fails the build.
+const sdkTypesOnly = {
+  name: 'sdk-types-only',
+  setup(b) {
+    b.onResolve({ filter: /^@factline\/client(\/|$)/ }, (args) => ({
+      errors: [{ text: `${args.importer} imports ${args.path} as a value: the explorer uses the SDK's types only (import type { … } from '${args.path}')` }],
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: { app: path.join(root, 'web/src/main.tsx') },
   bundle: true,
@@ -27,6 +39,7 @@ const result = await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [sdkTypesOnly],
 });
 
 const outputs = Object.keys(result.metafile.outputs).map((f) => path.basename(f));
