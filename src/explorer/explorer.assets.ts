@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** SPEC §13: the client routes that answer with the explorer's HTML shell (kept out of the OpenAPI document). */
-export const EXPLORER_PAGES = ['/', 'ui', 'explore', 'saved', 'apps', 'operator'];
+export const EXPLORER_PAGES = ['/', 'ui', 'explore', 'saved', 'apps', 'operator', 'keys'];
 
 /** Where @fastify/static serves the explorer's hashed assets. */
 export const EXPLORER_ASSETS_PREFIX = '/ui/assets/';

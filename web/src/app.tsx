@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ExplorePage } from './explore/explore-page.js';
+import { KEY_REFUSED } from './api/client.js';
+import type { Problem } from './api/types.js';
 import { AppsPage } from './pages/apps-page.js';
+import { KeysNeedOwner, KeysPage } from './pages/keys-page.js';
 import { OperatorPage } from './pages/operator-page.js';
 import { SavedPage } from './pages/saved-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
@@ -14,12 +17,15 @@ const NAV: { route: Route; href: string; label: string; needs: keyof Access['den
   { route: 'saved', href: '/saved', label: 'Saved reports', needs: 'saved' },
   { route: 'apps', href: '/apps', label: 'App runs', needs: 'apps' },
   { route: 'operator', href: '/operator', label: 'Operator', needs: 'operator' },
+  { route: 'keys', href: '/keys', label: 'Keys', needs: 'keys' },
 ];
 
 export function App() {
   const loc = useLocation();
   const [access, setAccess] = useState<Access | null>(null);
   const [key, setKey] = useState<string | null>(apiKey);
+  // Why the tab was signed out, shown on the sign-in page (the key was revoked meanwhile).
+  const [refused, setRefused] = useState<Problem | null>(null);
 
   // A key kept from earlier in this tab is re-checked on load (it may have been revoked).
   useEffect(() => {
@@ -29,12 +35,24 @@ export function App() {
       else {
         forgetKey();
         setKey(null);
+        if (res.problem.status === 401) setRefused(res.problem);
       }
     });
   }, [key]);
 
+  useEffect(() => {
+    const on = (e: Event) => {
+      forgetKey();
+      setKey(null);
+      setAccess(null);
+      setRefused((e as CustomEvent<Problem>).detail);
+    };
+    addEventListener(KEY_REFUSED, on);
+    return () => removeEventListener(KEY_REFUSED, on);
+  }, []);
+
   if (!key) {
-    return <SignInPage onSignedIn={(k, a) => { rememberKey(k); setKey(k); setAccess(a); }} />;
+    return <SignInPage refused={refused} onSignedIn={(k, a) => { rememberKey(k); setKey(k); setAccess(a); setRefused(null); }} />;
   }
   if (!access) return <main id="main" class="loading" aria-busy="true">Checking your key…</main>;
 
@@ -63,7 +81,9 @@ export function App() {
         <button type="button" class="secondary" onClick={signOut}>Sign out</button>
       </header>
       <main id="main">
-        {denied ? (
+        {denied && route === 'keys' ? (
+          <KeysNeedOwner problem={denied} />
+        ) : denied ? (
           <Forbidden problem={denied} what={NAV.find((n) => n.route === route)!.label} />
         ) : route === 'explore' ? (
           <ExplorePage catalog={access.catalog!} q={loc.search.get('q')} canSave={!access.denied.manage} />
@@ -71,8 +91,10 @@ export function App() {
           <SavedPage catalog={access.catalog!} canManage={!access.denied.manage} />
         ) : route === 'apps' ? (
           <AppsPage search={loc.search} canQuery={!access.denied.explore} />
-        ) : (
+        ) : route === 'operator' ? (
           <OperatorPage />
+        ) : (
+          <KeysPage />
         )}
         {denied && first ? <p><a href={first.href} onClick={(e) => { e.preventDefault(); navigate(first.href); }}>Go to {first.label}</a></p> : null}
       </main>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = 'signin' | 'explore' | 'saved' | 'apps' | 'operator';
+export type Route = 'signin' | 'explore' | 'saved' | 'apps' | 'operator' | 'keys';
 
 /** `/` and `/ui/` open Explore; the server serves the same page at every one of these paths. */
 export function routeOf(pathname: string): Route {
@@ -8,6 +8,7 @@ export function routeOf(pathname: string): Route {
   if (p === '/saved') return 'saved';
   if (p === '/apps') return 'apps';
   if (p === '/operator') return 'operator';
+  if (p === '/keys') return 'keys';
   return 'explore';
 }
 

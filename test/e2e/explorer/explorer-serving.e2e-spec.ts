@@ -19,7 +19,7 @@ const js = built.find((f) => /^app-[A-Z0-9]+\.js$/.test(f))!;
 const css = built.find((f) => /^app-[A-Z0-9]+\.css$/.test(f))!;
 
 describe('explorer serving', () => {
-  test.each(['/', '/ui/', '/ui', '/explore?q=eyJkYXRhc2V0Ijoic2Vzc2lvbnMifQ', '/saved', '/apps?app=x', '/operator'])('GET %s → the HTML shell, no-cache, strict CSP', async (url) => {
+  test.each(['/', '/ui/', '/ui', '/explore?q=eyJkYXRhc2V0Ijoic2Vzc2lvbnMifQ', '/saved', '/apps?app=x', '/operator', '/keys'])('GET %s → the HTML shell, no-cache, strict CSP', async (url) => {
     const res = await t.http().get(url);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -60,6 +60,6 @@ describe('explorer serving', () => {
 
   test('the explorer routes stay out of the OpenAPI document', async () => {
     const doc = (await t.http().get('/openapi.json')).body;
-    expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/ui') || ['/explore', '/saved', '/apps', '/operator'].includes(p))).toEqual([]);
+    expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/ui') || ['/explore', '/saved', '/apps', '/operator', '/keys'].includes(p))).toEqual([]);
   });
 });

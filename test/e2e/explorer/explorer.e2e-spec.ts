@@ -75,7 +75,7 @@ describe('explorer in a browser', () => {
     expect(await page.evaluate("sessionStorage.getItem('factline.apiKey')")).toBe(owner);
     expect(await page.evaluate('({ local: localStorage.length, cookies: document.cookie })')).toEqual({ local: 0, cookies: '' });
     expect(page.url()).not.toContain(owner);
-    expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['Explore', 'Saved reports', 'App runs', 'Operator']);
+    expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['Explore', 'Saved reports', 'App runs', 'Operator', 'Keys']);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
     expect(await page.evaluate("sessionStorage.getItem('factline.apiKey')")).toBeNull();

@@ -5,6 +5,9 @@ export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; 
 
 const NETWORK_PROBLEM = (detail: string): Problem => ({ title: 'Network error', status: 0, detail, code: 'service_unavailable' });
 
+/** Dispatched on `window` when the signed-in key is refused (revoked, e.g. from the Keys page): the app signs out. */
+export const KEY_REFUSED = 'factline:key-refused';
+
 /**
  * Every call goes through here: the key from sessionStorage as a Bearer header, JSON in and out,
  * and any non-2xx turned into its problem+json body so pages can show it next to the field.
@@ -19,7 +22,10 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
   } catch (e) {
     return { ok: false, status: 0, problem: NETWORK_PROBLEM(`The service did not answer: ${String(e)}`) };
   }
-  return read<T>(res);
+  const result = await read<T>(res);
+  // A 401 for the key this tab is signed in with (not a key being tried at sign-in): it was revoked.
+  if (!result.ok && result.status === 401 && key !== null && key === apiKey()) dispatchEvent(new CustomEvent<Problem>(KEY_REFUSED, { detail: result.problem }));
+  return result;
 }
 
 async function read<T>(res: Response): Promise<ApiResult<T>> {
