@@ -51,6 +51,12 @@ export function App() {
     return () => removeEventListener(KEY_REFUSED, on);
   }, []);
 
+  const route = routeOf(loc.pathname);
+  // Each page names itself in the tab's title (what a screen reader announces on a page change).
+  useEffect(() => {
+    document.title = `${key ? NAV.find((n) => n.route === route)!.label : 'Sign in'} · Factline`;
+  }, [key, route]);
+
   if (!key) {
     return <SignInPage refused={refused} onSignedIn={(k, a) => { rememberKey(k); setKey(k); setAccess(a); setRefused(null); }} />;
   }
@@ -61,7 +67,6 @@ export function App() {
     setKey(null);
     setAccess(null);
   };
-  const route = routeOf(loc.pathname);
   const denied = access.denied[NAV.find((n) => n.route === route)!.needs];
   const first = NAV.find((n) => !access.denied[n.needs]);
 

@@ -76,6 +76,7 @@ describe('Keys page', () => {
     const page = await signIn(owner.key, '/keys');
     expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['Explore', 'Saved reports', 'App runs', 'Operator', 'Keys']);
     await page.getByTestId('keys-table').waitFor();
+    expect(await page.title()).toBe('Keys · Factline');
     const before = (await api(owner.key).get('/v1/keys')).body.data as { id: string; name: string; role: string }[];
     expect((await keyRows(page)).map((r) => [r.Name, r.Role, r.Status, r.Id])).toEqual(before.map((k) => [k.name, k.role, 'Active', k.id]));
 
@@ -202,6 +203,7 @@ describe('Keys page', () => {
     await out.waitFor();
     await expect(out.textContent()).resolves.toMatch(/^You were signed out: the service no longer accepts the key this tab used \(was it revoked\?\)\. It answered 401 Unauthorized/);
     expect(await page.evaluate("sessionStorage.getItem('factline.apiKey')")).toBeNull();
+    expect(await page.title()).toBe('Sign in · Factline');
     expect((await api(solo.key).get('/v1/reports/catalog')).status).toBe(401);
     expect((await api(second).get('/v1/keys')).body.data.map((k: { name: string; revoked_at: string | null }) => [k.name, k.revoked_at === null])).toEqual([
       ['second owner', true],
