@@ -190,6 +190,7 @@ describe('Keys page', () => {
     // The way out the problem offers: another owner key, then the first can go.
     await page.getByRole('button', { name: 'Create an owner key' }).click();
     expect(await page.getByLabel('Role').inputValue()).toBe('owner');
+    await expect(page.locator('#role-grants').textContent()).resolves.toBe('An owner key may do everything, including the Operator page and managing keys.');
     await focusOn(page, 'What it is for, e.g. Grafana dashboard', 'placeholder');
     await page.keyboard.type('second owner');
     await page.keyboard.press('Enter');

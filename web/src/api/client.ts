@@ -22,8 +22,11 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
   } catch (e) {
     return { ok: false, status: 0, problem: NETWORK_PROBLEM(`The service did not answer: ${String(e)}`) };
   }
-  const result = await read<T>(res);
-  // A 401 for the key this tab is signed in with (not a key being tried at sign-in): it was revoked.
+  return refusedCheck(await read<T>(res), key);
+}
+
+/** A 401 for the key this tab is signed in with (not a key being tried at sign-in): it was revoked. */
+function refusedCheck<T>(result: ApiResult<T>, key: string | null): ApiResult<T> {
   if (!result.ok && result.status === 401 && key !== null && key === apiKey()) dispatchEvent(new CustomEvent<Problem>(KEY_REFUSED, { detail: result.problem }));
   return result;
 }
@@ -48,16 +51,17 @@ async function read<T>(res: Response): Promise<ApiResult<T>> {
  */
 export async function downloadCsv(path: string, body: unknown, fallbackName = 'report.csv'): Promise<ApiResult<{ filename: string; bytes: number }>> {
   let res: Response;
+  const key = apiKey();
   try {
     res = await fetch(path, {
       method: 'POST',
-      headers: { accept: 'text/csv', 'content-type': 'application/json', authorization: `Bearer ${apiKey() ?? ''}` },
+      headers: { accept: 'text/csv', 'content-type': 'application/json', authorization: `Bearer ${key ?? ''}` },
       body: JSON.stringify(body),
     });
   } catch (e) {
     return { ok: false, status: 0, problem: NETWORK_PROBLEM(`The service did not answer: ${String(e)}`) };
   }
-  if (!res.ok) return read(res);
+  if (!res.ok) return refusedCheck(await read(res), key);
   const blob = await res.blob();
   const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
   const url = URL.createObjectURL(blob);

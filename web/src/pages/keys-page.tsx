@@ -9,9 +9,9 @@ import { formatInstant } from '../format.js';
 /** What each role may do (SPEC §2's table), said where the role is picked. */
 const ROLES: { role: Role; grants: string }[] = [
   { role: 'member', grants: 'reads reports and app runs (Explore, Saved reports, App runs).' },
-  { role: 'admin', grants: 'everything a member does, plus saving reports and ingest; no Operator page, no keys.' },
+  { role: 'admin', grants: 'does what a member does, plus saving reports and ingest; no Operator page, no keys.' },
   { role: 'ingest', grants: 'sends records to the ingest routes only; it cannot read anything.' },
-  { role: 'owner', grants: 'everything, including the Operator page and managing keys.' },
+  { role: 'owner', grants: 'may do everything, including the Operator page and managing keys.' },
 ];
 
 const minute = (iso: string) => formatInstant(iso, 'UTC');
@@ -118,7 +118,7 @@ function CreateKeyForm({ role, onRole, nameInput, onCreated }: { role: Role; onR
         <button type="submit" disabled={busy}>{busy ? 'Creating…' : 'Create key'}</button>
       </div>
       <p class="hint" id="role-grants">
-        A <strong>{role}</strong> key {ROLES.find((r) => r.role === role)?.grants}
+        {/^[aeiou]/.test(role) ? 'An' : 'A'} <strong>{role}</strong> key {ROLES.find((r) => r.role === role)?.grants}
       </p>
       <ProblemBox problem={problem} claimed={['/name', '/role']} />
     </form>
