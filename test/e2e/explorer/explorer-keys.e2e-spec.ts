@@ -130,6 +130,8 @@ describe('Keys page', () => {
     const confirm = page.getByRole('group', { name: 'Revoke Grafana dashboard?' });
     await expect(confirm.textContent()).resolves.toContain('Every request with it is refused from the next one');
     await focusOn(page, 'Keep it');
+    await screenshots(page, 'keys-confirm');
+    expect(await axeViolations(page)).toEqual([]);
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
     await page.getByRole('status').getByText(`Revoked “Grafana dashboard” (${created.id}): the service refuses it from its next request.`).waitFor();
     await row.locator('.status.err').waitFor();
