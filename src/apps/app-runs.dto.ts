@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow } from 'class-validator';
 import { APP_RUN_STATUSES, CHANNEL_TYPES } from '../ingest/ingest-records.dto.js';
-import { DEFAULT_WINDOW, GROUP_BY_VALUES, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN } from './app-runs.query.js';
+import { DEFAULT_WINDOW, GROUP_BY_VALUES, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN } from './app-runs.params.js';
 
 /**
  * Query string of list_app_runs. The global pipe only whitelists the names here (an unknown
  * parameter is a 400 validation_failed naming it, as on every route); the values are parsed by
- * app-runs.query.ts, which reports each bad one as a 400 invalid_query saying which and why.
+ * app-runs.params.ts, which reports each bad one as a 400 invalid_query saying which and why.
  */
 export class ListAppRunsQueryDto {
   @ApiPropertyOptional({

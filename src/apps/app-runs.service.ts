@@ -9,7 +9,7 @@ import { queryRows } from '../database/query-rows.js';
 import { AppRunsClock } from './app-runs.clock.js';
 import { encodeCursor } from './app-runs.cursor.js';
 import type { AppRunBucketDto, AppRunDto, AppRunListDto, ListAppRunsQueryDto } from './app-runs.dto.js';
-import { parseAppRunsQuery } from './app-runs.query.js';
+import { parseAppRunsQuery } from './app-runs.params.js';
 import { APP_EXISTS_SQL, FIRST_PAGE_SQL, HOURLY_BUCKETS_SQL, NEXT_PAGE_SQL } from './app-runs.sql.js';
 
 interface RunRow {
