@@ -1,7 +1,9 @@
-import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, type Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { ValidatorOptions } from 'class-validator';
 import { failingElements, fastChecker } from '../validation/fast-check.js';
 import { oversizedArrays, unstorableStrings } from '../validation/input-bounds.js';
+import { inputContext, validatorOf } from '../validation/input-validator.js';
+import { pointerSegment } from '../validation/json-input.js';
 import { FieldError, ProblemException } from './problem.js';
 
 /** Failing records worded in errors[] (the rest are counted): 20 records give the 100 listed errors and more. */
@@ -13,15 +15,11 @@ class ValidationErrors extends Error {
   }
 }
 
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /** Flattens class-validator's error tree into SPEC §3 `errors[]` entries with JSON pointers. */
 export function flattenValidationErrors(errors: ValidationError[], base = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
-    const pointer = `${base}/${escapePointer(e.property)}`;
+    const pointer = `${base}/${pointerSegment(e.property)}`;
     for (const [name, message] of Object.entries(e.constraints ?? {})) {
       if (name === 'whitelistValidation') {
         out.push({ pointer, message: `unknown field "${e.property}"` });
@@ -42,17 +40,29 @@ export function pointerList(errors: FieldError[]): string {
   return pointers.length > 5 ? `${shown} and ${pointers.length - 5} more` : shown;
 }
 
-function invalid(where: string, errors: FieldError[], count = errors.length): ProblemException {
+/** The 400 validation_failed of a body, query string or path: every problem, the first pointers in the detail. */
+export function validationFailed(where: 'request body' | 'query string' | 'path', errors: FieldError[], count = errors.length): ProblemException {
   return new ProblemException('validation_failed', `The ${where} has ${count} invalid field${count === 1 ? '' : 's'}: ${pointerList(errors)}.`, { errors });
 }
 
+/** How the pipe reaches a validator provider (in the app: `app.get(type, { strict: false })`). */
+export type ValidatorResolver = <T>(type: Type<T>) => T;
+
+const noValidators: ValidatorResolver = (type) => {
+  throw new Error(`no validator resolver: ${type.name} cannot be run`);
+};
+
 /**
- * The one global pipe (STYLE §7): whitelist, forbid unknown fields, transform, and report every
- * failure at once as a 400 problem. Body pointers are `/field`; query parameters `/query/name`.
+ * The one global pipe (STYLE §7), the only way a body or a query string is validated (README:
+ * "Validation"). A class marked @ValidatedBy is checked by its validator, which sees the value as
+ * sent and returns the handler's input or a problem (the report query's deep checks). Any other
+ * class by its class-validator rules: whitelist, forbid unknown fields, transform (defaults are
+ * the class's property initializers), every failure at once as a 400 validation_failed. Body
+ * pointers are `/field`; query parameters `/query/name`.
  */
 @Injectable()
 export class ProblemValidationPipe extends ValidationPipe {
-  constructor() {
+  constructor(private readonly resolveValidator: ValidatorResolver = noValidators) {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
@@ -63,6 +73,12 @@ export class ProblemValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const validator = metadata.type === 'body' || metadata.type === 'query' ? validatorOf(metadata.metatype) : undefined;
+    if (validator) {
+      const result = this.resolveValidator(validator).validate(value, inputContext.getStore() ?? { headers: {}, params: {} });
+      if (!result.ok) throw result.problem;
+      return result.value;
+    }
     const isDto = typeof metadata.metatype === 'function' && ![String, Boolean, Number, Array, Object].includes(metadata.metatype as never);
     if (metadata.type === 'body' && isDto) {
       if (value === undefined || value === null || value === '') value = {};
@@ -73,13 +89,14 @@ export class ProblemValidationPipe extends ValidationPipe {
       }
       // Cheap checks first, so an oversized or unstorable body never reaches element-wise validation.
       const oversized = oversizedArrays(value, metadata.metatype);
-      if (oversized.length > 0) throw invalid('request body', oversized);
+      if (oversized.length > 0) throw validationFailed('request body', oversized);
       const unstorable = unstorableStrings(value);
-      if (unstorable.length > 0) throw invalid('request body', unstorable);
+      if (unstorable.length > 0) throw validationFailed('request body', unstorable);
       const check = fastChecker(metadata.metatype!);
       if (check) {
-        // Valid by the same rules: taken as parsed (plain objects; the DTOs are data only).
-        if (check(value)) return value;
+        // Valid by the same rules: taken as parsed (nested records stay plain objects; the DTOs are
+        // data only), on an instance of the class so that its defaults apply.
+        if (check(value)) return Object.assign(new (metadata.metatype as new () => object)(), value);
         await this.explainFailures(value as Record<string, unknown>, metadata);
       }
     }
@@ -90,7 +107,7 @@ export class ProblemValidationPipe extends ValidationPipe {
         const base = metadata.type === 'query' ? '/query' : metadata.type === 'param' ? '/path' : '';
         const errors = flattenValidationErrors(e.errors, base);
         const where = metadata.type === 'query' ? 'query string' : metadata.type === 'param' ? 'path' : 'request body';
-        throw invalid(where, errors);
+        throw validationFailed(where, errors);
       }
       throw e;
     }
@@ -114,7 +131,7 @@ export class ProblemValidationPipe extends ValidationPipe {
       }
       const errors = flattenValidationErrors(e.errors);
       const partly = [...failing].filter(([property, n]) => n > (indices.get(property)?.length ?? 0));
-      if (partly.length === 0) throw invalid('request body', errors);
+      if (partly.length === 0) throw validationFailed('request body', errors);
       const worded = errors.length;
       const counts = partly.map(([property, n]) => `${n} invalid ${property}`).join(' and ');
       for (const [property, n] of partly) {
@@ -127,7 +144,7 @@ export class ProblemValidationPipe extends ValidationPipe {
   /** Nested arrays (an app's channels) are bounded before their elements are validated, too. */
   protected override async validate(object: object, validatorOptions?: ValidatorOptions): Promise<ValidationError[]> {
     const oversized = oversizedArrays(object);
-    if (oversized.length > 0) throw invalid('request body', oversized);
+    if (oversized.length > 0) throw validationFailed('request body', oversized);
     return super.validate(object, validatorOptions);
   }
 }
