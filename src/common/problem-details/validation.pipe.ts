@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, type Type, ValidationError, ValidationPipe } from '@nestjs/common';
-import type { ValidatorOptions } from 'class-validator';
+import { getMetadataStorage, type ValidatorOptions } from 'class-validator';
 import { failingElements, fastChecker } from '../validation/fast-check.js';
 import { oversizedArrays, unstorableStrings } from '../validation/input-bounds.js';
 import { inputContext, validatorOf } from '../validation/input-validator.js';
@@ -40,10 +40,28 @@ export function pointerList(errors: FieldError[]): string {
   return pointers.length > 5 ? `${shown} and ${pointers.length - 5} more` : shown;
 }
 
+/** The 400 validation_failed of a body's checks beyond its DTO rules (a validator's): every problem, a short detail. */
+export function invalidBodyFields(errors: FieldError[]): ProblemException {
+  return new ProblemException('validation_failed', `The body has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { errors });
+}
+
 /** The 400 validation_failed of a body, query string or path: every problem, the first pointers in the detail. */
 export function validationFailed(where: 'request body' | 'query string' | 'path', errors: FieldError[], count = errors.length): ProblemException {
   return new ProblemException('validation_failed', `The ${where} has ${count} invalid field${count === 1 ? '' : 's'}: ${pointerList(errors)}.`, { errors });
 }
+
+/**
+ * A DTO's defaults are its property initializers (README: Validation). An optional field sent as
+ * null (IsOptional lets it through) takes the default too, as an absent one does.
+ */
+function withDefaults(dto: object): object {
+  const defaults = new (dto.constructor as new () => Record<string, unknown>)();
+  const fields = dto as Record<string, unknown>;
+  for (const [key, value] of Object.entries(defaults)) if (value !== undefined && fields[key] === null) fields[key] = value;
+  return dto;
+}
+
+const hasRules = (type: Function) => getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
 
 /** How the pipe reaches a validator provider (in the app: `app.get(type, { strict: false })`). */
 export type ValidatorResolver = <T>(type: Type<T>) => T;
@@ -54,9 +72,10 @@ const noValidators: ValidatorResolver = (type) => {
 
 /**
  * The one global pipe (STYLE §7), the only way a body or a query string is validated (README:
- * "Validation"). A class marked @ValidatedBy is checked by its validator, which sees the value as
- * sent and returns the handler's input or a problem (the report query's deep checks). Any other
- * class by its class-validator rules: whitelist, forbid unknown fields, transform (defaults are
+ * "Validation"). A class marked @ValidatedBy is checked by its validator, which returns the handler's
+ * input or a problem (the report query's deep checks): it sees the value as sent, or, when the
+ * class has class-validator rules too, the instance that passed them. Any other class by its
+ * class-validator rules: whitelist, forbid unknown fields, transform (defaults are
  * the class's property initializers), every failure at once as a 400 validation_failed. Body
  * pointers are `/field`; query parameters `/query/name`.
  */
@@ -74,11 +93,15 @@ export class ProblemValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const validator = metadata.type === 'body' || metadata.type === 'query' ? validatorOf(metadata.metatype) : undefined;
-    if (validator) {
-      const result = this.resolveValidator(validator).validate(value, inputContext.getStore() ?? { headers: {}, params: {} });
-      if (!result.ok) throw result.problem;
-      return result.value;
-    }
+    if (!validator) return this.transformByRules(value, metadata);
+    // A class with class-validator rules of its own passes them first; its validator then sees the instance.
+    const input = hasRules(metadata.metatype!) ? await this.transformByRules(value, metadata) : value;
+    const result = this.resolveValidator(validator).validate(input, inputContext.getStore() ?? { headers: {}, params: {} });
+    if (!result.ok) throw result.problem;
+    return result.value;
+  }
+
+  private async transformByRules(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDto = typeof metadata.metatype === 'function' && ![String, Boolean, Number, Array, Object].includes(metadata.metatype as never);
     if (metadata.type === 'body' && isDto) {
       if (value === undefined || value === null || value === '') value = {};
@@ -96,12 +119,13 @@ export class ProblemValidationPipe extends ValidationPipe {
       if (check) {
         // Valid by the same rules: taken as parsed (nested records stay plain objects; the DTOs are
         // data only), on an instance of the class so that its defaults apply.
-        if (check(value)) return Object.assign(new (metadata.metatype as new () => object)(), value);
+        if (check(value)) return withDefaults(Object.assign(new (metadata.metatype as new () => object)(), value));
         await this.explainFailures(value as Record<string, unknown>, metadata);
       }
     }
     try {
-      return await super.transform(value, metadata);
+      const out = await super.transform(value, metadata);
+      return isDto && (metadata.type === 'body' || metadata.type === 'query') ? withDefaults(out as object) : out;
     } catch (e) {
       if (e instanceof ValidationErrors) {
         const base = metadata.type === 'query' ? '/query' : metadata.type === 'param' ? '/path' : '';

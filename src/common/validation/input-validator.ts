@@ -30,8 +30,9 @@ const VALIDATED_BY = Symbol('factline:validated-by');
 
 /**
  * Marks an input class as checked by `validator`: the pipe passes it the parsed body (or query
- * object) as sent — any JSON value — and hands the handler what the validator returns, an
- * instance of this class.
+ * object) as sent — any JSON value — or, when the class has class-validator rules too, the
+ * instance that passed them; and hands the handler what the validator returns, an instance of
+ * this class.
  */
 export function ValidatedBy(validator: Type<InputValidator>): ClassDecorator {
   return (target) => Reflect.defineMetadata(VALIDATED_BY, validator, target);

@@ -1,6 +1,7 @@
 import { isObject, pointerSegment, show } from '../../common/validation/json-input.js';
 import { Injectable } from '@nestjs/common';
 import { type FieldError, ProblemException } from '../../common/problem-details/problem.js';
+import { invalidBodyFields } from '../../common/problem-details/validation.pipe.js';
 import { isStorableText } from '../../common/validation/input-bounds.js';
 import { type InputResult, type InputValidator, ValidatedBy } from '../../common/validation/input-validator.js';
 import { ReportQueryService } from '../query/report-query.service.js';
@@ -43,7 +44,7 @@ function checkSavedReport(reports: ReportQueryService, body: unknown, partial: b
   }
   if (errors.length === 0) return { ok: true, value: out };
   if (queryInvalid && errors.every((e) => e.pointer === '/query' || e.pointer.startsWith('/query/'))) return { ok: false, problem: invalidQuery(errors) };
-  return { ok: false, problem: new ProblemException('validation_failed', `The body has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { errors }) };
+  return { ok: false, problem: invalidBodyFields(errors) };
 }
 
 /** create_saved_report's body: name and query required. */
