@@ -33,5 +33,7 @@ describe('ProblemValidationPipe', () => {
     await expect(pipe.transform({ name: 1 }, { type: 'body', metatype: Checked })).rejects.toMatchObject({ code: 'validation_failed', options: { errors: [{ pointer: '/name', message: 'name must be a string' }] } });
     await expect(pipe.transform({ name: 'bad' }, { type: 'body', metatype: Checked })).rejects.toMatchObject({ detail: 'bad name' });
     expect(await pipe.transform({ name: 'ok' }, { type: 'body', metatype: Checked })).toEqual({ name: 'ok', accept: null });
+    // Outside a request (MCP tools): the caller says what the request would have carried.
+    expect(await pipe.validateAs(Checked, 'body', { name: 'ok' }, { headers: { accept: 'text/csv' } })).toEqual({ name: 'ok', accept: 'text/csv' });
   });
 });

@@ -2,7 +2,7 @@ import { ArgumentMetadata, Injectable, type Type, ValidationError, ValidationPip
 import { getMetadataStorage, type ValidatorOptions } from 'class-validator';
 import { failingElements, fastChecker } from '../validation/fast-check.js';
 import { oversizedArrays, unstorableStrings } from '../validation/input-bounds.js';
-import { inputContext, validatorOf } from '../validation/input-validator.js';
+import { type InputContext, inputContext, validatorOf } from '../validation/input-validator.js';
 import { pointerSegment } from '../validation/json-input.js';
 import { FieldError, ProblemException } from './problem.js';
 
@@ -99,6 +99,14 @@ export class ProblemValidationPipe extends ValidationPipe {
     const result = this.resolveValidator(validator).validate(input, inputContext.getStore() ?? { headers: {}, params: {} });
     if (!result.ok) throw result.problem;
     return result.value;
+  }
+
+  /**
+   * What a handler taking `type` would get for `value`, outside an HTTP request (an MCP tool
+   * calling a route's service): `context` stands for the request's headers and path parameters.
+   */
+  validateAs<T>(type: Type<T>, where: 'body' | 'query', value: unknown, context: Partial<InputContext> = {}): Promise<T> {
+    return inputContext.run({ headers: {}, params: {}, ...context }, () => this.transform(value, { type: where, metatype: type })) as Promise<T>;
   }
 
   private async transformByRules(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
