@@ -11,6 +11,7 @@ import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { registerEarlyAuth } from './auth/auth.hook.js';
 import { clientErrorHandler, limitConnectionsPerClient } from './common/http/client-errors.js';
+import { inputContext } from './common/validation/input-validator.js';
 import { StrictInputInterceptor } from './common/validation/strict-input.interceptor.js';
 import { ProblemException } from './common/problem-details/problem.js';
 import { ProblemFilter } from './common/problem-details/problem.filter.js';
@@ -121,7 +122,10 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // Everything that runs for this request — hooks, guard, handler, filter — logs its id.
-    requestContext.run({ request_id: String(request.id) }, done);
+    // The validators the pipe runs read its headers and path parameters (input-validator.ts).
+    requestContext.run({ request_id: String(request.id) }, () =>
+      inputContext.run({ headers: request.headers, params: (request.params ?? {}) as Record<string, string | undefined> }, done),
+    );
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions?.url ?? 'unmatched';
@@ -147,7 +151,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
 
   const filter = new ProblemFilter(logger, routes, config.publicBaseUrl);
   problemFilter = filter;
-  app.useGlobalPipes(new ProblemValidationPipe());
+  app.useGlobalPipes(new ProblemValidationPipe((type) => app.get(type, { strict: false })));
   app.useGlobalInterceptors(new StrictInputInterceptor());
   app.useGlobalFilters(filter);
 

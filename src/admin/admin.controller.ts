@@ -20,7 +20,7 @@ export class AdminController {
   @ApiOperation({ operationId: 'run_projector', summary: 'Run one projector pass for your org now', description: 'Claims due outbox rows of your org, projects them and finishes them. Safe while the schedule runs and with several instances.' })
   @ApiOkResponse({ type: ProjectorRunResultDto, description: 'What the pass claimed, completed and failed.' })
   runProjector(@CurrentCaller() caller: Caller, @Query() q: ProjectorRunQuery): Promise<ProjectorRunResultDto> {
-    return this.admin.runProjector(caller.orgId, q.limit ?? 100);
+    return this.admin.runProjector(caller.orgId, q.limit);
   }
 
   @Post('admin/backfill')
@@ -30,7 +30,7 @@ export class AdminController {
   @ApiOkResponse({ type: BackfillResultDto, description: 'Rows enqueued, in all and per source type.' })
   @ApiBodyProblems()
   backfill(@CurrentCaller() caller: Caller, @Body() body: BackfillRequestDto): Promise<BackfillResultDto> {
-    return this.admin.backfill(caller.orgId, body.limit ?? 1000);
+    return this.admin.backfill(caller.orgId, body.limit);
   }
 
   @Get('admin/diagnostics')

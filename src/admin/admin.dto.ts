@@ -9,7 +9,7 @@ const COUNT = { type: 'integer', format: 'int64', minimum: 0 } as const;
 
 export class ProjectorRunQuery {
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 5000, default: 100, description: 'Most outbox rows to claim in this pass (decimal digits).' })
-  @IsOptional() @Transform(decimalInt) @IsIntInRange(1, 5000) limit?: number;
+  @IsOptional() @Transform(decimalInt) @IsIntInRange(1, 5000) limit: number = 100;
 }
 
 export class ProjectorRunResultDto {
@@ -20,7 +20,7 @@ export class ProjectorRunResultDto {
 
 export class BackfillRequestDto {
   @ApiPropertyOptional({ type: 'integer', format: 'int64', minimum: 1, maximum: 100000, default: 1000, example: 5000, description: 'Most outbox rows to enqueue across all source types.' })
-  @IsOptional() @IsInt() @Min(1) @Max(100000) limit?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(100000) limit: number = 1000;
 }
 
 export class BackfillResultDto {

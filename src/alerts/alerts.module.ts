@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ReportingModule } from '../reporting/reporting.module.js';
+import { CreateAlertValidator } from './alert-rules/alert.input.js';
 import { AlertsController } from './alert-rules/alerts.controller.js';
 import { AlertsService } from './alert-rules/alerts.service.js';
 import { DeliveriesController } from './deliveries/deliveries.controller.js';
@@ -9,6 +10,7 @@ import { DeliveryRepository } from './deliveries/delivery.repository.js';
 import { DeliveriesScheduler } from './deliveries.scheduler.js';
 import { DestinationsController } from './destinations/destinations.controller.js';
 import { DestinationsService } from './destinations/destinations.service.js';
+import { CreateScheduleValidator } from './schedules/schedule.input.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
 import { SchedulesService } from './schedules/schedules.service.js';
 
@@ -16,7 +18,11 @@ import { SchedulesService } from './schedules/schedules.service.js';
 @Module({
   imports: [ReportingModule],
   controllers: [DestinationsController, SchedulesController, AlertsController, DeliveriesController],
-  providers: [DestinationsService, SchedulesService, AlertsService, DeliveriesService, DeliveryRepository, DeliveryWorker, DeliveriesScheduler],
+  providers: [
+    DestinationsService, SchedulesService, AlertsService, DeliveriesService, DeliveryRepository, DeliveryWorker, DeliveriesScheduler,
+    // Run by the global pipe for the DTOs they are named on (@ValidatedBy).
+    CreateAlertValidator, CreateScheduleValidator,
+  ],
   exports: [DeliveryWorker],
 })
 export class AlertsModule {}

@@ -3,7 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
 import type { Caller } from '../auth/permissions.js';
 import { ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
-import { APP_RUN_LIST_EXAMPLE, AppRunListDto, ListAppRunsQueryDto } from './app-runs.dto.js';
+import { APP_RUN_LIST_EXAMPLE, AppRunListDto } from './app-runs.dto.js';
+import { AppRunsQueryInput } from './app-runs.input.js';
 import { AppRunsService } from './app-runs.service.js';
 
 @ApiTags('apps')
@@ -25,7 +26,7 @@ export class AppRunsController {
   @ApiParam({ name: 'app_id', description: 'Public app id: app_ followed by 32 lowercase hex characters.', example: 'app_0196a1b2c3d470008000000000000001' })
   @ApiOkResponse({ type: AppRunListDto, example: APP_RUN_LIST_EXAMPLE, description: 'A page of runs, newest first, with the hourly histogram when group_by=hour.' })
   @ApiAuthedProblems(404, 414)
-  list(@CurrentCaller() caller: Caller, @Param('app_id') appId: string, @Query() query: ListAppRunsQueryDto): Promise<AppRunListDto> {
+  list(@CurrentCaller() caller: Caller, @Param('app_id') appId: string, @Query() query: AppRunsQueryInput): Promise<AppRunListDto> {
     return this.runs.list(caller.orgId, appId, query);
   }
 }

@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow } from 'class-validator';
 import { APP_RUN_STATUSES, CHANNEL_TYPES } from '../ingest/ingest-records.dto.js';
-import { DEFAULT_WINDOW, GROUP_BY_VALUES, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN } from './app-runs.query.js';
+import { DEFAULT_WINDOW, GROUP_BY_VALUES, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN } from './app-runs.params.js';
 
 /**
- * Query string of list_app_runs. The global pipe only whitelists the names here (an unknown
- * parameter is a 400 validation_failed naming it, as on every route); the values are parsed by
- * app-runs.query.ts, which reports each bad one as a 400 invalid_query saying which and why.
+ * Query string of list_app_runs as documented; AppRunsQueryInput (app-runs.input.ts) is what the
+ * pipe makes of it: an unknown parameter is a 400 validation_failed naming it, as on every route;
+ * the values are parsed by app-runs.params.ts, each bad one a 400 invalid_query saying which and why.
  */
 export class ListAppRunsQueryDto {
   @ApiPropertyOptional({
@@ -14,7 +13,7 @@ export class ListAppRunsQueryDto {
     description: 'Time window ending now: a positive whole number followed by m (minutes), h (hours) or d (days); at most 30d. ' +
       'A run is in the window when now − window ≤ created_at ≤ now.',
   })
-  @Allow() window?: unknown;
+  window?: unknown;
 
   @ApiPropertyOptional({
     type: String, enum: GROUP_BY_VALUES,
@@ -22,19 +21,19 @@ export class ListAppRunsQueryDto {
       'The hours run from the one containing now − window through the one containing now, both included, so a whole-hour window of N hours ' +
       'has N + 1 buckets (24h → 25: the partial hour at the start and the current hour). The first and last buckets count only runs inside the window.',
   })
-  @Allow() group_by?: unknown;
+  group_by?: unknown;
 
   @ApiPropertyOptional({ type: String, enum: GROUP_BY_VALUES, description: 'Alias of group_by; when both are given they must agree.' })
-  @Allow() groupBy?: unknown;
+  groupBy?: unknown;
 
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: LIMIT_MIN, maximum: LIMIT_MAX, default: LIMIT_DEFAULT, description: 'Runs per page.' })
-  @Allow() limit?: unknown;
+  limit?: unknown;
 
   @ApiPropertyOptional({
     type: String,
     description: 'next_cursor of the previous page, unchanged. Later pages keep the first page\'s window and "now"; repeat the same window (or omit it if the first page did).',
   })
-  @Allow() cursor?: unknown;
+  cursor?: unknown;
 }
 
 export class AppRunDto {

@@ -2,14 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CursorSigner } from '../common/cursor-signing/cursor-signer.service.js';
-import { parsePublicId, toPublicId } from '../common/ids/public-id.js';
-import { FieldError, ProblemException } from '../common/problem-details/problem.js';
+import { toPublicId } from '../common/ids/public-id.js';
+import { ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { queryRows } from '../database/query-rows.js';
 import { AppRunsClock } from './app-runs.clock.js';
 import { encodeCursor } from './app-runs.cursor.js';
-import type { AppRunBucketDto, AppRunDto, AppRunListDto, ListAppRunsQueryDto } from './app-runs.dto.js';
-import { parseAppRunsQuery } from './app-runs.query.js';
+import type { AppRunBucketDto, AppRunDto, AppRunListDto } from './app-runs.dto.js';
+import type { AppRunsQueryInput } from './app-runs.input.js';
 import { APP_EXISTS_SQL, FIRST_PAGE_SQL, HOURLY_BUCKETS_SQL, NEXT_PAGE_SQL } from './app-runs.sql.js';
 
 interface RunRow {
@@ -46,10 +46,6 @@ function toDto(r: RunRow): AppRunDto {
   };
 }
 
-function invalidQuery(errors: FieldError[]): ProblemException {
-  return new ProblemException('invalid_query', `${errors.map((e) => e.message).join('; ')}.`, { errors });
-}
-
 /**
  * App run history (SPEC §7): one app's runs of a window, newest first with keyset pages, and
  * optionally the hourly histogram of the whole window. Scoped by the caller's org in every
@@ -64,15 +60,11 @@ export class AppRunsService {
     private readonly signer: CursorSigner,
   ) {}
 
-  async list(orgId: string, rawAppId: string, query: ListAppRunsQueryDto): Promise<AppRunListDto> {
-    const appId = parsePublicId('app', rawAppId);
-    if (!appId) {
-      throw new ProblemException('invalid_app_id', `${JSON.stringify(rawAppId.slice(0, 80))} is not an app id: expected app_ followed by 32 lowercase hex characters.`);
-    }
+  /** `input` as app-runs.input.ts checked it; `rawAppId` as the path gave it, for the 404's detail. */
+  async list(orgId: string, rawAppId: string, input: AppRunsQueryInput): Promise<AppRunListDto> {
+    const { appId, query } = input;
     const key = this.signer.keyFor('list_app_runs');
-    const parsed = parseAppRunsQuery({ ...query }, appId, key);
-    if (!parsed.ok) throw invalidQuery(parsed.errors);
-    const { window, groupBy, limit, cursor: after } = parsed.value;
+    const { window, groupBy, limit, cursor: after } = query;
 
     // Later pages keep the first page's "now": the whole walk (and every page's histogram) reads one window.
     const now = after ? new Date(after.now) : this.clock.now();

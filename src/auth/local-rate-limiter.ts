@@ -1,7 +1,9 @@
 /**
  * Per-key token bucket (SPEC §8): capacity = the per-minute limit, refilled continuously.
- * In-process state: each service instance limits independently. Kept for the per-address
- * failure limit of auth.hook.ts (issue 12); the per-key limit is shared in PostgreSQL (rate-limiter.ts).
+ * In-process state: each service instance limits independently. Used for the per-address
+ * failure limit of auth.hook.ts, which stays per instance on purpose (SCALING.md: a shared bucket
+ * would make every anonymous request a database write); the per-key limit is shared in
+ * PostgreSQL (rate-limiter.ts).
  */
 export class LocalRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();

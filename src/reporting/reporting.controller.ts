@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
@@ -7,8 +7,10 @@ import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../common/problem-deta
 import { CatalogDto } from './catalog/catalog.dto.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { ApiExportOkResponse } from './export/export.openapi.js';
-import { ExportService, resolveExportBody, wantsCsvStream } from './export/export.service.js';
+import { ExportQueryInput } from './export/export.input.js';
+import { ExportService } from './export/export.service.js';
 import { ExportEnvelopeDto, ExportRequestDto, REPORT_QUERY_EXAMPLE, ReportQueryDto, ReportResultDto } from './query/report-query.dto.js';
+import { ReportQueryInput } from './query/report-query.input.js';
 import { ReportQueryService, type ReportResult } from './query/report-query.service.js';
 
 @ApiTags('reports')
@@ -35,8 +37,8 @@ export class ReportingController {
   @ApiBody({ type: ReportQueryDto, examples: { sessions_by_status: { summary: 'Sessions by status', value: REPORT_QUERY_EXAMPLE } } })
   @ApiOkResponse({ type: ReportResultDto, description: 'The result: columns, rows, freshness and the store that served it.' })
   @ApiAuthedBodyProblems()
-  runQuery(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<ReportResult> {
-    return this.reports.run(caller.orgId, this.reports.resolve(body));
+  runQuery(@CurrentCaller() caller: Caller, @Body() body: ReportQueryInput): Promise<ReportResult> {
+    return this.reports.run(caller.orgId, body.query);
   }
 
   @Post('query/export')
@@ -51,13 +53,9 @@ export class ReportingController {
   @ApiAuthedBodyProblems()
   async exportQuery(
     @CurrentCaller() caller: Caller,
-    @Body() body: unknown,
-    @Headers('accept') accept: string | undefined,
+    @Body() body: ExportQueryInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ExportEnvelopeDto | void> {
-    const stream = wantsCsvStream(accept);
-    const query = resolveExportBody(this.reports, body, stream);
-    if (stream) return this.exports.stream(caller.orgId, query, 'report.csv', reply);
-    return this.exports.envelope(caller.orgId, query, 'report.csv');
+    return body.stream ? this.exports.stream(caller.orgId, body.query, 'report.csv', reply) : this.exports.envelope(caller.orgId, body.query, 'report.csv');
   }
 }

@@ -1,9 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsNumber, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ValidatedBy } from '../../common/validation/input-validator.js';
+import { CreateAlertValidator } from './alert.input.js';
 
 export const ALERT_ID_EXAMPLE = 'alert_0190b5a0000070008000000000000a01';
 const OPS = ['gt', 'gte', 'lt', 'lte'];
 
+@ValidatedBy(CreateAlertValidator)
 export class CreateAlertDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'LLM errors over 50 in the last hour' })
   @IsString() @Length(1, 200) name: string;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { parsePublicId, parseUuid, toPublicId, uuidv7 } from '../../common/ids/public-id.js';
-import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
+import { parsePublicId, toPublicId, uuidv7 } from '../../common/ids/public-id.js';
+import { ProblemException } from '../../common/problem-details/problem.js';
 import { SavedReportsService } from '../../reporting/saved-reports/saved-reports.service.js';
 import { DestinationsService } from '../destinations/destinations.service.js';
 import { parseEvery } from './alert-condition.js';
@@ -28,13 +28,8 @@ export class AlertsService {
   ) {}
 
   async create(orgId: string, dto: CreateAlertDto): Promise<AlertDto> {
-    const errors: FieldError[] = [];
-    const everySeconds = parseEvery(dto.every);
-    if (everySeconds === null) errors.push({ pointer: '/every', message: 'every must be <n>m or <n>h, from 1m to 168h' });
-    if (parseUuid(dto.saved_report_id) === null) errors.push({ pointer: '/saved_report_id', message: 'must be a UUID' });
-    if (parsePublicId('dest', dto.destination_id) === null) errors.push({ pointer: '/destination_id', message: 'must be a dest_ id (dest_ followed by 32 lowercase hex characters)' });
-    if (errors.length > 0) throw new ProblemException('validation_failed', `The body has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { errors });
-
+    // Checked by alert.input.ts: the interval parses.
+    const everySeconds = parseEvery(dto.every)!;
     const report = await this.reports.get(orgId, dto.saved_report_id);
     const query = report.query as { dimensions?: unknown; measures?: unknown };
     const dimensions = Array.isArray(query.dimensions) ? (query.dimensions as string[]) : [];
@@ -53,7 +48,7 @@ export class AlertsService {
     const now = new Date();
     const entity: AlertEntity = {
       id: uuidv7(), orgId, name: dto.name, savedReportId: report.id, destinationId, measure: dto.measure, op: dto.op,
-      threshold: dto.threshold, every: dto.every, everySeconds: everySeconds!, state: 'ok', transitions: 0,
+      threshold: dto.threshold, every: dto.every, everySeconds, state: 'ok', transitions: 0,
       lastValue: null, lastEvaluatedAt: null, lastError: null,
       // Evaluated at the next worker pass; a value already past the threshold fires then.
       nextEvalAt: now, createdAt: now,

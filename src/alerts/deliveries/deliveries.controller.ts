@@ -23,7 +23,7 @@ export class DeliveriesController {
   @ApiOkResponse({ type: DeliveryListDto, description: 'One page of the delivery log, newest first.' })
   @ApiAuthedProblems()
   list(@CurrentCaller() caller: Caller, @Query() q: ListDeliveriesQuery): Promise<DeliveryListDto> {
-    return this.deliveries.list(caller.orgId, q.status, q.limit ?? 50, q.cursor);
+    return this.deliveries.list(caller.orgId, q.status, q.limit, q.cursor);
   }
 
   @Post(':delivery_id/retry')

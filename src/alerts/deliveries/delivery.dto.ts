@@ -7,7 +7,7 @@ export const DELIVERY_ID_EXAMPLE = 'delivery_0190b5a0000070008000000000000e01';
 
 export class ListDeliveriesQuery {
   @IsOptional() @IsIn(DELIVERY_STATUSES, { context: { allowed: DELIVERY_STATUSES } }) status?: 'pending' | 'processing' | 'succeeded' | 'failed';
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit: number = 50;
   @IsOptional() @IsString() @MaxLength(100) cursor?: string;
 }
 

@@ -1,20 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ValidatedBy } from '../../common/validation/input-validator.js';
+import { CreateScheduleValidator } from './schedule.input.js';
 
 export const SCHEDULE_ID_EXAMPLE = 'sched_0190b5a0000070008000000000000501';
 
+@ValidatedBy(CreateScheduleValidator)
 export class CreateScheduleDto {
   @ApiProperty({ maxLength: 100, example: '0 9 * * 1', description: 'Five-field cron (minute hour day-of-month month day-of-week) or a nickname (@daily, @hourly, …), in `timezone`. A wall-clock time skipped by a DST change runs once, right after the gap; one repeated by it runs once.' })
   @IsString() @MaxLength(100) cron: string;
 
   @ApiPropertyOptional({ maxLength: 64, default: 'UTC', example: 'Europe/Berlin', description: 'IANA time zone the cron is read in.' })
-  @IsOptional() @IsString() @MaxLength(64) timezone?: string;
+  @IsOptional() @IsString() @MaxLength(64) timezone: string = 'UTC';
 
   @ApiProperty({ example: 'dest_0190b5a0000070008000000000000d01', description: 'A destination of your org.' })
   @IsString() @MaxLength(100) destination_id: string;
 
   @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json', description: 'json: the ReportResult; csv: the export envelope (as export_saved_report returns it).' })
-  @IsOptional() @IsIn(['json', 'csv'], { context: { allowed: ['json', 'csv'] } }) format?: 'json' | 'csv';
+  @IsOptional() @IsIn(['json', 'csv'], { context: { allowed: ['json', 'csv'] } }) format: 'json' | 'csv' = 'json';
 }
 
 export class ScheduleDto {

@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { parsePublicId, toPublicId, uuidv7 } from '../../common/ids/public-id.js';
-import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
-import { isTimezone } from '../../reporting/query/report-query.validate.js';
+import { ProblemException } from '../../common/problem-details/problem.js';
 import { SavedReportsService } from '../../reporting/saved-reports/saved-reports.service.js';
 import { DestinationsService } from '../destinations/destinations.service.js';
-import { cronProblem, nextTick } from './cron-schedule.js';
+import { nextTick } from './cron-schedule.js';
 import { ScheduleEntity } from './schedule.entity.js';
 import type { CreateScheduleDto, ScheduleDto, ScheduleListDto } from './schedule.dto.js';
 
@@ -29,19 +28,13 @@ export class SchedulesService {
 
   async create(orgId: string, rawReportId: string, dto: CreateScheduleDto): Promise<ScheduleDto> {
     const report = await this.reports.get(orgId, rawReportId);
-    const timezone = dto.timezone ?? 'UTC';
-    const errors: FieldError[] = [];
-    const cronError = cronProblem(dto.cron);
-    if (cronError) errors.push({ pointer: '/cron', message: cronError });
-    if (!isTimezone(timezone)) errors.push({ pointer: '/timezone', message: `unknown time zone ${JSON.stringify(timezone)} (an IANA name such as Europe/Berlin)` });
-    if (parsePublicId('dest', dto.destination_id) === null) errors.push({ pointer: '/destination_id', message: 'must be a dest_ id (dest_ followed by 32 lowercase hex characters)' });
-    if (errors.length > 0) throw new ProblemException('validation_failed', `The body has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { errors });
+    const timezone = dto.timezone;
     const destinationId = await this.destinations.resolve(orgId, dto.destination_id);
     const now = new Date();
     const next = nextTick(dto.cron, timezone, now);
     if (!next) throw new ProblemException('validation_failed', 'The cron expression never fires.', { errors: [{ pointer: '/cron', message: 'never fires' }] });
     const entity: ScheduleEntity = {
-      id: uuidv7(), orgId, savedReportId: report.id, destinationId, cron: dto.cron.trim(), timezone, format: dto.format ?? 'json',
+      id: uuidv7(), orgId, savedReportId: report.id, destinationId, cron: dto.cron.trim(), timezone, format: dto.format,
       nextRunAt: next, lastRunAt: null, lastError: null, createdAt: now,
     };
     await this.dataSource.getRepository(ScheduleEntity).insert(entity);

@@ -1,3 +1,4 @@
+import { pointerSegment } from './json-input.js';
 import { getMetadataStorage } from 'class-validator';
 import type { FieldError } from '../problem-details/problem.js';
 import { nestedTypeOf } from './fast-check.js';
@@ -7,7 +8,6 @@ export function isStorableText(s: string): boolean {
   return !s.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }
 
-const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
  * Pointers of every string (and object key) in a parsed JSON body that the database cannot store,
@@ -27,8 +27,8 @@ export function unstorableStrings(body: unknown, max = 100): FieldError[] {
       const keys = Object.keys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i];
-        if (!isStorableText(key)) out.push({ pointer: `${pointer}/${escapePointer(key)}`, message: 'field names must be valid Unicode text without NUL characters or unpaired surrogates' });
-        stack.push([(value as Record<string, unknown>)[key], `${pointer}/${escapePointer(key)}`]);
+        if (!isStorableText(key)) out.push({ pointer: `${pointer}/${pointerSegment(key)}`, message: 'field names must be valid Unicode text without NUL characters or unpaired surrogates' });
+        stack.push([(value as Record<string, unknown>)[key], `${pointer}/${pointerSegment(key)}`]);
       }
     }
   }
@@ -70,7 +70,7 @@ export function oversizedArrays(value: unknown, type: Function | undefined = (va
   for (const [prop, max] of bounds.max) {
     const v = record[prop];
     if (Array.isArray(v) && v.length > max) {
-      out.push({ pointer: `${pointer}/${escapePointer(prop)}`, message: `${prop} has ${v.length} items; at most ${max} are allowed` });
+      out.push({ pointer: `${pointer}/${pointerSegment(prop)}`, message: `${prop} has ${v.length} items; at most ${max} are allowed` });
     }
   }
   if (out.length > 0) return out;
@@ -80,7 +80,7 @@ export function oversizedArrays(value: unknown, type: Function | undefined = (va
     const items = Array.isArray(v) ? v : [v];
     for (let i = 0; i < items.length && out.length < 100; i++) {
       const item = items[i] as object | null;
-      if (item !== null && typeof item === 'object') oversizedArrays(item, nested ?? item.constructor, Array.isArray(v) ? `${pointer}/${escapePointer(prop)}/${i}` : `${pointer}/${escapePointer(prop)}`, out);
+      if (item !== null && typeof item === 'object') oversizedArrays(item, nested ?? item.constructor, Array.isArray(v) ? `${pointer}/${pointerSegment(prop)}/${i}` : `${pointer}/${pointerSegment(prop)}`, out);
     }
   }
   return out;

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { FieldError, ProblemException } from '../problem-details/problem.js';
 import { pointerList } from '../problem-details/validation.pipe.js';
+import { pointerSegment } from './json-input.js';
 
 interface Declared {
   /** The handler takes the whole query string (a DTO the pipe whitelists) — or only these names. */
@@ -12,8 +13,6 @@ interface Declared {
   queryNames: string[];
   body: boolean;
 }
-
-const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
  * SPEC §8 on every route: unknown query parameters and body fields are a 400 naming them. A DTO
@@ -33,13 +32,13 @@ export class StrictInputInterceptor implements NestInterceptor {
     const errors: FieldError[] = [];
     if (!declared.wholeQuery) {
       for (const name of Object.keys((request.query as Record<string, unknown> | undefined) ?? {})) {
-        if (!declared.queryNames.includes(name)) errors.push({ pointer: `/query/${escapePointer(name)}`, message: `unknown query parameter "${name.slice(0, 100)}"` });
+        if (!declared.queryNames.includes(name)) errors.push({ pointer: `/query/${pointerSegment(name)}`, message: `unknown query parameter "${name.slice(0, 100)}"` });
       }
     }
     const body = request.body as unknown;
     if (!declared.body && body !== undefined) {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) errors.push({ pointer: '', message: 'this route takes no body (send none, or {})' });
-      else for (const key of Object.keys(body)) errors.push({ pointer: `/${escapePointer(key)}`, message: `unknown field "${key.slice(0, 100)}"; this route takes no body` });
+      else for (const key of Object.keys(body)) errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field "${key.slice(0, 100)}"; this route takes no body` });
     }
     if (errors.length > 0) {
       throw new ProblemException('validation_failed', `The request has ${errors.length} unknown input${errors.length === 1 ? '' : 's'}: ${pointerList(errors)}.`, { errors });

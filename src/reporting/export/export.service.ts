@@ -6,15 +6,13 @@ import pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
 import { LIMITS } from '../catalog/catalog.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
 import { compileReportQuery } from '../query/report-query.compile.js';
 import { planReportQuery } from '../query/report-query.plan.js';
 import { ReportQueryService } from '../query/report-query.service.js';
-import { formatRow, invalidQuery } from '../query/report-query.wire.js';
+import { formatRow } from '../query/report-query.wire.js';
 import type { ResolvedQuery } from '../query/report-query.types.js';
-import { pointerSegment, show } from '../query/query-input.js';
 import type { ValidateOptions } from '../query/report-query.validate.js';
 import { csvLine, toCsv } from './csv.js';
 
@@ -29,33 +27,11 @@ export interface ExportEnvelope {
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 
-/** SPEC §6: an export asked with `Accept: text/csv` (anywhere in the list) streams the file; anything else gets the JSON envelope. */
-export const wantsCsvStream = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? '');
 // Exports read more rows than ad-hoc queries; a stream stays in constant memory (SPEC §6 Export).
 export const ENVELOPE_OPTIONS: ValidateOptions = { maxLimit: LIMITS.export_max_rows, defaultLimit: LIMITS.export_max_rows };
 export const STREAM_OPTIONS: ValidateOptions = { maxLimit: LIMITS.stream_max_rows, defaultLimit: LIMITS.stream_max_rows };
 const STREAM_TIMEOUT_MS = 10 * 60_000;
 const CHUNK_CHARS = 64 * 1024;
-
-/** Checks the export envelope `{format?, query}` and resolves its query; every problem at once. */
-export function resolveExportBody(reports: ReportQueryService, body: unknown, stream: boolean): ResolvedQuery {
-  const errors: FieldError[] = [];
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidQuery([{ pointer: '', message: 'the body must be {"format": "csv", "query": {...}}' }]);
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) if (key !== 'format' && key !== 'query') errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field ${show(key)}`, allowed: ['format', 'query'] });
-  if (b.format !== undefined && b.format !== null && b.format !== 'csv') errors.push({ pointer: '/format', message: 'format must be "csv"', allowed: ['csv'] });
-  try {
-    if (b.query === undefined) errors.push({ pointer: '/query', message: 'query is required (a ReportQuery)' });
-    else {
-      const q = reports.resolve(b.query, stream ? STREAM_OPTIONS : ENVELOPE_OPTIONS, '/query');
-      if (errors.length === 0) return q;
-    }
-  } catch (e) {
-    if (e instanceof ProblemException && e.options.errors) errors.push(...e.options.errors);
-    else throw e;
-  }
-  throw invalidQuery(errors);
-}
 
 @Injectable()
 export class ExportService {

@@ -1,10 +1,10 @@
+import { isObject, pointerSegment, show } from '../../common/validation/json-input.js';
 import { parsePublicId } from '../../common/ids/public-id.js';
+import { isStorableText } from '../../common/validation/input-bounds.js';
 import { isRfc3339 } from '../../common/validation/validators.js';
 import { FILTER_OPS, LIMITS, type FilterFieldDef } from '../catalog/catalog.js';
-import { isObject, pointerSegment, type Report, show } from './query-input.js';
+import type { Report } from './query-input.js';
 import type { ResolvedFilter } from './report-query.types.js';
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * Type-checks one filter. Null semantics (documented in the catalog): `neq`/`not_in` keep rows
@@ -83,7 +83,7 @@ function coerce(field: FilterFieldDef, v: unknown): unknown {
     case 'string':
       // PostgreSQL cannot hold NUL, and jsonb (a saved report's query) refuses a lone surrogate:
       // refused here rather than failing in the database.
-      return typeof v === 'string' && v.length <= 1000 && !v.includes('\u0000') && !LONE_SURROGATE.test(v) ? v : undefined;
+      return typeof v === 'string' && v.length <= 1000 && isStorableText(v) ? v : undefined;
   }
 }
 

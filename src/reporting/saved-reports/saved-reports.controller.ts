@@ -1,25 +1,16 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
 import type { Caller } from '../../auth/permissions.js';
 import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
-import { decimalInt, IsIntInRange } from '../../common/validation/validators.js';
 import { ApiExportOkResponse } from '../export/export.openapi.js';
-import { wantsCsvStream } from '../export/export.service.js';
+import { SavedReportExportInput } from '../export/export.input.js';
 import { REPORT_QUERY_EXAMPLE, ReportResultDto, SavedReportExportRequestDto } from '../query/report-query.dto.js';
 import type { ReportResult } from '../query/report-query.service.js';
-import { CreateSavedReportDto, SavedReportDto, SavedReportListDto, UpdateSavedReportDto } from './saved-report.dto.js';
+import { CreateSavedReportDto, ListSavedReportsQuery, SavedReportDto, SavedReportListDto, UpdateSavedReportDto } from './saved-report.dto.js';
+import { CreateSavedReportInput, UpdateSavedReportInput } from './saved-report.input.js';
 import { SavedReportsService } from './saved-reports.service.js';
-
-export class ListSavedReportsQuery {
-  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Reports per page (decimal digits).' })
-  @IsOptional() @Transform(decimalInt) @IsIntInRange(1, 100) limit?: number;
-  @ApiPropertyOptional({ type: String, maxLength: 500, description: 'next_cursor of the previous page, unchanged.' })
-  @IsOptional() @IsString() @MaxLength(500) cursor?: string;
-}
 
 const REPORT_ID = { name: 'report_id', description: 'Saved report id (a UUID, any case).', example: '2489E9AD-2EE2-8E00-8EC9-32D5F69181C0' };
 
@@ -34,7 +25,7 @@ export class SavedReportsController {
   @ApiOkResponse({ type: SavedReportListDto, description: 'A page of saved reports, newest first.' })
   @ApiAuthedProblems()
   list(@CurrentCaller() caller: Caller, @Query() q: ListSavedReportsQuery): Promise<SavedReportListDto> {
-    return this.saved.list(caller.orgId, q.limit ?? 20, q.cursor);
+    return this.saved.list(caller.orgId, q.limit, q.cursor);
   }
 
   @Post()
@@ -51,7 +42,7 @@ export class SavedReportsController {
   })
   @ApiCreatedResponse({ type: SavedReportDto, description: 'The saved report.' })
   @ApiAuthedBodyProblems()
-  create(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<SavedReportDto> {
+  create(@CurrentCaller() caller: Caller, @Body() body: CreateSavedReportInput): Promise<SavedReportDto> {
     return this.saved.create(caller.orgId, body);
   }
 
@@ -78,7 +69,7 @@ export class SavedReportsController {
   })
   @ApiOkResponse({ type: SavedReportDto, description: 'The updated report.' })
   @ApiAuthedBodyProblems(404, 414)
-  update(@CurrentCaller() caller: Caller, @Param('report_id') id: string, @Body() body: unknown): Promise<SavedReportDto> {
+  update(@CurrentCaller() caller: Caller, @Param('report_id') id: string, @Body() body: UpdateSavedReportInput): Promise<SavedReportDto> {
     return this.saved.update(caller.orgId, id, body);
   }
 
@@ -115,10 +106,9 @@ export class SavedReportsController {
   exportReport(
     @CurrentCaller() caller: Caller,
     @Param('report_id') id: string,
-    @Body() body: unknown,
-    @Headers('accept') accept: string | undefined,
+    @Body() body: SavedReportExportInput,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.saved.export(caller.orgId, id, body, wantsCsvStream(accept), reply);
+    return this.saved.export(caller.orgId, id, body.stream, reply);
   }
 }

@@ -5,19 +5,13 @@ import { DataSource } from 'typeorm';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CursorSigner } from '../../common/cursor-signing/cursor-signer.service.js';
 import { parseUuid, uuidv7 } from '../../common/ids/public-id.js';
-import { isStorableText as storable } from '../../common/validation/input-bounds.js';
-import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
+import { ProblemException } from '../../common/problem-details/problem.js';
 import { slugFilename } from '../export/csv.js';
 import { ENVELOPE_OPTIONS, ExportEnvelope, ExportService, STREAM_OPTIONS } from '../export/export.service.js';
 import { ReportQueryService, ReportResult } from '../query/report-query.service.js';
-import { invalidQuery } from '../query/report-query.wire.js';
-import { pointerSegment, show } from '../query/query-input.js';
 import { SavedReportEntity } from './saved-report.entity.js';
 import type { SavedReportDto, SavedReportListDto } from './saved-report.dto.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** Length in characters (code points), as the database's char_length counts it. */
-const chars = (s: string) => [...s].length;
+import type { SavedReportInput } from './saved-report.input.js';
 
 function toDto(e: SavedReportEntity): SavedReportDto {
   return { id: e.id, name: e.name, description: e.description, query: e.query, created_at: e.createdAt.toISOString(), updated_at: e.updatedAt.toISOString() };
@@ -77,8 +71,8 @@ export class SavedReportsService {
     return toDto(await this.find(orgId, rawId));
   }
 
-  async create(orgId: string, body: unknown): Promise<SavedReportDto> {
-    const fields = this.checkBody(body, false);
+  /** `fields` as saved-report.input.ts checked them: name and query present. */
+  async create(orgId: string, fields: SavedReportInput): Promise<SavedReportDto> {
     const now = new Date();
     const entity: SavedReportEntity = {
       id: uuidv7(), orgId, name: fields.name!, description: fields.description ?? null, query: fields.query!, createdAt: now, updatedAt: now,
@@ -89,9 +83,8 @@ export class SavedReportsService {
   }
 
   /** PATCH: absent = unchanged; null clears description; name and query may not be null. */
-  async update(orgId: string, rawId: string, body: unknown): Promise<SavedReportDto> {
+  async update(orgId: string, rawId: string, fields: SavedReportInput): Promise<SavedReportDto> {
     const existing = await this.find(orgId, rawId);
-    const fields = this.checkBody(body, true);
     const next: SavedReportEntity = {
       ...existing,
       ...(fields.name !== undefined ? { name: fields.name } : {}),
@@ -123,17 +116,8 @@ export class SavedReportsService {
     return this.exports.envelope(orgId, query, slugFilename(report.name));
   }
 
-  async export(orgId: string, rawId: string, body: unknown, stream: boolean, reply: FastifyReply): Promise<ExportEnvelope | void> {
+  async export(orgId: string, rawId: string, stream: boolean, reply: FastifyReply): Promise<ExportEnvelope | void> {
     const report = await this.find(orgId, rawId);
-    const errors: FieldError[] = [];
-    if (body !== undefined && body !== null) {
-      if (!isObject(body)) errors.push({ pointer: '', message: 'the body must be empty or {"format": "csv"}' });
-      else {
-        for (const key of Object.keys(body)) if (key !== 'format') errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field ${show(key)}`, allowed: ['format'] });
-        if (body.format !== undefined && body.format !== null && body.format !== 'csv') errors.push({ pointer: '/format', message: 'format must be "csv"', allowed: ['csv'] });
-      }
-    }
-    if (errors.length > 0) throw new ProblemException('validation_failed', 'The export request is invalid.', { errors });
     const options = { ...(stream ? STREAM_OPTIONS : ENVELOPE_OPTIONS), allowRelative: true };
     const query = this.reports.resolve(report.query, options, '/query');
     const filename = slugFilename(report.name);
@@ -147,39 +131,5 @@ export class SavedReportsService {
     const found = await this.dataSource.getRepository(SavedReportEntity).findOne({ where: { id, orgId } });
     if (!found) throw new ProblemException('saved_report_not_found', `Saved report ${id} was not found.`);
     return found;
-  }
-
-  /** Every problem of a create/update body at once; query problems make it an invalid_report_query. */
-  private checkBody(body: unknown, partial: boolean): { name?: string; description?: string | null; query?: Record<string, unknown> } {
-    const errors: FieldError[] = [];
-    let queryInvalid = false;
-    if (!isObject(body)) throw new ProblemException('validation_failed', 'The body must be a JSON object.', { errors: [{ pointer: '', message: 'must be a JSON object' }] });
-    for (const key of Object.keys(body)) if (!['name', 'description', 'query'].includes(key)) errors.push({ pointer: `/${pointerSegment(key)}`, message: `unknown field ${show(key)}`, allowed: ['name', 'description', 'query'] });
-    const out: { name?: string; description?: string | null; query?: Record<string, unknown> } = {};
-    // Refused here rather than by a failing INSERT (NUL) or silently altered (lone surrogates).
-    if (body.name !== undefined || !partial) {
-      if (typeof body.name !== 'string' || body.name.trim().length < 1 || chars(body.name) > 200) errors.push({ pointer: '/name', message: 'name must be a string of 1 to 200 characters' });
-      else if (!storable(body.name)) errors.push({ pointer: '/name', message: 'name must be valid Unicode without NUL characters' });
-      else out.name = body.name;
-    }
-    if (body.description !== undefined) {
-      if (body.description !== null && (typeof body.description !== 'string' || chars(body.description) > 2000)) errors.push({ pointer: '/description', message: 'description must be a string of at most 2000 characters, or null' });
-      else if (typeof body.description === 'string' && !storable(body.description)) errors.push({ pointer: '/description', message: 'description must be valid Unicode without NUL characters' });
-      else out.description = body.description as string | null;
-    }
-    if (body.query !== undefined || !partial) {
-      const result = this.reports.check(body.query, { allowRelative: true }, '/query');
-      if (!result.ok) {
-        queryInvalid = true;
-        errors.push(...result.errors);
-      } else out.query = body.query as Record<string, unknown>;
-    }
-    if (errors.length > 0) {
-      // invalid_report_query (with its catalog link) only when every problem is in the query; a bad
-      // name or description makes it a plain validation_failed that still lists every problem.
-      if (queryInvalid && errors.every((e) => e.pointer === '/query' || e.pointer.startsWith('/query/'))) throw invalidQuery(errors);
-      throw new ProblemException('validation_failed', `The body has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, { errors });
-    }
-    return out;
   }
 }

@@ -1,7 +1,7 @@
 import { encodeCursor } from './app-runs.cursor.js';
 
 const KEY = Buffer.alloc(32, 7);
-import { parseAppRunsQuery, parseCursor, parseGroupBy, parseLimit, parseWindow } from './app-runs.query.js';
+import { parseAppRunsQuery, parseCursor, parseGroupBy, parseLimit, parseWindow } from './app-runs.params.js';
 
 const M = 60_000;
 const H = 60 * M;
