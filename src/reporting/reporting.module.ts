@@ -2,14 +2,16 @@ import { Module } from '@nestjs/common';
 import { CatalogService } from './catalog/catalog.service.js';
 import { ExportService } from './export/export.service.js';
 import { FreshnessService } from './freshness/freshness.service.js';
+import { PricesController } from './prices/prices.controller.js';
+import { PricesService } from './prices/prices.service.js';
 import { ReportQueryService } from './query/report-query.service.js';
 import { ReportingController } from './reporting.controller.js';
 import { SavedReportsController } from './saved-reports/saved-reports.controller.js';
 import { SavedReportsService } from './saved-reports/saved-reports.service.js';
 
 @Module({
-  controllers: [ReportingController, SavedReportsController],
-  providers: [CatalogService, FreshnessService, ReportQueryService, ExportService, SavedReportsService],
-  exports: [FreshnessService, ReportQueryService, SavedReportsService],
+  controllers: [ReportingController, SavedReportsController, PricesController],
+  providers: [CatalogService, FreshnessService, ReportQueryService, ExportService, SavedReportsService, PricesService],
+  exports: [FreshnessService, ReportQueryService, SavedReportsService, PricesService],
 })
 export class ReportingModule {}

@@ -2,6 +2,7 @@ import {
   type FactTarget, PROJECTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
   sqlList, TOOL_CALL_EVENT_TYPE,
 } from '../../pipeline/pipeline.vocabulary.js';
+import { applicablePrice } from '../../reporting/prices/price-rule.sql.js';
 
 /**
  * SPEC §5 backfill, the statements. The org's canonical rows are walked in one order — by source
@@ -60,7 +61,16 @@ const TIMES: Record<SourceTime, string> = {
  * the time index as much as the primary key — whatever the statistics say about the org.
  */
 const current = (type: SourceType, target: FactTarget) => `EXISTS (SELECT 1 FROM ${target.table} f
-      WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql(type, 'x.id')} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdatedSql(target, TIMES)} OFFSET 0)`;
+      WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql(type, 'x.id')} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdatedSql(target, TIMES)}
+        ${type === 'llm_generation' ? PRICED_CURRENT : ''} OFFSET 0)`;
+
+/**
+ * SPEC §10: a generation fact priced by a price that no longer applies (deleted, or outranked by
+ * one added since) is stale too. The price that applies now is looked up for the fact's own
+ * provider, model and time (price-rule.sql.ts); a reported cost (no price id) is never stale.
+ */
+const PRICED_CURRENT = `AND (f.price_id IS NULL AND f.cost_usd IS NOT NULL OR f.price_id IS NOT DISTINCT FROM (
+        SELECT w.id FROM (SELECT f.org_id, f.provider, f.model, f.created_at, NULL::numeric AS cost_usd) pg ${applicablePrice('pg', 'w')}))`;
 
 /** The row's fact is current: of the one table the source feeds, or of the table its event type feeds. */
 function currentFact(s: SourceDef): string {
