@@ -17,6 +17,7 @@ import { DATASET_BY_NAME } from '../src/reporting/catalog/catalog.js';
 import { alertsBench } from './benches/alerts.bench.js';
 import { appRunsBench } from './benches/app-runs.bench.js';
 import { backfillBench } from './benches/backfill.bench.js';
+import { costBench } from './benches/cost.bench.js';
 import { explorerBench, seedDemo } from './benches/explorer.bench.js';
 import { exportBench } from './benches/export.bench.js';
 import { freshnessBench } from './benches/freshness.bench.js';
@@ -31,7 +32,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,limits,projector,freshness,explorer,alerts] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,limits,cost,projector,freshness,explorer,alerts] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
       await service.stop();
       // Writes, with the scheduled projector on, as deployed.
       service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });
-      for (const b of [projectorBench, freshnessBench]) await runBench(b, service);
+      for (const b of [costBench, projectorBench, freshnessBench]) await runBench(b, service);
       await service.stop();
       // Alerts and deliveries (SPEC §16), one instance with its worker on; the receiver is on 127.0.0.1.
       service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false', WEBHOOK_ALLOW_PRIVATE: 'true' });
