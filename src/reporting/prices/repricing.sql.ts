@@ -1,3 +1,4 @@
+import { sourceKeySql, sourceTypeSql as src, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
 import { applicablePrice } from './price-rule.sql.js';
 
 /**
@@ -15,7 +16,6 @@ import { applicablePrice } from './price-rule.sql.js';
  * `org`: $1 is the org whose price changed; `all`: a built-in price changed ($1 unused, null).
  * Rows are inserted in key order, as ingest and backfill insert them (no deadlock between them).
  */
-const TURN_TYPES = `('turn.completed', 'turn.failed', 'turn.cancelled')`;
 
 const repriceSql = (scope: 'org' | 'all') => `
   WITH scopes AS (
@@ -34,18 +34,18 @@ const repriceSql = (scope: 'org' | 'all') => `
     ${applicablePrice('c', 'w')}
     LEFT JOIN LATERAL (
       SELECT f.price_id FROM fact_llm_generation f
-      WHERE f.org_id = c.org_id AND f.source_key = 'llm_generation:gen_' || replace(c.id::text, '-', '') LIMIT 1
+      WHERE f.org_id = c.org_id AND f.source_key = ${sourceKeySql('llm_generation', 'c.id')} LIMIT 1
     ) f ON true
     WHERE w.id IS DISTINCT FROM f.price_id
   ),
   pairs AS (
-    SELECT org_id, 'llm_generation' AS source_type, id AS source_id FROM affected
+    SELECT org_id, ${src('llm_generation')} AS source_type, id AS source_id FROM affected
     UNION
-    SELECT s.org_id, 'session', s.id FROM (SELECT DISTINCT org_id, session_id FROM affected) a
+    SELECT s.org_id, ${src('session')}, s.id FROM (SELECT DISTINCT org_id, session_id FROM affected) a
       JOIN sessions s ON s.org_id = a.org_id AND s.id = a.session_id
     UNION
-    SELECT e.org_id, 'event', e.id FROM (SELECT DISTINCT org_id, session_id, turn_id FROM affected WHERE turn_id IS NOT NULL) t
-      JOIN events e ON e.org_id = t.org_id AND e.session_id = t.session_id AND e.turn_id = t.turn_id AND e.type IN ${TURN_TYPES}
+    SELECT e.org_id, ${src('event')}, e.id FROM (SELECT DISTINCT org_id, session_id, turn_id FROM affected WHERE turn_id IS NOT NULL) t
+      JOIN events e ON e.org_id = t.org_id AND e.session_id = t.session_id AND e.turn_id = t.turn_id AND e.type IN ${TURN_EVENT_TYPES_SQL}
   ),
   enq AS (
     INSERT INTO reporting_outbox (org_id, source_type, source_id)
