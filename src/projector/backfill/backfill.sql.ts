@@ -54,6 +54,14 @@ const TIMES: Record<SourceTime, string> = {
 };
 
 /**
+ * SPEC §10: a generation fact priced by a price that no longer applies (deleted, or outranked by
+ * one added since) is stale too. The price that applies now is looked up for the fact's own
+ * provider, model and time (price-rule.sql.ts); a reported cost (no price id) is never stale.
+ */
+const PRICED_CURRENT = `AND (f.price_id IS NULL AND f.cost_usd IS NOT NULL OR f.price_id IS NOT DISTINCT FROM (
+        SELECT w.id FROM (SELECT f.org_id, f.provider, f.model, f.created_at, NULL::numeric AS cost_usd) pg ${applicablePrice('pg', 'w')}))`;
+
+/**
  * A fact of `target` for this row that is at least as new as its sources. A fact's created_at
  * is its source's (every projection copies it), and a source whose created_at changed was updated
  * after its fact was written (ingest bumps updated_at on every change), so the fact is stale
@@ -63,14 +71,6 @@ const TIMES: Record<SourceTime, string> = {
 const current = (type: SourceType, target: FactTarget) => `EXISTS (SELECT 1 FROM ${target.table} f
       WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql(type, 'x.id')} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdatedSql(target, TIMES)}
         ${type === 'llm_generation' ? PRICED_CURRENT : ''} OFFSET 0)`;
-
-/**
- * SPEC §10: a generation fact priced by a price that no longer applies (deleted, or outranked by
- * one added since) is stale too. The price that applies now is looked up for the fact's own
- * provider, model and time (price-rule.sql.ts); a reported cost (no price id) is never stale.
- */
-const PRICED_CURRENT = `AND (f.price_id IS NULL AND f.cost_usd IS NOT NULL OR f.price_id IS NOT DISTINCT FROM (
-        SELECT w.id FROM (SELECT f.org_id, f.provider, f.model, f.created_at, NULL::numeric AS cost_usd) pg ${applicablePrice('pg', 'w')}))`;
 
 /** The row's fact is current: of the one table the source feeds, or of the table its event type feeds. */
 function currentFact(s: SourceDef): string {
