@@ -1,6 +1,6 @@
 import {
   type FactTarget, PROJECTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
-  sqlList, TOOL_CALL_EVENT_TYPE,
+  sqlList, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
 } from '../../pipeline/pipeline.vocabulary.js';
 import { applicablePrice } from '../../reporting/prices/price-rule.sql.js';
 
@@ -119,6 +119,27 @@ export function backfillStep(
       WHERE ${range}
         AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = ${sourceTypeSql(type)} AND o.source_id = x.id AND o.status = 'pending')
       OFFSET 0) x WHERE true`;
+  // SPEC §10: a generation picked although it has a fact (priced by a price that no longer
+  // applies, or older than its source) also re-enqueues the turn and session whose cost sums it;
+  // their own staleness checks look at their own sources only, never at prices. One insert in key
+  // order for all of them, as ingest inserts a generation with its turn and session.
+  const generations = type === 'llm_generation';
+  const enqueue = generations ? `(
+      SELECT ${sourceTypeSql(type)} AS source_type, id AS source_id FROM picked
+      UNION ALL
+      SELECT ${sourceTypeSql('session')}, s.id FROM (SELECT DISTINCT session_id FROM repriced) r
+        JOIN sessions s ON s.org_id = $1 AND s.id = r.session_id
+      UNION ALL
+      SELECT ${sourceTypeSql('event')}, e.id FROM (SELECT DISTINCT session_id, turn_id FROM repriced WHERE turn_id IS NOT NULL) r
+        JOIN events e ON e.org_id = $1 AND e.session_id = r.session_id AND e.turn_id = r.turn_id AND e.type IN ${TURN_EVENT_TYPES_SQL}
+    ) p ORDER BY source_type, source_id` : `(SELECT ${sourceTypeSql(type)} AS source_type, id AS source_id FROM picked) p ORDER BY source_id`;
+  const repriced = generations ? `
+  repriced AS (
+    SELECT g.session_id, g.turn_id FROM picked p JOIN llm_generations g ON g.org_id = $1 AND g.id = p.id
+    WHERE g.session_id IS NOT NULL
+      AND EXISTS (SELECT 1 FROM fact_llm_generation f WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql('llm_generation', 'g.id')})
+  ),` : '';
+  const count = (t: SourceType) => `(SELECT count(*) FROM ins WHERE source_type = ${sourceTypeSql(t)})::int`;
   const sql = `
   WITH picked AS (
     SELECT x.id, x.created_at FROM ${rows}
@@ -126,14 +147,15 @@ export function backfillStep(
       AND NOT ${inFlight(type)}
     ORDER BY x.created_at, x.id
     LIMIT $2
-  ),
+  ),${repriced}
   ins AS (
     INSERT INTO reporting_outbox (org_id, source_type, source_id)
-    SELECT $1, ${sourceTypeSql(type)}, id FROM (SELECT id FROM picked ORDER BY id) p
+    SELECT $1, source_type, source_id FROM ${enqueue}
     ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING
-    RETURNING 1
+    RETURNING source_type
   )
-  SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM ins)::int AS enqueued,
+  SELECT (SELECT count(*) FROM picked)::int AS picked, ${count(type)} AS enqueued,
+         ${generations ? count('session') : '0'} AS sessions, ${generations ? count('event') : '0'} AS events,
          last.created_at::text AS created_at, last.id::text AS id
   FROM (SELECT 1) one
   LEFT JOIN LATERAL (SELECT created_at, id FROM picked ORDER BY created_at DESC, id DESC LIMIT 1) last ON true`;

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
 import type { Caller } from '../../auth/permissions.js';
-import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
 import { CreatePriceDto, ListPricesQuery, PriceDto, PriceListDto } from './prices.dto.js';
 import { PricesService } from './prices.service.js';
 
@@ -22,7 +22,7 @@ export class PricesController {
     operationId: 'list_prices', summary: 'List the prices that cost generations: built-in and your org\'s own',
     description: 'Which price applies to a generation: same provider, model equal (exact) or starting with the price\'s model (prefix), effective_from at or before the generation; your own before built-in, exact before prefix, the longest prefix, the latest effective_from. A cost_usd reported on the generation wins over any price.',
   })
-  @ApiOkResponse({ type: PriceListDto })
+  @ApiOkResponse({ type: PriceListDto, description: 'Built-in prices and your org\'s own.' })
   @ApiAuthedProblems()
   list(@CurrentCaller() caller: Caller, @Query() q: ListPricesQuery): Promise<PriceListDto> {
     return this.prices.list(caller.orgId, q.provider);
@@ -35,8 +35,8 @@ export class PricesController {
     description: 'The generations it now prices (and their turns and sessions) are re-projected through the outbox; results say how fresh they are (as_of) meanwhile.',
   })
   @ApiBody({ type: CreatePriceDto, examples: { enterprise_rate: { summary: 'A negotiated rate for every gpt-5 model from 2026', value: CREATE_EXAMPLE } } })
-  @ApiCreatedResponse({ type: PriceDto })
-  @ApiAuthedProblems(409)
+  @ApiCreatedResponse({ type: PriceDto, description: 'The new price (source org).' })
+  @ApiAuthedBodyProblems(409)
   create(@CurrentCaller() caller: Caller, @Body() body: CreatePriceDto): Promise<PriceDto> {
     return this.prices.create(caller.orgId, body);
   }
@@ -49,8 +49,8 @@ export class PricesController {
     description: 'The generations it priced are re-priced by the next applicable price (or become unpriced). Built-in prices cannot be deleted (409 builtin_price).',
   })
   @ApiParam({ name: 'price_id', description: 'Price id (price_ followed by 32 lowercase hex characters).', example: 'price_0198a2f4c00079a4a6f0f3f1c2d7e1b5' })
-  @ApiNoContentResponse()
-  @ApiAuthedProblems(404, 409)
+  @ApiNoContentResponse({ description: 'Deleted; what it priced is re-priced.' })
+  @ApiAuthedProblems(404, 409, 414)
   async remove(@CurrentCaller() caller: Caller, @Param('price_id') id: string): Promise<void> {
     await this.prices.delete(caller.orgId, id);
   }

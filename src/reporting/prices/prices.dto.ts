@@ -57,22 +57,22 @@ export class CreatePriceDto {
   @ApiPropertyOptional(AMOUNT('0.125', 'Cache-read tokens; default: the input price.')) @IsOptional() @IsPriceAmount() cache_read_per_mtok?: string | number;
   @ApiPropertyOptional(AMOUNT('1.25', 'Cache-creation (write) tokens; default: the input price.')) @IsOptional() @IsPriceAmount() cache_write_per_mtok?: string | number;
 
-  @ApiProperty({ format: 'date-time', example: '2026-01-01T00:00:00Z', description: 'Applies to generations created at or after this instant (RFC 3339).' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-01-01T00:00:00Z', description: 'Applies to generations created at or after this instant (RFC 3339).' })
   @IsRfc3339() effective_from: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 500, example: 'Negotiated enterprise rate' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500, example: 'Negotiated enterprise rate' })
   @IsOptional() @IsString() @Length(0, 500) note?: string | null;
 }
 
 export class ListPricesQuery {
-  @ApiPropertyOptional({ description: 'Only prices of this provider.' })
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, example: 'openai', description: 'Only prices of this provider.' })
   @IsOptional() @IsString() @Length(1, 200) provider?: string;
 }
 
 const AMOUNT_OUT = (example: string) => ({ type: 'string' as const, pattern: AMOUNT_TEXT.source.replace('{1,11}', '+'), example, description: 'USD per million tokens, as an exact decimal string.' });
 
 export class PriceDto {
-  @ApiProperty({ example: 'price_0198a2f4c00079a4a6f0f3f1c2d7e1b5' }) id: string;
+  @ApiProperty({ type: String, example: 'price_0198a2f4c00079a4a6f0f3f1c2d7e1b5', pattern: '^price_[0-9a-f]{32}$' }) id: string;
   @ApiProperty({ example: 'openai' }) provider: string;
   @ApiProperty({ example: 'gpt-5' }) model: string;
   @ApiProperty({ enum: PRICE_MATCHES, example: 'prefix' }) match: string;
@@ -81,7 +81,7 @@ export class PriceDto {
   @ApiProperty(AMOUNT_OUT('10')) output_per_mtok: string;
   @ApiProperty(AMOUNT_OUT('0.125')) cache_read_per_mtok: string;
   @ApiProperty(AMOUNT_OUT('1.25')) cache_write_per_mtok: string;
-  @ApiProperty({ format: 'date-time', example: '2025-08-07T00:00:00.000Z' }) effective_from: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2025-08-07T00:00:00.000Z' }) effective_from: string;
   @ApiProperty({ enum: ['builtin', 'org'], example: 'builtin', description: 'builtin: ships with the service (cannot be deleted); org: your own (wins over built-in).' })
   source: string;
   @ApiProperty({

@@ -265,13 +265,19 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
     const stalePriced = gens.filter((g) => expected([...BUILTIN, ...orgPrices, p1]).price.get(g.id) === p1.id);
     expect(stalePriced.length).toBeGreaterThan(0);
     const res = await client(t, a.key).post('/v1/reports/admin/backfill', { limit: 1000 });
-    expect(res.status).toBe(200);
-    expect(res.body.llm_generations).toBe(stalePriced.length);
+    // The stale-priced generations, and the turns and sessions whose cost sums them.
+    const sessions = new Set(stalePriced.filter((g) => g.session_id).map((g) => g.session_id));
+    const turnEvents = events.filter((ev) => stalePriced.some((g) => g.session_id === ev.session_id && g.turn_id === ev.turn_id));
+    expect(sessions.size).toBeGreaterThan(0);
+    expect(turnEvents.length).toBeGreaterThan(0);
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: { enqueued: stalePriced.length + sessions.size + turnEvents.length, llm_generations: stalePriced.length, sessions: sessions.size, events: turnEvents.length, usage_ledger: 0 },
+    });
     await client(t, a.key).project();
-    // Backfill re-projects the generation facts; the turns and sessions summing them are not
-    // re-enqueued by it (only the price routes enqueue them): generation facts are checked here.
-    const e = expected([...BUILTIN, ...orgPrices]);
-    const facts = await factRows();
-    for (const g of gens) expect(facts.get(g.id)!.cost === null ? null : Number(facts.get(g.id)!.cost)).toEqual(toNumber(e.cost.get(g.id)!));
+    // Facts, turns, sessions and rollups all as the oracle prices them now; a second backfill finds nothing.
+    await verify([...BUILTIN, ...orgPrices]);
+    const again = await client(t, a.key).post('/v1/reports/admin/backfill', { limit: 1000 });
+    expect(again.body).toEqual({ enqueued: 0, events: 0, llm_generations: 0, sessions: 0, usage_ledger: 0 });
   });
 });
