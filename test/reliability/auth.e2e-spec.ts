@@ -14,7 +14,7 @@ async function routes(base: string): Promise<{ method: string; path: string; ope
       method: method.toUpperCase(),
       path: p.replace('{report_id}', REPORT_ID).replace('{app_id}', newPublicId('app')).replace('{key_id}', newPublicId('key'))
         .replace('{destination_id}', newPublicId('dest')).replace('{schedule_id}', newPublicId('sched'))
-        .replace('{alert_id}', newPublicId('alert')).replace('{delivery_id}', newPublicId('delivery')),
+        .replace('{alert_id}', newPublicId('alert')).replace('{delivery_id}', newPublicId('delivery')).replace('{price_id}', newPublicId('price')),
       operationId: op.operationId,
       public: !op.security?.length, // public routes say `security: []` (issue 14)
     })),

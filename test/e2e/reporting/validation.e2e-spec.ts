@@ -80,10 +80,10 @@ describe('report query validation: every problem at once, never a 500 (SPEC §3,
     it('at most 8 dimensions and 16 measures', async () => {
       expect((await api.post('/v1/reports/query', { ...BASE, dimensions: SESSION_DIMENSIONS.slice(0, 8) })).status).toBe(200);
       await expectInvalid({ ...BASE, dimensions: SESSION_DIMENSIONS.slice(0, 9) }, [{ pointer: '/dimensions', message: 'at most 8 dimensions' }]);
-      const measures = [...SESSION_MEASURES, ...Array.from({ length: 7 }, (_, i) => `m${i}`)];
+      const measures = [...SESSION_MEASURES, ...Array.from({ length: 17 - SESSION_MEASURES.length }, (_, i) => `m${i}`)];
       await expectInvalid({ ...BASE, measures }, [
         { pointer: '/measures', message: 'at most 16 measures' },
-        ...measures.slice(10).map((m, i) => ({ pointer: `/measures/${10 + i}`, message: `unknown measure "${m}" for dataset sessions`, allowed: SESSION_MEASURES })),
+        ...measures.slice(SESSION_MEASURES.length).map((m, i) => ({ pointer: `/measures/${SESSION_MEASURES.length + i}`, message: `unknown measure "${m}" for dataset sessions`, allowed: SESSION_MEASURES })),
       ]);
     });
   });
