@@ -33,7 +33,7 @@ export async function loadBuiltinPrices(ds: DataSource): Promise<{ added: number
       input: p.input, output: p.output, cache_read: p.cacheRead ?? p.input, cache_write: p.cacheWrite ?? p.input,
       effective_from: p.effectiveFrom, note: p.note ?? null, source_url: p.sourceUrl, read_at: p.readAt,
     }));
-    const added: { provider: string; model: string; match: string; effective_from: Date }[] = await em.query(
+    const added: { id: string; org_id: null; provider: string; model: string; match: string; effective_from: Date; deleted: boolean }[] = await em.query(
       `INSERT INTO prices (id, org_id, provider, model, match, input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok,
                            effective_from, note, source_url, read_at)
        SELECT r.id, NULL, r.provider, r.model, r.match, r.input, r.output, r.cache_read, r.cache_write, r.effective_from, r.note, r.source_url, r.read_at
@@ -41,7 +41,7 @@ export async function loadBuiltinPrices(ds: DataSource): Promise<{ added: number
                                                cache_write numeric, effective_from timestamptz, note text, source_url text, read_at text)
        ORDER BY r.id
        ON CONFLICT ON CONSTRAINT prices_key DO NOTHING
-       RETURNING provider, model, match, effective_from`,
+       RETURNING id, org_id, provider, model, match, effective_from, false AS deleted`,
       [JSON.stringify(rows)],
     );
     if (added.length === 0) return { added: 0, enqueued: 0 };

@@ -6,7 +6,7 @@ import { ProblemException } from '../../common/problem-details/problem.js';
 import { OUTBOX_CHANNEL } from '../../pipeline/pipeline.vocabulary.js';
 import { PRICE_LOCK_SQL } from './price-rule.sql.js';
 import { amountText, CreatePriceDto, PriceDto, PriceListDto } from './prices.dto.js';
-import { REPRICE_SQL, type PriceScope } from './repricing.sql.js';
+import { REPRICE_SQL } from './repricing.sql.js';
 
 interface PriceRow {
   id: string;
@@ -93,7 +93,7 @@ export class PricesService {
         if ((err.driverError?.constraint ?? err.constraint) === 'prices_key') throw priceExists(dto);
         throw e;
       }
-      await this.reprice(em, orgId, row);
+      await this.reprice(em, orgId, row, false);
       return toDto(row);
     });
   }
@@ -114,14 +114,14 @@ export class PricesService {
         });
       }
       await em.query(`DELETE FROM prices WHERE id = $1 AND org_id = $2`, [id, orgId]);
-      await this.reprice(em, orgId, row);
+      await this.reprice(em, orgId, row, true);
     });
   }
 
   /** Re-enqueues what the change re-prices; the projector is woken when the transaction commits. */
-  private async reprice(em: EntityManager, orgId: string, price: PriceScope): Promise<void> {
-    const scope = [{ provider: price.provider, model: price.model, match: price.match, effective_from: price.effective_from }];
-    const [{ enqueued }] = await em.query(REPRICE_SQL.org, [orgId, JSON.stringify(scope)]);
+  private async reprice(em: EntityManager, orgId: string, price: PriceRow, deleted: boolean): Promise<void> {
+    const changed = [{ id: price.id, org_id: price.org_id, provider: price.provider, model: price.model, match: price.match, effective_from: price.effective_from, deleted }];
+    const [{ enqueued }] = await em.query(REPRICE_SQL.org, [orgId, JSON.stringify(changed)]);
     if (enqueued > 0) await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
   }
 }

@@ -1,49 +1,59 @@
-import { sourceKeySql, sourceTypeSql as src, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
-import { applicablePrice } from './price-rule.sql.js';
+import { sourceTypeSql as src, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
 
 /**
  * Re-pricing (SPEC §10): after prices were added or deleted, the generations whose applicable
  * price changed are re-enqueued — with the turn events and sessions whose cost sums them — and the
- * projector re-projects them (facts, then rollups by their deltas). Set-based, one statement.
+ * projector re-projects them (facts, then rollups by their deltas). Set-based, one statement,
+ * and no price lookup per generation: which facts a change affects follows from the price each
+ * fact was priced with (`fact_llm_generation.price_id`), compared with the changed price by the
+ * rule's own order (price-rule.sql.ts):
  *
- * $2 is a JSON array of the changed prices' scopes `{provider, model, match, effective_from}`:
- * only generations a changed price could match are candidates, and of those only the ones whose
- * applicable price (price-rule.sql.ts, evaluated now) differs from the price their fact was
- * priced with — exactly the affected rows, for a create (the new price wins) as for a delete (the
- * deleted price priced them). Generations that report their own cost are never candidates.
- * A generation without a fact yet is waiting in the outbox already (the insert skips it).
+ * - a created price P re-prices the facts in its scope (provider, model match, created_at ≥ its
+ *   effective_from) that are unpriced, or priced by a price P outranks (the org's own before
+ *   built-in, exact before prefix, longer prefix, later effective_from — no ties: see the
+ *   table's key). A fact whose generation reports its own cost (no price, a cost) never changes.
+ * - a deleted price re-prices exactly the facts it priced (the `price_id` index).
  *
- * `org`: $1 is the org whose price changed; `all`: a built-in price changed ($1 unused, null).
- * Rows are inserted in key order, as ingest and backfill insert them (no deadlock between them).
+ * This reads the facts as the projections left them, which is exact because a price change holds
+ * the org's price lock exclusively (PRICE_LOCK_SQL): every projection that read the old table has
+ * committed, and a generation whose fact is missing or older than its source is waiting in the
+ * outbox already (it will be projected with the new table; the insert skips it if pending).
+ *
+ * $2 is a JSON array of the changed prices `{id, org_id, provider, model, match, effective_from,
+ * deleted}`. `org`: $1 is the org whose price changed; `all`: built-in prices were added ($1
+ * unused, null), every org's facts are candidates. Rows are inserted in key order, as ingest and
+ * backfill insert them (no deadlock between them).
  */
+const rank = (p: string) => `(${p}.org_id IS NULL, ${p}.match = 'prefix', -length(${p}.model), -extract(epoch FROM ${p}.effective_from))`;
 
 const repriceSql = (scope: 'org' | 'all') => `
-  WITH scopes AS (
-    SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(provider text, model text, match text, effective_from timestamptz)
-  ),
-  cand AS (
-    SELECT DISTINCT g.org_id, g.id, g.session_id, g.turn_id, g.provider, g.model, g.created_at, g.cost_usd
-    FROM scopes s
-    JOIN llm_generations g ON g.provider = s.provider AND g.created_at >= s.effective_from
-     AND (g.model = s.model OR (s.match = 'prefix' AND starts_with(g.model, s.model)))
-    WHERE ${scope === 'org' ? 'g.org_id = $1::uuid' : '$1::uuid IS NULL'} AND g.cost_usd IS NULL
+  WITH changed AS (
+    -- A created price's effective_from from its row (microseconds; JSON carries milliseconds).
+    SELECT c.id, c.org_id, c.provider, c.model, c.match, coalesce(p.effective_from, c.effective_from) AS effective_from, c.deleted
+    FROM jsonb_to_recordset($2::jsonb) AS c(id uuid, org_id uuid, provider text, model text, match text, effective_from timestamptz, deleted boolean)
+    LEFT JOIN prices p ON p.id = c.id
   ),
   affected AS (
-    SELECT c.org_id, c.id, c.session_id, c.turn_id
-    FROM cand c
-    ${applicablePrice('c', 'w')}
-    LEFT JOIN LATERAL (
-      SELECT f.price_id FROM fact_llm_generation f
-      WHERE f.org_id = c.org_id AND f.source_key = ${sourceKeySql('llm_generation', 'c.id')} LIMIT 1
-    ) f ON true
-    WHERE w.id IS DISTINCT FROM f.price_id
+    SELECT f.org_id, right(f.source_key, 32)::uuid AS id, f.session_id, f.turn_id
+    FROM changed c
+    JOIN fact_llm_generation f ON f.provider = c.provider AND f.created_at >= c.effective_from
+     AND (f.model = c.model OR (c.match = 'prefix' AND starts_with(f.model, c.model)))
+    LEFT JOIN prices o ON o.id = f.price_id
+    WHERE ${scope === 'org' ? 'f.org_id = $1::uuid' : '$1::uuid IS NULL'} AND NOT c.deleted
+      AND NOT (f.price_id IS NULL AND f.cost_usd IS NOT NULL)
+      AND (o.id IS NULL OR ${rank('c')} < ${rank('o')})
+    UNION
+    SELECT f.org_id, right(f.source_key, 32)::uuid, f.session_id, f.turn_id
+    FROM changed c
+    JOIN fact_llm_generation f ON f.price_id = c.id
+    WHERE ${scope === 'org' ? 'f.org_id = $1::uuid' : '$1::uuid IS NULL'} AND c.deleted
   ),
   pairs AS (
     SELECT org_id, ${src('llm_generation')} AS source_type, id AS source_id FROM affected
-    UNION
-    SELECT s.org_id, ${src('session')}, s.id FROM (SELECT DISTINCT org_id, session_id FROM affected) a
+    UNION ALL
+    SELECT s.org_id, ${src('session')}, s.id FROM (SELECT DISTINCT org_id, session_id FROM affected WHERE session_id IS NOT NULL) a
       JOIN sessions s ON s.org_id = a.org_id AND s.id = a.session_id
-    UNION
+    UNION ALL
     SELECT e.org_id, ${src('event')}, e.id FROM (SELECT DISTINCT org_id, session_id, turn_id FROM affected WHERE turn_id IS NOT NULL) t
       JOIN events e ON e.org_id = t.org_id AND e.session_id = t.session_id AND e.turn_id = t.turn_id AND e.type IN ${TURN_EVENT_TYPES_SQL}
   ),
@@ -57,10 +67,13 @@ const repriceSql = (scope: 'org' | 'all') => `
 
 export const REPRICE_SQL = { org: repriceSql('org'), all: repriceSql('all') } as const;
 
-/** What re-pricing needs to know of a changed price. */
-export interface PriceScope {
+/** What re-pricing needs to know of a changed price (a row of `prices`, and whether it was deleted). */
+export interface ChangedPrice {
+  id: string;
+  org_id: string | null;
   provider: string;
   model: string;
   match: string;
   effective_from: string | Date;
+  deleted: boolean;
 }
