@@ -1,5 +1,8 @@
 import { newPublicId } from '../../../src/common/ids/public-id.js';
 import { checkAllRollups } from '../../../src/projector/rollups/rollup-maintenance.js';
+import { builtinPriceId, loadBuiltinPrices } from '../../../src/reporting/prices/builtin-prices.load.js';
+import { BUILTIN_PRICES, type BuiltinPrice } from '../../../src/reporting/prices/builtin-prices.js';
+import { toPublicId } from '../../../src/common/ids/public-id.js';
 import { DataSource } from 'typeorm';
 import { client, uuidOf } from '../../support/api.js';
 import { session, turnEvent } from '../../support/factories.js';
@@ -279,5 +282,38 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
     await verify([...BUILTIN, ...orgPrices]);
     const again = await client(t, a.key).post('/v1/reports/admin/backfill', { limit: 1000 });
     expect(again.body).toEqual({ enqueued: 0, events: 0, llm_generations: 0, sessions: 0, usage_ledger: 0 });
+  });
+  it('a new built-in version adds rows, never rewrites one, and re-prices what it now covers; loading again adds nothing', async () => {
+    const builtinRows = async () => (await t.db.pool.query(
+      `SELECT id, provider, model, match, input_per_mtok::text, output_per_mtok::text, cache_read_per_mtok::text, cache_write_per_mtok::text, effective_from, note, source_url, read_at
+       FROM prices WHERE org_id IS NULL ORDER BY id`)).rows;
+    const before = await builtinRows();
+    expect(await loadBuiltinPrices(ds)).toEqual({ added: 0, enqueued: 0 });
+    // The next version of the table: a model it did not cover, and a later gpt-5 price (generations on both sides of 11:00).
+    const next: BuiltinPrice[] = [
+      { provider: 'ollama', model: 'my-local-llama', match: 'exact', input: '0.05', output: '0.1', effectiveFrom: '2026-01-01T00:00:00Z', sourceUrl: 'https://example.com/ollama', readAt: '2026-11' },
+      { provider: 'openai', model: 'gpt-5', match: 'prefix', input: '1', output: '8', cacheRead: '0.1', effectiveFrom: '2026-05-01T11:00:00Z', sourceUrl: 'https://openai.com/api/pricing/', readAt: '2026-11' },
+    ];
+    const added = next.map((p): OraclePrice => ({
+      id: toPublicId('price', builtinPriceId(p)), org: false, provider: p.provider, model: p.model, match: p.match,
+      input: p.input, output: p.output, cacheRead: p.cacheRead ?? p.input, cacheWrite: p.cacheWrite ?? p.input, effectiveFrom: p.effectiveFrom,
+    }));
+    const aff = affectedSources([...BUILTIN, ...orgPrices], [...BUILTIN, ...added, ...orgPrices]);
+    expect([...aff.changed].sort()).toEqual([3, 5, 6, 7].map((i) => gens[i].id).sort());
+    const factsBefore = await factRows();
+    (BUILTIN_PRICES as BuiltinPrice[]).push(...next);
+    try {
+      expect(await loadBuiltinPrices(ds)).toEqual({ added: 2, enqueued: aff.sources.length });
+      expect(await loadBuiltinPrices(ds)).toEqual({ added: 0, enqueued: 0 });
+    } finally {
+      (BUILTIN_PRICES as BuiltinPrice[]).splice(-next.length);
+    }
+    expect(await pendingSources(a.orgId)).toEqual(aff.sources);
+    const after = await builtinRows();
+    expect(after.filter((r) => before.some((b) => b.id === r.id))).toEqual(before);
+    expect(after.length).toBe(before.length + 2);
+    await client(t, a.key).project();
+    await expectRewritten(factsBefore, aff.changed);
+    await verify([...BUILTIN, ...added, ...orgPrices]);
   });
 });
