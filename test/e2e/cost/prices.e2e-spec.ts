@@ -129,4 +129,31 @@ describe('prices: routes (SPEC §10)', () => {
     const anon = await t.http().get('/v1/reports/prices');
     expect({ status: anon.status, type: anon.headers['content-type'], code: anon.body.code }).toEqual({ status: 401, type: PROBLEM, code: 'unauthorized' });
   });
+  it('edge inputs are a 201 or a 400 naming the field, never a 500', async () => {
+    const api = client(t, (await t.key('prices-edge', 'owner')).key);
+    const cases: [Record<string, unknown>, number, string?][] = [
+      [{ ...valid, model: 'e1', effective_from: '0000-01-01T00:00:00Z' }, 400, '/effective_from'],
+      [{ ...valid, model: 'e2', effective_from: '9999-12-31T23:59:59.999999Z' }, 201],
+      [{ ...valid, model: 'e3', effective_from: '2026-03-01T00:00:00+14:00' }, 201],
+      [{ ...valid, model: 'e4', effective_from: '2026-02-30T00:00:00Z' }, 400, '/effective_from'],
+      [{ ...valid, model: 'e5', input_per_mtok: '99999999999.999999999' }, 201],
+      [{ ...valid, model: 'e6', input_per_mtok: '100000000000' }, 400, '/input_per_mtok'],
+      [{ ...valid, model: 'e7', input_per_mtok: 1e300 }, 400, '/input_per_mtok'],
+      [{ ...valid, model: 'e8', input_per_mtok: '1e3' }, 400, '/input_per_mtok'],
+      [{ ...valid, model: 'e9', input_per_mtok: true }, 400, '/input_per_mtok'],
+      [{ ...valid, model: 'e10', input_per_mtok: null }, 400, '/input_per_mtok'],
+      [{ ...valid, model: 'e11', provider: 'a\u0000b' }, 400, '/provider'],
+      [{ ...valid, model: '\ud800' }, 400, '/model'],
+      [{ ...valid, model: 'e13', match: null }, 400, '/match'],
+    ];
+    for (const [body, status, pointer] of cases) {
+      const res = await api.post('/v1/reports/prices', body);
+      expect({ model: body.model, status: res.status, pointers: pointer ? res.body.errors?.map((e: { pointer: string }) => e.pointer) : undefined })
+        .toEqual({ model: body.model, status, pointers: pointer ? [pointer] : undefined });
+    }
+    for (const query of ['provider=', `provider=${'x'.repeat(201)}`, 'provider=a&provider=b']) {
+      const res = await api.get(`/v1/reports/prices?${query}`);
+      expect({ query, status: res.status, code: res.body.code }).toEqual({ query, status: 400, code: 'validation_failed' });
+    }
+  });
 });
