@@ -17,6 +17,19 @@
  */
 
 /**
+ * The rule's order, best first, as sort keys of price row `p`: the org's own before built-in
+ * (false < true), exact before prefix, the longest model, the latest effective_from.
+ */
+const ORDER = (p: string): [expr: string, desc: boolean][] => [
+  [`${p}.org_id IS NULL`, false], [`${p}.match = 'prefix'`, false], [`length(${p}.model)`, true], [`${p}.effective_from`, true],
+];
+/** ORDER BY list: the best applicable price first. */
+export const priceOrderBy = (p: string) => ORDER(p).map(([e, desc]) => (desc ? `${e} DESC` : e)).join(', ');
+/** The same order as a row value, lower is better: `priceRank('a') < priceRank('b')` when a outranks b (repricing.sql.ts). */
+export const priceRank = (p: string) =>
+  `(${ORDER(p).map(([e, desc]) => (!desc ? e : e.includes('effective_from') ? `-extract(epoch FROM ${e})` : `-${e}`)).join(', ')})`;
+
+/**
  * `LEFT JOIN LATERAL … AS <alias>`: the price that applies to the generation row `g` (a canonical
  * llm_generations row: org_id, provider, model, created_at, cost_usd), or nulls. The `cost_usd IS
  * NULL` test is a one-time filter: a generation with a reported cost probes nothing.
@@ -29,7 +42,7 @@ export const applicablePrice = (g: string, alias: string) => `LEFT JOIN LATERAL 
         AND (pr.org_id IS NULL OR pr.org_id = ${g}.org_id)
         AND (pr.model = ${g}.model OR (pr.match = 'prefix' AND starts_with(${g}.model, pr.model)))
         AND pr.effective_from <= ${g}.created_at
-      ORDER BY pr.org_id IS NULL, pr.match = 'prefix', length(pr.model) DESC, pr.effective_from DESC
+      ORDER BY ${priceOrderBy('pr')}
       LIMIT 1
     ) ${alias} ON true`;
 

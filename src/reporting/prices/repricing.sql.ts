@@ -1,4 +1,5 @@
 import { sourceTypeSql as src, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
+import { priceRank } from './price-rule.sql.js';
 
 /**
  * Re-pricing (SPEC §10): after prices were added or deleted, the generations whose applicable
@@ -24,8 +25,6 @@ import { sourceTypeSql as src, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipel
  * unused, null), every org's facts are candidates. Rows are inserted in key order, as ingest and
  * backfill insert them (no deadlock between them).
  */
-const rank = (p: string) => `(${p}.org_id IS NULL, ${p}.match = 'prefix', -length(${p}.model), -extract(epoch FROM ${p}.effective_from))`;
-
 const repriceSql = (scope: 'org' | 'all') => `
   WITH changed AS (
     -- A created price's effective_from from its row (microseconds; JSON carries milliseconds).
@@ -41,7 +40,7 @@ const repriceSql = (scope: 'org' | 'all') => `
     LEFT JOIN prices o ON o.id = f.price_id
     WHERE ${scope === 'org' ? 'f.org_id = $1::uuid' : '$1::uuid IS NULL'} AND NOT c.deleted
       AND NOT (f.price_id IS NULL AND f.cost_usd IS NOT NULL)
-      AND (o.id IS NULL OR ${rank('c')} < ${rank('o')})
+      AND (o.id IS NULL OR ${priceRank('c')} < ${priceRank('o')})
     UNION
     SELECT f.org_id, right(f.source_key, 32)::uuid, f.session_id, f.turn_id
     FROM changed c
