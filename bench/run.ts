@@ -17,6 +17,7 @@ import { DATASET_BY_NAME } from '../src/reporting/catalog/catalog.js';
 import { alertsBench } from './benches/alerts.bench.js';
 import { appRunsBench } from './benches/app-runs.bench.js';
 import { backfillBench } from './benches/backfill.bench.js';
+import { costBench } from './benches/cost.bench.js';
 import { explorerBench, seedDemo } from './benches/explorer.bench.js';
 import { exportBench } from './benches/export.bench.js';
 import { freshnessBench } from './benches/freshness.bench.js';
@@ -31,7 +32,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,limits,projector,freshness,explorer,alerts] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,limits,cost,projector,freshness,explorer,alerts] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and prints each figure beside a baseline
@@ -66,7 +67,8 @@ async function createOrg(ds: DataSource, keys: ApiKeyService, slug: string): Pro
 
 /** Writes every benchmark's data; returns the context the benchmarks read. */
 /** `withData` false: the orgs only (benches that bring their own data, e.g. `--only alerts`). */
-async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick', withData: boolean): Promise<BenchContext> {
+/** `neighbours` false (`--only cost`): neither the other orgs' facts nor the app runs, which it never reads. */
+async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick', withData: boolean, neighbours = true): Promise<BenchContext> {
   const scale = SCALES[scaleName];
   const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
   const keys = new ApiKeyService(ds, loadConfig({ DATABASE_URL: url }));
@@ -88,7 +90,8 @@ async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick',
   await step('big org: generations', b.generations, (p) => generate(ds, GENERATIONS_SQL(b), orgs.big, end, 30, b.generations, p));
   const filler = scale.fillerOrgs * scale.fillerFacts;
   let fillerDone = 0;
-  await step(`${scale.fillerOrgs} other orgs: facts`, filler, async (p) => {
+  if (!neighbours) log(`  --only cost: the ${scale.fillerOrgs} other orgs' facts and the app runs are not loaded (the cost bench reads neither)`);
+  if (neighbours) await step(`${scale.fillerOrgs} other orgs: facts`, filler, async (p) => {
     for (let i = 0; i < scale.fillerOrgs; i++) {
       const org = { id: uuidv7(), tag: `bench-other-${i}` };
       await ds.query(`INSERT INTO orgs (id, slug, name) VALUES ($1, $2, $2)`, [org.id, org.tag]);
@@ -97,7 +100,7 @@ async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick',
       await rebuildRollup(ds, DATASET_BY_NAME.get('llm_generations')!, org.id);
     }
   });
-  await step('app runs', scale.appRuns, async (p) => {
+  if (neighbours) await step('app runs', scale.appRuns, async (p) => {
     await ds.query(APP_SQL, [orgs.apps.id, orgs.apps.tag]);
     await generate(ds, APP_RUNS_SQL, orgs.apps, end, 7, scale.appRuns, p);
     await ds.query(APP_RUN_HOURLY_SQL, [orgs.apps.id]);
@@ -117,6 +120,7 @@ async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick',
   // Visibility map and statistics as autovacuum would leave them on a running system (bulk
   // loading leaves neither; index-only scans and plans depend on both).
   await ds.query('VACUUM ANALYZE');
+  if (!neighbours) return { scale, ds, databaseUrl: url, end, orgs, appId: '', appUuid: '', log };
   const [{ id: appUuid }] = await ds.query(`SELECT id FROM apps WHERE org_id = $1`, [orgs.apps.id]);
   return { scale, ds, databaseUrl: url, end, orgs, appId: toPublicId('app', appUuid), appUuid, log };
 }
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
     // skips the bulk data and every service below, `--only alerts` writes no other bench's data.
     const ownData = new Set(['alerts', 'explorer']);
     if (!only || [...only].some((name) => name !== 'explorer')) {
-      const ctx = await prepare(ds, db.url, scaleName, !only || [...only].some((name) => !ownData.has(name)));
+      const ctx = await prepare(ds, db.url, scaleName, !only || [...only].some((name) => !ownData.has(name)), !only || [...only].some((name) => name !== 'cost'));
       const runBench = async (b: Bench, s: Service) => {
         if (!wanted(b)) return;
         log(`running ${b.name}…`);
@@ -186,7 +190,7 @@ async function main(): Promise<void> {
       await service.stop();
       // Writes, with the scheduled projector on, as deployed.
       service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });
-      for (const b of [projectorBench, freshnessBench]) await runBench(b, service);
+      for (const b of [costBench, projectorBench, freshnessBench]) await runBench(b, service);
       await service.stop();
       // Alerts and deliveries (SPEC §16), one instance with its worker on; the receiver is on 127.0.0.1.
       service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'false', WEBHOOK_ALLOW_PRIVATE: 'true' });

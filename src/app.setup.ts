@@ -203,6 +203,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'saved reports': 'Stored semantic queries: create, list, update, run, export.',
   apps: 'App invocation history.',
   operator: 'Projection and backfill controls and diagnostics (reports:admin).',
+  prices: 'The price table that costs LLM generations (SPEC §10): built-in prices shipped with the service and your org\'s own; creating or deleting one re-prices what it affects.',
   keys: "The org's API keys: list, create (the secret is shown once), revoke (keys:manage, owner only).",
   'alerts and deliveries':
     'Webhook destinations, schedules of saved reports, threshold alerts on single-row saved reports, and the log of signed deliveries (Standard Webhooks) with retry.',

@@ -64,6 +64,8 @@ export class LlmGenerationRecordDto {
   @ApiPropertyOptional(OPT_COUNT) @IsOptional() @IsCount() duration_ms?: number | null;
   @ApiPropertyOptional(OPT_COUNT) @IsOptional() @IsCount() time_to_first_token_ms?: number | null;
   @ApiPropertyOptional({ type: Boolean, nullable: true }) @IsOptional() @IsBoolean() error?: boolean | null;
+  @ApiPropertyOptional({ type: 'number', nullable: true, minimum: 0, maximum: 1e9, example: 0.0125, description: 'What the provider reported the generation cost, in USD (at most 12 decimals). Wins over any price (SPEC §10).' })
+  @IsOptional() @IsDecimal(12) @Min(0) @Max(1e9) cost_usd?: number | null;
   @ApiProperty(TIME) @IsRfc3339() created_at: string;
 }
 

@@ -50,7 +50,7 @@ export class IngestService {
   }
 
   llmGenerations(orgId: string, records: LlmGenerationRecordDto[]): Promise<IngestResultDto> {
-    return this.write(orgId, INGEST_LOCK_SQL.attributed, INGEST_LLM_GENERATIONS_SQL, toRows(records, GENERATION_IDS), records.length);
+    return this.write(orgId, INGEST_LOCK_SQL.generations, INGEST_LLM_GENERATIONS_SQL, toRows(records, GENERATION_IDS), records.length);
   }
 
   usageLedger(orgId: string, records: UsageLedgerRecordDto[]): Promise<IngestResultDto> {

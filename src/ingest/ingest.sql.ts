@@ -41,6 +41,8 @@ const enqueue = (pairs: string) => `enq AS (
  *   the sources attributed from sessions share it;
  * - a tool call re-enqueues its turn only if it sees the turn event, and a turn counts only the
  *   tool calls it sees — so event batches hold the event lock exclusively.
+ * - a generation re-enqueues its turn only if it sees the turn event, and a turn sums only the
+ *   generations it sees (SPEC §10 cost) — so generation batches hold the event lock shared.
  * Generations and postings of one org still ingest in parallel; the locks are held for the
  * length of one set-based statement. Lock order is fixed (attribution, then events).
  */
@@ -51,6 +53,8 @@ export const INGEST_LOCK_SQL = {
   sessions: `SELECT pg_advisory_xact_lock(${ATTRIBUTION_LOCK}, ${ORG_KEY})`,
   events: `SELECT pg_advisory_xact_lock_shared(${ATTRIBUTION_LOCK}, ${ORG_KEY}) AS a, pg_advisory_xact_lock(${EVENT_LOCK}, ${ORG_KEY}) AS b`,
   attributed: `SELECT pg_advisory_xact_lock_shared(${ATTRIBUTION_LOCK}, ${ORG_KEY})`,
+  /** Generations also re-project the turns that sum their cost (SPEC §10): they exclude event batches too. */
+  generations: `SELECT pg_advisory_xact_lock_shared(${ATTRIBUTION_LOCK}, ${ORG_KEY}) AS a, pg_advisory_xact_lock_shared(${EVENT_LOCK}, ${ORG_KEY}) AS b`,
 } as const;
 
 const SESSION_ATTRIBUTION = ['agent_id', 'agent_name', 'harness_id', 'harness_name', 'app_id', 'blueprint_id', 'user_id', 'principal_id'];
@@ -125,13 +129,41 @@ export const INGEST_EVENTS_SQL = `
 const GENERATION_COLUMNS: [string, string][] = [
   ['session_id', 'uuid'], ['turn_id', 'uuid'], ['model', 'text'], ['provider', 'text'], ['finish_reason', 'text'],
   ['input_tokens', 'bigint'], ['output_tokens', 'bigint'], ['cache_read_tokens', 'bigint'], ['cache_creation_tokens', 'bigint'],
-  ['duration_ms', 'bigint'], ['time_to_first_token_ms', 'bigint'], ['error', 'boolean'], ['created_at', 'timestamptz'],
+  ['duration_ms', 'bigint'], ['time_to_first_token_ms', 'bigint'], ['error', 'boolean'], ['cost_usd', 'numeric'], ['created_at', 'timestamptz'],
+];
+/** What a generation's cost, and where it is summed, depends on (SPEC §10; price-rule.sql.ts). */
+const GENERATION_COST_INPUTS = [
+  'session_id', 'turn_id', 'model', 'provider', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_usd', 'created_at',
 ];
 
+/**
+ * A generation whose cost may have changed (new, or one of its cost inputs changed) re-projects
+ * its turn (the turn.* events of its session and turn) and its session, which sum their
+ * generations' costs — before and after the change, when it moved. Takes the event lock shared
+ * (INGEST_LOCK_SQL): a turn event ingested concurrently is either seen here or sees this
+ * generation when it is projected.
+ */
 export const INGEST_LLM_GENERATIONS_SQL = `
   WITH ${input(GENERATION_COLUMNS)},
-  up AS (${upsert('llm_generations', GENERATION_COLUMNS, 't.id')}),
-  ${enqueue(`SELECT ${src('llm_generation')}, id FROM up`)}`;
+  old AS (
+    SELECT g.id, ${GENERATION_COST_INPUTS.map((c) => `g.${c}`).join(', ')}
+    FROM llm_generations g WHERE g.org_id = $1 AND g.id IN (SELECT id FROM input)
+  ),
+  up AS (${upsert('llm_generations', GENERATION_COLUMNS, `t.id, ${GENERATION_COST_INPUTS.map((c) => `t.${c}`).join(', ')}`)}),
+  costed AS (
+    SELECT up.session_id, up.turn_id, old.session_id AS old_session_id, old.turn_id AS old_turn_id
+    FROM up LEFT JOIN old ON old.id = up.id
+    WHERE old.id IS NULL OR (${GENERATION_COST_INPUTS.map((c) => `old.${c}`).join(', ')}) IS DISTINCT FROM (${GENERATION_COST_INPUTS.map((c) => `up.${c}`).join(', ')})
+  ),
+  ${enqueue(`
+    SELECT ${src('llm_generation')}, id FROM up
+    UNION ALL SELECT ${src('session')}, s.id FROM (SELECT session_id FROM costed UNION SELECT old_session_id FROM costed) c
+      JOIN sessions s ON s.org_id = $1 AND s.id = c.session_id
+    UNION ALL SELECT ${src('event')}, e.id FROM (
+        SELECT session_id, turn_id FROM costed WHERE turn_id IS NOT NULL
+        UNION SELECT old_session_id, old_turn_id FROM costed WHERE old_turn_id IS NOT NULL
+      ) t
+      JOIN events e ON e.org_id = $1 AND e.session_id = t.session_id AND e.turn_id = t.turn_id AND e.type IN ${TURN_TYPES}`)}`;
 
 const LEDGER_COLUMNS: [string, string][] = [
   ['session_id', 'uuid'], ['budget_id', 'uuid'], ['subject_type', 'text'], ['subject_id', 'text'], ['currency', 'text'],

@@ -13,6 +13,7 @@ import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
 import { PROJECT_USAGE_LEDGER_SQL } from './projections/usage-ledger.projection.js';
+import { PRICE_LOCK_SQL } from '../reporting/prices/price-rule.sql.js';
 
 /** One set-based statement per source type (SPEC §5). */
 const PROJECTIONS: Record<SourceType, string> = {
@@ -103,6 +104,8 @@ export class ProjectorService {
     try {
       const done = await this.retryingConflicts(() =>
         this.dataSource.transaction(async (em) => {
+          // SPEC §10: never price with a table a concurrent price change is replacing (price-rule.sql.ts).
+          await em.query(PRICE_LOCK_SQL.project, [[...new Set(rows.map((r) => r.org_id))]]);
           const owned = await this.outbox.lockOwned(em, rows);
           const mine = rows.filter((r) => owned.has(r.id));
           await this.project(em, mine);

@@ -14,7 +14,7 @@ async function routes(base: string): Promise<{ method: string; path: string; ope
       method: method.toUpperCase(),
       path: p.replace('{report_id}', REPORT_ID).replace('{app_id}', newPublicId('app')).replace('{key_id}', newPublicId('key'))
         .replace('{destination_id}', newPublicId('dest')).replace('{schedule_id}', newPublicId('sched'))
-        .replace('{alert_id}', newPublicId('alert')).replace('{delivery_id}', newPublicId('delivery')),
+        .replace('{alert_id}', newPublicId('alert')).replace('{delivery_id}', newPublicId('delivery')).replace('{price_id}', newPublicId('price')),
       operationId: op.operationId,
       public: !op.security?.length, // public routes say `security: []` (issue 14)
     })),
@@ -59,7 +59,7 @@ describe('API keys on every route of a running service (SPEC §2)', () => {
   it('missing, malformed, unknown and revoked keys → the same 401 problem on every authenticated route', async () => {
     const all = await routes(service.url);
     const authed = all.filter((r) => !r.public);
-    expect(authed.length).toBe(36);
+    expect(authed.length).toBe(39); // with list_prices, create_price, delete_price (SPEC §10)
     expect(all.filter((r) => r.public).map((r) => r.operationId).sort()).toEqual(['get_healthz', 'get_metrics', 'get_readyz']);
     const k = owner.key;
     const variants: [string, string | undefined, string][] = [

@@ -84,6 +84,9 @@ describe('tenant isolation matrix (SPEC §2)', () => {
        VALUES (gen_random_uuid(), $1, $2, $3, 'a', 'alert.firing', '{}', 'failed', 8) RETURNING id::text`,
       [a.orgId, uuidOf(destA.id), uuidOf(alertA.id)],
     )).rows[0].id);
+    // A price of A's own that prices none of its generations (nothing to re-project).
+    const priceA = (await apiA.post('/v1/reports/prices', { provider: 'a-only', model: 'a-model', match: 'exact', input_per_mtok: '1', output_per_mtok: '2', effective_from: '2026-01-01T00:00:00Z' })).body;
+    expect(priceA.id).toMatch(/^price_/);
 
     // Org B: a little data of its own, projected.
     const sB = session();
@@ -96,7 +99,7 @@ describe('tenant isolation matrix (SPEC §2)', () => {
 
     const before = await digestOfA();
     const idsOfA = [a.orgId, sA.id, sA.agent_id, sA.user_id, sA.app_id, turnA, ...eventsA.map((e) => e.id), ...gensA.map((g) => g.id), ...ledgerA.map((l) => l.id), appA.id, appA2.id, ...runsA.map((r) => r.id), reportA.id,
-      destA.id, singleA.id, schedA.id, alertA.id, deliveryA] as string[];
+      destA.id, singleA.id, schedA.id, alertA.id, deliveryA, priceA.id] as string[];
     const leaks = (text: string) => idsOfA.filter((id) => text.includes(id) || text.includes(uuidOf(id)));
     const notFound = (res: { status: number; headers: Record<string, string>; body: unknown }, code: string, title: string, instance: string) => {
       expect({ status: res.status, type: res.headers['content-type'], body: res.body }).toEqual({
@@ -167,7 +170,8 @@ describe('tenant isolation matrix (SPEC §2)', () => {
         const res = await asB('post', '/v1/reports/projector/run?limit=5000');
         expect(res.status).toBe(200);
         const pendingA = await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox WHERE org_id = $1 AND status = 'pending'`, [a.orgId]);
-        expect(pendingA.rows[0].n).toBe(1);
+        // A's last generation, and its session (which sums its cost, SPEC §10).
+        expect(pendingA.rows[0].n).toBe(2);
       },
       backfill_reporting: async () => {
         const res = await asB('post', '/v1/reports/admin/backfill', { limit: 100000 });
@@ -230,6 +234,20 @@ describe('tenant isolation matrix (SPEC §2)', () => {
       delete_alert: async () => notFound(await asB('delete', `/v1/reports/alerts/${alertA.id}`), 'alert_not_found', 'Alert not found', `/v1/reports/alerts/${alertA.id}`),
       list_deliveries: async () => expect((await asB('get', '/v1/reports/deliveries')).body).toEqual({ data: [], next_cursor: null }),
       retry_delivery: async () => notFound(await asB('post', `/v1/reports/deliveries/${deliveryA}/retry`), 'delivery_not_found', 'Delivery not found', `/v1/reports/deliveries/${deliveryA}/retry`),
+      // Prices: A's own are invisible to B, cannot be deleted by B, and B's own price nothing of A's.
+      list_prices: async () => {
+        const res = await asB('get', '/v1/reports/prices');
+        const { rows } = await t.db.pool.query(`SELECT id::text FROM prices WHERE org_id = $1`, [b.orgId]);
+        const own = res.body.data.filter((p: { source: string }) => p.source === 'org').map((p: { id: string }) => uuidOf(p.id)).sort();
+        expect({ status: res.status, own, leaks: leaks(JSON.stringify(res.body)) }).toEqual({ status: 200, own: rows.map((r) => r.id).sort(), leaks: [] });
+      },
+      create_price: async () => {
+        for (const body of [
+          { provider: 'a-only', model: 'a-model', match: 'exact', input_per_mtok: '9', output_per_mtok: '9', effective_from: '2026-01-01T00:00:00Z' },
+          { provider: gensA[0].provider, model: gensA[0].model, match: 'exact', input_per_mtok: '999', output_per_mtok: '999', effective_from: '2000-01-01T00:00:00Z' },
+        ]) expect((await asB('post', '/v1/reports/prices', body)).status).toBe(201);
+      },
+      delete_price: async () => notFound(await asB('delete', `/v1/reports/prices/${priceA.id}`), 'price_not_found', 'Price not found', `/v1/reports/prices/${priceA.id}`),
       get_report_catalog: async () => expect(leaks(JSON.stringify((await asB('get', '/v1/reports/catalog')).body))).toEqual([]),
       // Public routes carry no org data at all.
       get_healthz: async () => expect(leaks((await t.http().get('/healthz')).text)).toEqual([]),

@@ -376,6 +376,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the prices that cost generations: built-in and your org's own
+         * @description Which price applies to a generation: same provider, model equal (exact) or starting with the price's model (prefix), effective_from at or before the generation; your own before built-in, exact before prefix, the longest prefix, the latest effective_from. A cost_usd reported on the generation wins over any price.
+         */
+        get: operations["list_prices"];
+        put?: never;
+        /**
+         * Create an org price
+         * @description The generations it now prices (and their turns and sessions) are re-projected through the outbox; results say how fresh they are (as_of) meanwhile.
+         */
+        post: operations["create_price"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/prices/{price_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an org price
+         * @description The generations it priced are re-priced by the next applicable price (or become unpriced). Built-in prices cannot be deleted (409 builtin_price).
+         */
+        delete: operations["delete_price"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/apps/{app_id}/runs": {
         parameters: {
             query?: never;
@@ -704,7 +748,7 @@ export interface components {
              * @example not_found
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "invalid_report_query" | "invalid_query" | "invalid_app_id" | "invalid_report_id" | "invalid_key_id" | "api_key_not_found" | "role_not_grantable" | "last_owner_key" | "unauthorized" | "forbidden" | "not_found" | "saved_report_not_found" | "app_not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "request_timeout" | "request_header_fields_too_large" | "too_many_connections" | "service_unavailable" | "query_timeout" | "query_concurrency_limited" | "invalid_destination_id" | "invalid_schedule_id" | "invalid_alert_id" | "invalid_delivery_id" | "destination_not_allowed" | "alert_report_not_single_row" | "destination_not_found" | "schedule_not_found" | "alert_not_found" | "delivery_not_found" | "destination_in_use" | "delivery_in_progress";
+            code: "bad_request" | "validation_failed" | "invalid_report_query" | "invalid_query" | "invalid_app_id" | "invalid_report_id" | "invalid_key_id" | "api_key_not_found" | "role_not_grantable" | "last_owner_key" | "unauthorized" | "forbidden" | "not_found" | "saved_report_not_found" | "app_not_found" | "method_not_allowed" | "not_acceptable" | "conflict" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "request_timeout" | "request_header_fields_too_large" | "too_many_connections" | "service_unavailable" | "query_timeout" | "invalid_price_id" | "price_not_found" | "builtin_price" | "price_exists" | "query_concurrency_limited" | "invalid_destination_id" | "invalid_schedule_id" | "invalid_alert_id" | "invalid_delivery_id" | "destination_not_allowed" | "alert_report_not_single_row" | "destination_not_found" | "schedule_not_found" | "alert_not_found" | "delivery_not_found" | "destination_in_use" | "delivery_in_progress";
             /** @example /v1/nope */
             instance?: string;
             /**
@@ -940,6 +984,11 @@ export interface components {
              */
             time_to_first_token_ms?: number | null;
             error?: boolean | null;
+            /**
+             * @description What the provider reported the generation cost, in USD (at most 12 decimals). Wins over any price (SPEC §10).
+             * @example 0.0125
+             */
+            cost_usd?: number | null;
             /**
              * Format: date-time
              * @example 2026-05-01T12:00:00Z
@@ -1385,6 +1434,103 @@ export interface components {
              * @enum {string}
              */
             format?: "csv";
+        };
+        PriceDto: {
+            /** @example price_0198a2f4c00079a4a6f0f3f1c2d7e1b5 */
+            id: string;
+            /** @example openai */
+            provider: string;
+            /** @example gpt-5 */
+            model: string;
+            /**
+             * @example prefix
+             * @enum {string}
+             */
+            match: "exact" | "prefix";
+            /**
+             * @example USD
+             * @enum {string}
+             */
+            currency: "USD";
+            /**
+             * @description USD per million tokens, as an exact decimal string.
+             * @example 1.25
+             */
+            input_per_mtok: string;
+            /**
+             * @description USD per million tokens, as an exact decimal string.
+             * @example 10
+             */
+            output_per_mtok: string;
+            /**
+             * @description USD per million tokens, as an exact decimal string.
+             * @example 0.125
+             */
+            cache_read_per_mtok: string;
+            /**
+             * @description USD per million tokens, as an exact decimal string.
+             * @example 1.25
+             */
+            cache_write_per_mtok: string;
+            /**
+             * Format: date-time
+             * @example 2025-08-07T00:00:00.000Z
+             */
+            effective_from: string;
+            /**
+             * @description builtin: ships with the service (cannot be deleted); org: your own (wins over built-in).
+             * @example builtin
+             * @enum {string}
+             */
+            source: "builtin" | "org";
+            /**
+             * @description Free text; for a built-in price, where and when its price was read.
+             * @example Read 2025 from https://openai.com/api/pricing/
+             */
+            note: string | null;
+        };
+        PriceListDto: {
+            /** @description Built-in prices and your org's own, by provider, model, match, effective_from; your own first on a tie. */
+            data: components["schemas"]["PriceDto"][];
+        };
+        CreatePriceDto: {
+            /**
+             * @description The generations' provider, matched exactly (case-sensitive).
+             * @example openai
+             */
+            provider: string;
+            /**
+             * @description The model name (exact), or the start of it (prefix).
+             * @example gpt-5
+             */
+            model: string;
+            /**
+             * @description exact: the model must equal `model`; prefix: it must start with it.
+             * @example prefix
+             * @enum {string}
+             */
+            match: "exact" | "prefix";
+            /**
+             * @default USD
+             * @enum {string}
+             */
+            currency?: "USD";
+            /** @description Input tokens. USD per million tokens: a decimal string (exact) or a number; ≥ 0, at most 9 decimals. */
+            input_per_mtok: string | number;
+            /** @description Output tokens. USD per million tokens: a decimal string (exact) or a number; ≥ 0, at most 9 decimals. */
+            output_per_mtok: string | number;
+            /** @description Cache-read tokens; default: the input price. USD per million tokens: a decimal string (exact) or a number; ≥ 0, at most 9 decimals. */
+            cache_read_per_mtok?: string | number;
+            /** @description Cache-creation (write) tokens; default: the input price. USD per million tokens: a decimal string (exact) or a number; ≥ 0, at most 9 decimals. */
+            cache_write_per_mtok?: string | number;
+            /**
+             * Format: date-time
+             * @description Applies to generations created at or after this instant (RFC 3339).
+             * @example 2026-01-01T00:00:00Z
+             */
+            effective_from: string;
+            /** @example Negotiated enterprise rate */
+            note?: string | null;
         };
         AppRunDto: {
             /**
@@ -3955,6 +4101,302 @@ export interface operations {
             };
             /** @description Body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    list_prices: {
+        parameters: {
+            query?: {
+                /** @description Only prices of this provider. */
+                provider?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Built-in prices and your org's own. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceListDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    create_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePriceDto"];
+            };
+        };
+        responses: {
+            /** @description The new price (source org). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceDto"];
+                };
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited per key, or too many failed authentications from this address (Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error (redacted) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Database unavailable, query timeout or concurrency cap (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (mirrors retry_after_seconds). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    delete_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Price id (price_ followed by 32 lowercase hex characters). */
+                price_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; what it priced is re-priced. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (malformed JSON, invalid fields — see errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked API key (or more than one Authorization header) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The key lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or belongs to another org) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A path segment over 200 characters */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

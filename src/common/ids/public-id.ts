@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /** SPEC §2: public ids are `{prefix}_{32 lowercase hex}`, the hex being a UUID without dashes. */
 export const ID_PREFIXES = [
   'org', 'session', 'event', 'gen', 'ledger', 'agent', 'user', 'harness', 'app', 'appchan', 'apprun',
-  'turn', 'principal', 'budget', 'key',
+  'turn', 'principal', 'budget', 'key', 'price',
   // Alerts and scheduled deliveries (SPEC §14).
   'dest', 'sched', 'alert', 'delivery',
 ] as const;

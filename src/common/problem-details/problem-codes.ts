@@ -33,6 +33,11 @@ export const PROBLEM_CODES = {
   too_many_connections: { status: 429, title: 'Too Many Connections', about: 'This client address holds too many open connections; the new one was closed. Reuse connections (keep-alive) or close idle ones, then retry.' },
   service_unavailable: { status: 503, title: 'Service Unavailable', about: 'The database is unreachable or overloaded. Retry after `retry_after_seconds`.' },
   query_timeout: { status: 503, title: 'Query timed out', about: 'The report query exceeded the statement timeout. Narrow the time range or the dimensions, or retry later.' },
+  // Cost (SPEC §10): the price table.
+  invalid_price_id: { status: 400, title: 'Invalid price id', about: 'The price id in the path is not a public price id (`price_` followed by 32 lowercase hex characters).' },
+  price_not_found: { status: 404, title: 'Price not found', about: 'No price with this id exists among the built-in prices and your org\'s own.' },
+  builtin_price: { status: 409, title: 'Built-in price', about: 'Built-in prices ship with the service and cannot be deleted. To price a model differently, create an org price for it: the org\'s own price wins over a built-in one.' },
+  price_exists: { status: 409, title: 'Price already exists', about: 'Your org already has a price for this provider, model, match and effective_from. Delete it first, or use another effective_from to start a new price at that instant.' },
   query_concurrency_limited: { status: 503, title: 'Too many concurrent queries', about: 'Your org has reached its cap of concurrent report queries. Retry after `retry_after_seconds`.' },
   // Alerts and scheduled deliveries (SPEC §14).
   invalid_destination_id: { status: 400, title: 'Invalid destination id', about: 'The destination id is not a public destination id (`dest_` followed by 32 lowercase hex characters).' },

@@ -5,10 +5,11 @@ import { Rollups1732600000003 } from './1732600000003-rollups.js';
 import { AppRunHourly1732600000004 } from './1732600000004-app-run-hourly.js';
 import { BackfillPositions1732600000005 } from './1732600000005-backfill-positions.js';
 import { ApiKeyNames1732600000006 } from './1732600000006-api-key-names.js';
+import { Prices1732600000007 } from './1732600000007-prices.js';
 import { AlertsDeliveries1732600000008 } from './1732600000008-alerts-deliveries.js';
 import { SharedRateLimits1732600000009 } from './1732600000009-shared-rate-limits.js';
 import { ServerSecrets1732600000010 } from './1732600000010-server-secrets.js';
 
 /** Every migration, in order. Listed explicitly (no globs) so the ESM build and the CLI agree. */
 export const MIGRATIONS = [Foundation1732600000000, CanonicalOutboxFacts1732600000001, SavedReports1732600000002, Rollups1732600000003, AppRunHourly1732600000004,
-  BackfillPositions1732600000005, ApiKeyNames1732600000006, AlertsDeliveries1732600000008, SharedRateLimits1732600000009, ServerSecrets1732600000010];
+  BackfillPositions1732600000005, ApiKeyNames1732600000006, Prices1732600000007, AlertsDeliveries1732600000008, SharedRateLimits1732600000009, ServerSecrets1732600000010];

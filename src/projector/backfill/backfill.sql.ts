@@ -1,7 +1,8 @@
 import {
   type FactTarget, PROJECTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
-  sqlList, TOOL_CALL_EVENT_TYPE,
+  sqlList, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
 } from '../../pipeline/pipeline.vocabulary.js';
+import { applicablePrice } from '../../reporting/prices/price-rule.sql.js';
 
 /**
  * SPEC §5 backfill, the statements. The org's canonical rows are walked in one order — by source
@@ -53,6 +54,14 @@ const TIMES: Record<SourceTime, string> = {
 };
 
 /**
+ * SPEC §10: a generation fact priced by a price that no longer applies (deleted, or outranked by
+ * one added since) is stale too. The price that applies now is looked up for the fact's own
+ * provider, model and time (price-rule.sql.ts); a reported cost (no price id) is never stale.
+ */
+const PRICED_CURRENT = `AND (f.price_id IS NULL AND f.cost_usd IS NOT NULL OR f.price_id IS NOT DISTINCT FROM (
+        SELECT w.id FROM (SELECT f.org_id, f.provider, f.model, f.created_at, NULL::numeric AS cost_usd) pg ${applicablePrice('pg', 'w')}))`;
+
+/**
  * A fact of `target` for this row that is at least as new as its sources. A fact's created_at
  * is its source's (every projection copies it), and a source whose created_at changed was updated
  * after its fact was written (ingest bumps updated_at on every change), so the fact is stale
@@ -60,7 +69,8 @@ const TIMES: Record<SourceTime, string> = {
  * the time index as much as the primary key — whatever the statistics say about the org.
  */
 const current = (type: SourceType, target: FactTarget) => `EXISTS (SELECT 1 FROM ${target.table} f
-      WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql(type, 'x.id')} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdatedSql(target, TIMES)} OFFSET 0)`;
+      WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql(type, 'x.id')} AND f.created_at = x.created_at AND f.source_updated_at >= ${sourceUpdatedSql(target, TIMES)}
+        ${type === 'llm_generation' ? PRICED_CURRENT : ''} OFFSET 0)`;
 
 /** The row's fact is current: of the one table the source feeds, or of the table its event type feeds. */
 function currentFact(s: SourceDef): string {
@@ -109,6 +119,27 @@ export function backfillStep(
       WHERE ${range}
         AND NOT EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = ${sourceTypeSql(type)} AND o.source_id = x.id AND o.status = 'pending')
       OFFSET 0) x WHERE true`;
+  // SPEC §10: a generation picked although it has a fact (priced by a price that no longer
+  // applies, or older than its source) also re-enqueues the turn and session whose cost sums it;
+  // their own staleness checks look at their own sources only, never at prices. One insert in key
+  // order for all of them, as ingest inserts a generation with its turn and session.
+  const generations = type === 'llm_generation';
+  const enqueue = generations ? `(
+      SELECT ${sourceTypeSql(type)} AS source_type, id AS source_id FROM picked
+      UNION ALL
+      SELECT ${sourceTypeSql('session')}, s.id FROM (SELECT DISTINCT session_id FROM repriced) r
+        JOIN sessions s ON s.org_id = $1 AND s.id = r.session_id
+      UNION ALL
+      SELECT ${sourceTypeSql('event')}, e.id FROM (SELECT DISTINCT session_id, turn_id FROM repriced WHERE turn_id IS NOT NULL) r
+        JOIN events e ON e.org_id = $1 AND e.session_id = r.session_id AND e.turn_id = r.turn_id AND e.type IN ${TURN_EVENT_TYPES_SQL}
+    ) p ORDER BY source_type, source_id` : `(SELECT ${sourceTypeSql(type)} AS source_type, id AS source_id FROM picked) p ORDER BY source_id`;
+  const repriced = generations ? `
+  repriced AS (
+    SELECT g.session_id, g.turn_id FROM picked p JOIN llm_generations g ON g.org_id = $1 AND g.id = p.id
+    WHERE g.session_id IS NOT NULL
+      AND EXISTS (SELECT 1 FROM fact_llm_generation f WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql('llm_generation', 'g.id')})
+  ),` : '';
+  const count = (t: SourceType) => `(SELECT count(*) FROM ins WHERE source_type = ${sourceTypeSql(t)})::int`;
   const sql = `
   WITH picked AS (
     SELECT x.id, x.created_at FROM ${rows}
@@ -116,14 +147,15 @@ export function backfillStep(
       AND NOT ${inFlight(type)}
     ORDER BY x.created_at, x.id
     LIMIT $2
-  ),
+  ),${repriced}
   ins AS (
     INSERT INTO reporting_outbox (org_id, source_type, source_id)
-    SELECT $1, ${sourceTypeSql(type)}, id FROM (SELECT id FROM picked ORDER BY id) p
+    SELECT $1, source_type, source_id FROM ${enqueue}
     ON CONFLICT (org_id, source_type, source_id) WHERE status = 'pending' DO NOTHING
-    RETURNING 1
+    RETURNING source_type
   )
-  SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM ins)::int AS enqueued,
+  SELECT (SELECT count(*) FROM picked)::int AS picked, ${count(type)} AS enqueued,
+         ${generations ? count('session') : '0'} AS sessions, ${generations ? count('event') : '0'} AS events,
          last.created_at::text AS created_at, last.id::text AS id
   FROM (SELECT 1) one
   LEFT JOIN LATERAL (SELECT created_at, id FROM picked ORDER BY created_at DESC, id DESC LIMIT 1) last ON true`;

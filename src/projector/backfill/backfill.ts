@@ -83,7 +83,7 @@ async function walkAndEnqueue(runner: QueryRunner, orgId: string, limit: number)
     while (remaining > 0) {
       const { sql, params } = backfillStep(mode, step.type, orgId, remaining, after, step.upTo);
       await runner.startTransaction();
-      let r: { picked: number; enqueued: number; created_at: string | null; id: string | null };
+      let r: { picked: number; enqueued: number; sessions: number; events: number; created_at: string | null; id: string | null };
       try {
         await runner.query(BACKFILL_PLAN_SQL[mode]);
         [r] = await runner.query(sql, params);
@@ -94,6 +94,9 @@ async function walkAndEnqueue(runner: QueryRunner, orgId: string, limit: number)
         throw err;
       }
       enqueued[step.type] += r.enqueued;
+      // The turns and sessions of re-priced generations (backfill.sql.ts): counted, not limited.
+      enqueued.session += r.sessions;
+      enqueued.event += r.events;
       const asked = remaining;
       remaining -= r.enqueued;
       if (r.picked === 0) break;
@@ -107,7 +110,7 @@ async function walkAndEnqueue(runner: QueryRunner, orgId: string, limit: number)
     if (remaining === 0) break;
   }
   await savePosition(remaining === 0 ? last : null);
-  const total = limit - remaining;
+  const total = enqueued.event + enqueued.session + enqueued.llm_generation + enqueued.usage_ledger;
   if (total > 0) await runner.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
   return { enqueued: total, events: enqueued.event, sessions: enqueued.session, llm_generations: enqueued.llm_generation, usage_ledger: enqueued.usage_ledger };
 }

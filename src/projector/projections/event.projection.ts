@@ -1,12 +1,13 @@
 import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
 import { factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
+import { generationsCost } from '../../reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, factByKey, jsonBigint, KEYS, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const TOOL_COLS = ['turn_id', 'session_id', ...ATTRIBUTION, 'tool', 'tool_display_name', 'capability', 'status', 'duration_ms', 'created_at', 'source_updated_at'];
 const TURN_COLS = [
   'turn_id', 'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'iterations', 'tool_call_count', 'input_tokens', 'output_tokens',
-  'total_tokens', 'created_at', 'source_updated_at',
+  'total_tokens', 'cost_usd', 'created_at', 'source_updated_at',
 ];
 const KEY = (alias: string) => sourceKeySql('event', `${alias}.id`);
 const TOOL = factOfEventType(TOOL_CALL_EVENT_TYPE).table;
@@ -19,7 +20,7 @@ const TURN = factOfEventType(TURN_EVENT_TYPES[0]);
  * added. Strict casts of `data` make a malformed event fail (a poison row) instead of projecting
  * a wrong number.
  */
-export const PROJECT_EVENTS_SQL = `
+const projectEventsSql = (priced: boolean) => `
   WITH ${KEYS},
   ev AS (
     SELECT e.*, ${KEY('e')} AS source_key, s.updated_at AS s_updated_at,
@@ -40,6 +41,8 @@ export const PROJECT_EVENTS_SQL = `
            coalesce(tc.n, 0) AS tool_call_count, ${jsonBigint(`e.data->'input_tokens'`)} AS input_tokens, ${jsonBigint(`e.data->'output_tokens'`)} AS output_tokens,
            CASE WHEN e.data->'input_tokens' IS NULL AND e.data->'output_tokens' IS NULL THEN NULL
                 ELSE coalesce(${jsonBigint(`e.data->'input_tokens'`)}, 0) + coalesce(${jsonBigint(`e.data->'output_tokens'`)}, 0) END AS total_tokens,
+           -- SPEC §10: what the turn's generations cost (null when none has a known cost).
+           ${priced ? `CASE WHEN e.turn_id IS NOT NULL THEN ${generationsCost('cg.org_id = e.org_id AND cg.session_id = e.session_id AND cg.turn_id = e.turn_id')} END` : 'NULL::numeric'} AS cost_usd,
            e.created_at, ${sourceUpdatedSql(TURN, { row: 'e.updated_at', session: 'e.s_updated_at', turn_tool_calls: 'tc.updated_at' })} AS source_updated_at
     FROM ev e
     LEFT JOIN LATERAL (
@@ -63,3 +66,7 @@ export const PROJECT_EVENTS_SQL = `
   SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM turns) AS projected,
          (SELECT count(*) FROM stale_tools) + (SELECT count(*) FROM stale_turns) AS removed,
          (SELECT count(*) FROM roll_tools) + (SELECT count(*) FROM roll_turns) AS rollup_rows`;
+
+export const PROJECT_EVENTS_SQL = projectEventsSql(true);
+/** Without the turns' cost: the baseline of the cost benchmark. */
+export const PROJECT_EVENTS_UNPRICED_SQL = projectEventsSql(false);

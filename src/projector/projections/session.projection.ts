@@ -1,19 +1,21 @@
 import {
   onlyFact, PROJECTED_EVENT_TYPES_SQL, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
 } from '../../pipeline/pipeline.vocabulary.js';
+import { generationsCost } from '../../reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
 const COLS = [
   'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens',
-  'created_at', 'source_updated_at',
+  'cost_usd', 'created_at', 'source_updated_at',
 ];
 const FACT = onlyFact('session');
 
 /**
  * One statement per batch: sessions → fact_session and its rollup. Turn and tool-call counts come
- * from the session's events (SPEC §4); duration = finished − started; total = input + output.
+ * from the session's events (SPEC §4); duration = finished − started; total = input + output;
+ * cost = what the session's generations cost (SPEC §10; null when none has a known cost).
  */
-export const PROJECT_SESSIONS_SQL = oneTableProjection('session', COLS, `
+const projectSessionsSql = (priced: boolean) => oneTableProjection('session', COLS, `
     SELECT s.org_id, ${sourceKeySql('session', 's.id')} AS source_key,
            s.id AS session_id, ${ATTRIBUTION.map((c) => `s.${c}`).join(', ')}, s.status,
            CASE WHEN s.finished_at IS NOT NULL AND s.started_at IS NOT NULL
@@ -22,6 +24,7 @@ export const PROJECT_SESSIONS_SQL = oneTableProjection('session', COLS, `
            s.input_tokens, s.output_tokens,
            CASE WHEN s.input_tokens IS NULL AND s.output_tokens IS NULL THEN s.total_tokens
                 ELSE coalesce(s.input_tokens, 0) + coalesce(s.output_tokens, 0) END AS total_tokens,
+           ${priced ? generationsCost('cg.org_id = s.org_id AND cg.session_id = s.id') : 'NULL::numeric'} AS cost_usd,
            s.created_at, ${sourceUpdatedSql(FACT, { row: 's.updated_at', session_events: 'ev.updated_at' })} AS source_updated_at
     FROM k JOIN sessions s ON s.org_id = k.org_id AND s.id = k.id
     LEFT JOIN LATERAL (
@@ -32,3 +35,7 @@ export const PROJECT_SESSIONS_SQL = oneTableProjection('session', COLS, `
       WHERE e.org_id = s.org_id AND e.session_id = s.id
         AND e.type IN ${PROJECTED_EVENT_TYPES_SQL}
     ) ev ON true`);
+
+export const PROJECT_SESSIONS_SQL = projectSessionsSql(true);
+/** Without the sessions' cost: the baseline of the cost benchmark. */
+export const PROJECT_SESSIONS_UNPRICED_SQL = projectSessionsSql(false);

@@ -116,6 +116,11 @@ const pct = (p: 50 | 95, name: string, column: string, description: string, unit
 });
 const countIf = (name: string, condition: string, description: string): MeasureDef => ({ name, aggregation: 'count_if', condition, type: 'integer', description });
 const count = (name: string, description: string): MeasureDef => ({ name, aggregation: 'count', type: 'integer', description });
+/** SPEC §10: USD, exact decimal sums (numeric), answered as JSON numbers. */
+const costUsd = (description: string): MeasureDef => ({
+  name: 'cost_usd', aggregation: 'sum', column: 'cost_usd', type: 'number', unit: 'USD',
+  description: `${description} Unknown costs count as 0 (see unpriced_count on llm_generations).`,
+});
 
 /** Filter fields: every dimension (ids and strings), plus numeric and time columns. */
 function filtersFor(dims: DimensionDef[], extra: FilterFieldDef[]): FilterFieldDef[] {
@@ -175,8 +180,14 @@ export const DATASETS: DatasetDef[] = [
       pct(95, 'p95_time_to_first_token_ms', 'time_to_first_token_ms', '95th percentile time to first token', 'ms'),
       countIf('success_count', 'NOT f.is_error', 'Generations without an error.'),
       countIf('error_count', 'f.is_error', 'Generations that errored.'),
+      costUsd('What the generations cost: the cost_usd the provider reported, else priced by the applicable price (GET /v1/reports/prices).'),
+      avg('avg_cost_usd', 'cost_usd', 'Mean cost of a generation.', 'USD'),
+      countIf('unpriced_count', 'f.cost_usd IS NULL', 'Generations of unknown cost: no reported cost and no applicable price.'),
     ],
-    filter_fields: filtersFor(llmDims, [num('input_tokens'), num('output_tokens'), num('total_tokens'), num('duration_ms'), num('time_to_first_token_ms'), { name: 'error', type: 'boolean', column: 'is_error', ops: OPS_BY_TYPE.boolean }]),
+    filter_fields: filtersFor(llmDims, [
+      num('input_tokens'), num('output_tokens'), num('total_tokens'), num('duration_ms'), num('time_to_first_token_ms'), num('cost_usd'),
+      { name: 'error', type: 'boolean', column: 'is_error', ops: OPS_BY_TYPE.boolean },
+    ]),
   },
   {
     name: 'tool_calls',
@@ -224,6 +235,7 @@ export const DATASETS: DatasetDef[] = [
       sum('total_tokens', 'total_tokens', 'Input + output tokens.', 'tokens'),
       countIf('success_count', "f.status = 'completed'", 'Turns that completed.'),
       countIf('error_count', "f.status = 'failed'", 'Turns that failed.'),
+      costUsd("What the turns' generations cost (generations with the turn's session and turn id)."),
     ],
     filter_fields: filtersFor(turnDims, [num('duration_ms'), num('iterations'), num('tool_call_count'), num('total_tokens')]),
   },
@@ -249,6 +261,7 @@ export const DATASETS: DatasetDef[] = [
       sum('output_tokens', 'output_tokens', 'Output tokens.', 'tokens'),
       sum('total_tokens', 'total_tokens', 'Input + output tokens.', 'tokens'),
       { name: 'unique_users', aggregation: 'count_distinct', column: 'user_id', type: 'integer', description: 'Distinct users (sessions without a user are not counted).' },
+      costUsd("What the sessions' generations cost."),
     ],
     filter_fields: filtersFor(sessionDims, [num('duration_ms'), num('turn_count'), num('tool_call_count'), num('total_tokens')]),
   },

@@ -34,6 +34,8 @@ describe('npm run bench -- --quick', () => {
         'streaming CSV export',
         'app runs 7-day histogram',
         'shared limits overhead',
+        'cost: projection with prices',
+        'cost: re-pricing',
         'projector drain',
         'freshness under sustained ingest',
         'alerts evaluated per minute (one instance)',

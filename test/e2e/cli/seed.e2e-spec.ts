@@ -93,6 +93,18 @@ describe('npm run cli -- seed (issue 7: demo data)', () => {
     expect(total).toBeLessThan(6000);
   });
 
+  it('costs every generation (SPEC §10: the built-in prices cover every demo model), and sums them per session', async () => {
+    const { rows } = await a.pool.query(`
+      SELECT count(*) FILTER (WHERE cost_usd IS NULL)::int AS unpriced, count(*) FILTER (WHERE cost_usd > 0)::int AS positive, count(*)::int AS n
+      FROM fact_llm_generation`);
+    expect(rows[0]).toEqual({ unpriced: 0, positive: expect.any(Number), n: expect.any(Number) });
+    expect(rows[0].positive).toBeGreaterThan(rows[0].n * 0.9);
+    const { rows: sessions } = await a.pool.query(`
+      SELECT count(*)::int AS differ FROM fact_session s
+      WHERE s.cost_usd IS DISTINCT FROM (SELECT sum(g.cost_usd) FROM fact_llm_generation g WHERE g.org_id = s.org_id AND g.session_id = s.session_id)`);
+    expect(sessions).toEqual([{ differ: 0 }]);
+  });
+
   it('projects everything through the outbox: nothing pending, one fact per projected canonical row', async () => {
     expect(summary.outbox).toEqual({ pending: 0, processing: 0, failed: 0 });
     expect(await outbox(a)).toEqual({ completed: summary.written.enqueued });

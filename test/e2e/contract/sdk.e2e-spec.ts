@@ -154,6 +154,17 @@ describe('the typed client SDK (clients/typescript)', () => {
     expect((await api.GET('/v1/keys')).data?.data.map((k) => k.id)).toContain(keyId);
     expect((await api.DELETE('/v1/keys/{key_id}', { params: { path: { key_id: keyId } } })).response.status).toBe(204);
 
+    // Prices (SPEC §10): an org price, listed beside the built-in ones, then deleted.
+    const price = await api.POST('/v1/reports/prices', {
+      body: { provider: 'sdk-provider', model: 'sdk-model', match: 'exact', input_per_mtok: '1.5', output_per_mtok: 6, effective_from: '2026-01-01T00:00:00Z', note: 'From the SDK' },
+    });
+    expect(price.response.status).toBe(201);
+    expect(price.data && { source: price.data.source, input: price.data.input_per_mtok, output: price.data.output_per_mtok, cache_read: price.data.cache_read_per_mtok })
+      .toEqual({ source: 'org', input: '1.5', output: '6', cache_read: '1.5' });
+    const priceId = price.data?.id ?? '';
+    expect((await api.GET('/v1/reports/prices', { params: { query: { provider: 'sdk-provider' } } })).data?.data.map((p) => p.id)).toEqual([priceId]);
+    expect((await api.DELETE('/v1/reports/prices/{price_id}', { params: { path: { price_id: priceId } } })).response.status).toBe(204);
+
     expect(broken).toEqual([]);
     const documented = Object.entries(t.contract.document.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`));
     // A new route must be driven here too: add its call above.

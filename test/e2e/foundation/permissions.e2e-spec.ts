@@ -39,6 +39,9 @@ const ROUTES: [method: 'get' | 'post' | 'patch' | 'delete', path: string, openap
   ['delete', '/v1/reports/alerts/alert_0190b5a0000070008000000000000001', '/v1/reports/alerts/{alert_id}', 'reports:manage'],
   ['get', '/v1/reports/deliveries', '/v1/reports/deliveries', 'reports:view'],
   ['post', '/v1/reports/deliveries/delivery_0190b5a0000070008000000000000001/retry', '/v1/reports/deliveries/{delivery_id}/retry', 'reports:manage'],
+  ['get', '/v1/reports/prices', '/v1/reports/prices', 'reports:view'],
+  ['post', '/v1/reports/prices', '/v1/reports/prices', 'reports:manage'],
+  ['delete', `/v1/reports/prices/price_${'0'.repeat(32)}`, '/v1/reports/prices/{price_id}', 'reports:manage'],
 ];
 const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
 

@@ -136,7 +136,7 @@ describe('backfill resumes where the previous call stopped (SPEC §5)', () => {
       // ...while the backfill walks sessions, then generations, and waits on the ingest's generation row.
       const call = api.post('/v1/reports/admin/backfill', { limit: 10 }).then((r) => r);
       for (let i = 0; ; i++) {
-        const { rows } = await t.db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO reporting_outbox%' AND pid <> $1`, [(ingest as unknown as { processID: number }).processID]);
+        const { rows } = await t.db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> $1`, [(ingest as unknown as { processID: number }).processID]);
         if (rows.length > 0) break;
         if (i > 200) throw new Error('the backfill never waited on the ingest');
         await new Promise((r) => setTimeout(r, 25));

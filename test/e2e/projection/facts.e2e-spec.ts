@@ -1,4 +1,6 @@
 import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { builtinPriceId } from '../../../src/reporting/prices/builtin-prices.load.js';
+import { BUILTIN_PRICES } from '../../../src/reporting/prices/builtin-prices.js';
 import { client, uuidOf } from '../../support/api.js';
 import { generation, ledger, session, toolEvent, turnEvent } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
@@ -60,10 +62,14 @@ describe('projection: facts derived from canonical sources (SPEC §4–5)', () =
       agent_id: uuidOf(s.agent_id as string), agent_name: 'Planner', harness_id: uuidOf(s.harness_id as string), harness_name: 'cli',
       app_id: uuidOf(s.app_id as string), blueprint_id: 'bp-7',
     };
+    // SPEC §10: gpt-5 at the built-in price (1.25 in, 10 out, 0.125 cache read, cache writes as input):
+    // 11 × 1.25 + 7 × 10 + 5 × 0.125 + 2 × 1.25 = 86.875 per million.
+    const gpt5 = builtinPriceId(BUILTIN_PRICES.find((p) => p.provider === 'openai' && p.model === 'gpt-5')!);
+    const cost = 0.000086875;
     const none = { session_id: null, user_id: null, principal_id: null, agent_id: null, agent_name: null, harness_id: null, harness_name: null, app_id: null, blueprint_id: null };
 
     expect(await facts(t, 'fact_session', owner.orgId)).toEqual([
-      { source_key: `session:${s.id}`, ...attribution, status: 'completed', duration_ms: 122_500, turn_count: 1, tool_call_count: 2, input_tokens: 700, output_tokens: 300, total_tokens: 1000, created_at: T('2026-05-02T10:00:00Z') },
+      { source_key: `session:${s.id}`, ...attribution, status: 'completed', duration_ms: 122_500, turn_count: 1, tool_call_count: 2, input_tokens: 700, output_tokens: 300, total_tokens: 1000, cost_usd: cost, created_at: T('2026-05-02T10:00:00Z') },
     ]);
     expect(await facts(t, 'fact_tool_call', owner.orgId)).toEqual(
       [
@@ -72,12 +78,12 @@ describe('projection: facts derived from canonical sources (SPEC §4–5)', () =
       ].sort((a, b) => (a.source_key < b.source_key ? -1 : 1)),
     );
     expect(await facts(t, 'fact_turn', owner.orgId)).toEqual([
-      { source_key: `event:${turnDone.id}`, turn_id: uuidOf(turn), ...attribution, status: 'failed', duration_ms: 4000, iterations: 3, tool_call_count: 2, input_tokens: 70, output_tokens: 30, total_tokens: 100, created_at: turnDone.created_at },
+      { source_key: `event:${turnDone.id}`, turn_id: uuidOf(turn), ...attribution, status: 'failed', duration_ms: 4000, iterations: 3, tool_call_count: 2, input_tokens: 70, output_tokens: 30, total_tokens: 100, cost_usd: cost, created_at: turnDone.created_at },
     ]);
     expect(await facts(t, 'fact_llm_generation', owner.orgId)).toEqual(
       [
-        { source_key: `llm_generation:${gen.id}`, turn_id: uuidOf(turn), ...attribution, model: 'gpt-5', provider: 'openai', finish_reason: 'stop', input_tokens: 11, output_tokens: 7, cache_read_tokens: 5, cache_creation_tokens: 2, total_tokens: 25, duration_ms: 800, time_to_first_token_ms: 90, is_error: true, created_at: T('2026-05-02T10:00:08Z') },
-        { source_key: `llm_generation:${orphan.id}`, turn_id: null, ...none, model: 'claude', provider: 'anthropic', finish_reason: null, input_tokens: 10, output_tokens: 5, cache_read_tokens: null, cache_creation_tokens: null, total_tokens: 15, duration_ms: 300, time_to_first_token_ms: null, is_error: false, created_at: T('2026-05-02T10:00:09Z') },
+        { source_key: `llm_generation:${gen.id}`, turn_id: uuidOf(turn), ...attribution, model: 'gpt-5', provider: 'openai', finish_reason: 'stop', input_tokens: 11, output_tokens: 7, cache_read_tokens: 5, cache_creation_tokens: 2, total_tokens: 25, duration_ms: 800, time_to_first_token_ms: 90, is_error: true, cost_usd: cost, price_id: gpt5, created_at: T('2026-05-02T10:00:08Z') },
+        { source_key: `llm_generation:${orphan.id}`, turn_id: null, ...none, model: 'claude', provider: 'anthropic', finish_reason: null, input_tokens: 10, output_tokens: 5, cache_read_tokens: null, cache_creation_tokens: null, total_tokens: 15, duration_ms: 300, time_to_first_token_ms: null, is_error: false, cost_usd: null, price_id: null, created_at: T('2026-05-02T10:00:09Z') },
       ].sort((a, b) => (a.source_key < b.source_key ? -1 : 1)),
     );
     expect(await facts(t, 'fact_budget_posting', owner.orgId)).toEqual(

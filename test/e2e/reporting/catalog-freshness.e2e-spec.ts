@@ -15,7 +15,9 @@ const NULL_SEMANTICS = 'eq/in never match null; neq/not_in keep rows whose value
 const SPEC_DATASETS: Record<string, { dimensions: string[]; measures: string[] }> = {
   llm_generations: {
     dimensions: [...COMMON, 'model', 'provider', 'finish_reason', ...BUCKETS],
-    measures: ['generation_count', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'total_tokens', 'duration_ms', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'avg_time_to_first_token_ms', 'p95_time_to_first_token_ms', 'success_count', 'error_count'],
+    measures: ['generation_count', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'total_tokens', 'duration_ms', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'avg_time_to_first_token_ms', 'p95_time_to_first_token_ms', 'success_count', 'error_count',
+      // SPEC §10
+      'cost_usd', 'avg_cost_usd', 'unpriced_count'],
   },
   tool_calls: {
     dimensions: [...COMMON, 'tool', 'tool_display_name', 'status', 'capability', ...BUCKETS],
@@ -23,11 +25,11 @@ const SPEC_DATASETS: Record<string, { dimensions: string[]; measures: string[] }
   },
   turns: {
     dimensions: [...COMMON, 'status', ...BUCKETS],
-    measures: ['turn_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'iterations', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'success_count', 'error_count'],
+    measures: ['turn_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'iterations', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'success_count', 'error_count', 'cost_usd'],
   },
   sessions: {
     dimensions: [...NO_TURN, 'status', ...BUCKETS],
-    measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'unique_users'],
+    measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'unique_users', 'cost_usd'],
   },
   budget_postings: {
     dimensions: [...NO_TURN, 'budget', 'subject_type', 'subject', 'currency', 'meter_source', 'ref_type', ...BUCKETS],
@@ -79,6 +81,7 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
         { name: 'output_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', description: expect.any(String) },
         { name: 'total_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', description: expect.any(String) },
         { name: 'unique_users', aggregation: 'count_distinct', type: 'integer', description: expect.any(String) },
+        { name: 'cost_usd', aggregation: 'sum', type: 'number', unit: 'USD', description: expect.stringContaining('Unknown costs count as 0') },
       ],
       filter_fields: [
         ...['session', 'user', 'principal', 'agent'].map((name) => ({ name, type: 'id', ops: TEXT_OPS })),
@@ -100,7 +103,7 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
       rollup: {
         granularity: 'hour',
         dimensions: ['status'],
-        measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens'],
+        measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd'],
         description: expect.stringContaining('answered from this hourly rollup'),
       },
     });

@@ -10,7 +10,7 @@ const BASE = { dataset: 'sessions', time_range: RANGE, dimensions: ['status'], m
 const DATASETS = ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings'];
 const COMMON_NO_TURN = ['session', 'user', 'principal', 'agent', 'agent_name', 'harness', 'harness_name', 'app', 'blueprint'];
 const SESSION_DIMENSIONS = [...COMMON_NO_TURN, 'status', 'hour', 'day', 'week', 'month'];
-const SESSION_MEASURES = ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'unique_users'];
+const SESSION_MEASURES = ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'unique_users', 'cost_usd'];
 const SESSION_FILTER_FIELDS = [...COMMON_NO_TURN, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'total_tokens', 'created_at'];
 const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone'];
 const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_null'];
@@ -80,10 +80,10 @@ describe('report query validation: every problem at once, never a 500 (SPEC §3,
     it('at most 8 dimensions and 16 measures', async () => {
       expect((await api.post('/v1/reports/query', { ...BASE, dimensions: SESSION_DIMENSIONS.slice(0, 8) })).status).toBe(200);
       await expectInvalid({ ...BASE, dimensions: SESSION_DIMENSIONS.slice(0, 9) }, [{ pointer: '/dimensions', message: 'at most 8 dimensions' }]);
-      const measures = [...SESSION_MEASURES, ...Array.from({ length: 7 }, (_, i) => `m${i}`)];
+      const measures = [...SESSION_MEASURES, ...Array.from({ length: 17 - SESSION_MEASURES.length }, (_, i) => `m${i}`)];
       await expectInvalid({ ...BASE, measures }, [
         { pointer: '/measures', message: 'at most 16 measures' },
-        ...measures.slice(10).map((m, i) => ({ pointer: `/measures/${10 + i}`, message: `unknown measure "${m}" for dataset sessions`, allowed: SESSION_MEASURES })),
+        ...measures.slice(SESSION_MEASURES.length).map((m, i) => ({ pointer: `/measures/${SESSION_MEASURES.length + i}`, message: `unknown measure "${m}" for dataset sessions`, allowed: SESSION_MEASURES })),
       ]);
     });
   });

@@ -340,11 +340,11 @@ describe('the planner (SPEC §6)', () => {
       dimensions: ['model', 'provider', 'finish_reason'],
       measures: [
         'generation_count', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'total_tokens', 'duration_ms',
-        'avg_duration_ms', 'avg_time_to_first_token_ms', 'success_count', 'error_count',
+        'avg_duration_ms', 'avg_time_to_first_token_ms', 'success_count', 'error_count', 'cost_usd', 'avg_cost_usd', 'unpriced_count',
       ],
       description: expect.stringContaining('answered from this hourly rollup when all its dimensions and filter fields are among these'),
     });
-    expect(rollups.sessions).toMatchObject({ dimensions: ['status'], measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens'] });
+    expect(rollups.sessions).toMatchObject({ dimensions: ['status'], measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd'] });
     expect(rollups.budget_postings).toMatchObject({ dimensions: ['budget', 'subject_type', 'currency', 'meter_source', 'ref_type'], measures: ['amount', 'debit_amount', 'credit_amount', 'debit_count', 'credit_count'] });
   });
 
