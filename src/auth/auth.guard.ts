@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ApiKeyService } from './api-key.service.js';
-import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
+import { ANY_PERMISSION_KEY, PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { unauthorized, type AuthenticatedRequest } from './auth.hook.js';
 import { Caller, Permission, ROLE_PERMISSIONS } from './permissions.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -42,7 +42,8 @@ export class AuthGuard implements CanActivate {
       });
     }
     const needed = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
-    if (!needed || !ROLE_PERMISSIONS[result.caller.role].includes(needed)) {
+    const anyRole = !needed && this.reflector.getAllAndOverride<boolean>(ANY_PERMISSION_KEY, targets);
+    if (!anyRole && (!needed || !ROLE_PERMISSIONS[result.caller.role].includes(needed))) {
       throw new ProblemException('forbidden', `This route needs the ${needed ?? 'an explicit'} permission, which the ${result.caller.role} role does not grant.`);
     }
     request.caller = result.caller;
