@@ -19,6 +19,8 @@ import { ProblemValidationPipe } from './common/problem-details/validation.pipe.
 import { JsonLogger, requestContext } from './common/logging/json-logger.js';
 import { EXPLORER_ASSETS_PREFIX, explorerDir } from './explorer/explorer.assets.js';
 import type { AppConfig } from './config/app-config.js';
+import { McpService } from './mcp/mcp.service.js';
+import type { OpenApiDocument } from './mcp/openapi-tool-schema.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -169,6 +171,8 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
     // the page load and render another one, and no external validator badge is fetched.
     swaggerOptions: { url: '/openapi.json', queryConfigEnabled: false, configUrl: null, validatorUrl: null, persistAuthorization: true, displayOperationId: true, filter: true },
   });
+  // SPEC §12: MCP tools take their schemas from this very document, and word errors as this filter does.
+  app.get(McpService).attach(document as unknown as OpenApiDocument, filter);
   return filter;
 }
 

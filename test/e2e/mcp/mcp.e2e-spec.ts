@@ -1,0 +1,346 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { client } from '../../support/api.js';
+import { generation, iso, session, toolEvent } from '../../support/factories.js';
+import { invalidQueryProblem, PROBLEM } from '../../support/problems.js';
+import { startTestApp, type TestApp } from '../../support/test-app.js';
+
+const RANGE = { from: '2026-05-01T00:00:00Z', to: '2026-06-01T00:00:00Z' };
+const QUERY = { dataset: 'llm_generations', time_range: RANGE, dimensions: ['model'], measures: ['generation_count', 'total_tokens'] };
+const OWNER_TOOLS = [
+  'create_saved_report', 'export_query', 'get_report_catalog', 'get_reporting_diagnostics', 'get_saved_report', 'list_app_runs',
+  'list_saved_reports', 'run_report_query', 'run_saved_report',
+];
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The oracle of a tool's input schema, read from the served /openapi.json independently of the
+ * service's code: path and query parameters and the JSON body's properties, `$ref`s inlined,
+ * OpenAPI's `nullable`/`example` written as JSON Schema.
+ */
+function jsonSchema(doc: Json, s: unknown): unknown {
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return s;
+  const src = s as Json;
+  if (src.$ref) {
+    const { $ref, ...rest } = src;
+    return { ...(jsonSchema(doc, doc.components.schemas[String($ref).split('/').pop()!]) as Json), ...(jsonSchema(doc, rest) as Json) };
+  }
+  const out: Json = {};
+  for (const [k, v] of Object.entries(src)) {
+    if (k === 'example' || k === 'nullable') continue;
+    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as Json).map(([p, ps]) => [p, jsonSchema(doc, ps)]));
+    else if (k === 'items' || k === 'additionalProperties') out[k] = jsonSchema(doc, v);
+    else if (['allOf', 'anyOf', 'oneOf'].includes(k)) out[k] = (v as unknown[]).map((x) => jsonSchema(doc, x));
+    else out[k] = v;
+  }
+  if (src.example !== undefined) out.examples = [src.example];
+  if (src.nullable) {
+    if (typeof out.type === 'string') return { ...out, type: [out.type, 'null'], ...(out.enum ? { enum: [...out.enum, null] } : {}) };
+    return { anyOf: [out, { type: 'null' }] };
+  }
+  return out;
+}
+
+function expectedInputSchema(doc: Json, operationId: string): Json {
+  const op = Object.values(doc.paths as Json).flatMap((item: Json) => Object.values(item)).find((o: Json) => o.operationId === operationId) as Json;
+  const properties: Json = {};
+  const required: string[] = [];
+  for (const p of op.parameters ?? []) {
+    properties[p.name] = { ...(jsonSchema(doc, p.schema) as Json), ...(p.description ? { description: p.description } : {}) };
+    if (p.required) required.push(p.name);
+  }
+  const body = op.requestBody?.content?.['application/json']?.schema;
+  if (body) {
+    const resolved = jsonSchema(doc, body) as Json;
+    Object.assign(properties, resolved.properties);
+    if (op.requestBody.required) required.push(...(resolved.required ?? []));
+  }
+  return { type: 'object', properties, ...(required.length ? { required } : {}) };
+}
+
+const textOf = (r: CallToolResult) => JSON.parse((r.content[0] as { text: string }).text);
+/** Fields that move with the clock (as_of is now when nothing is pending). */
+const steady = (body: Json) => ({ ...body, as_of: '(now)' });
+
+describe('MCP endpoint (SPEC §12)', () => {
+  let t: TestApp;
+  let base: string;
+  let keys: Record<'owner' | 'admin' | 'member' | 'ingest' | 'other', string>;
+  let appId: string;
+  const clients: Client[] = [];
+
+  async function connect(key: string | undefined): Promise<Client> {
+    const c = new Client({ name: 'factline-e2e', version: '1.0.0' });
+    const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+    await c.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } }));
+    clients.push(c);
+    // listTools caches each tool's outputSchema: from then on the SDK checks every structuredContent against it.
+    await c.listTools();
+    return c;
+  }
+  const http = (path: string, key: string, body?: unknown) => {
+    const req = body === undefined ? t.http().get(path) : t.http().post(path).send(body as object);
+    return req.set('authorization', `Bearer ${key}`);
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.getHttpServer().address() as { port: number };
+    base = `http://127.0.0.1:${address.port}`;
+    keys = {
+      owner: (await t.key('acme', 'owner')).key,
+      admin: (await t.key('acme', 'admin')).key,
+      member: (await t.key('acme', 'member')).key,
+      ingest: (await t.key('acme', 'ingest')).key,
+      other: (await t.key('globex', 'owner')).key,
+    };
+    const acme = client(t, keys.owner);
+    const s = session();
+    await acme.ingest('sessions', [s]);
+    await acme.ingest('llm_generations', [
+      generation({ session_id: s.id, model: 'gpt-5' }), generation({ session_id: s.id, model: 'gpt-5' }),
+      generation({ session_id: s.id, model: 'claude-sonnet-4', provider: 'anthropic', input_tokens: 30 }),
+    ]);
+    await acme.ingest('events', [toolEvent(s.id), toolEvent(s.id, {}, { status: 'error' })]);
+    await acme.project();
+    appId = newPublicId('app');
+    const chan = newPublicId('appchan');
+    await acme.ingest('apps', [{ id: appId, name: 'Support bot', channels: [{ id: chan, type: 'slack', name: 'Support Slack' }] }]);
+    const started = Date.now() - 3_600_000;
+    await acme.ingest('app_runs', [{ id: newPublicId('apprun'), app_id: appId, channel_id: chan, status: 'ok', created_at: iso(started), completed_at: iso(started + 2000) }]);
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await t.close();
+  });
+
+  it('initialize: the server names itself, offers tools, resources and prompts, and tells a model where to start', async () => {
+    const c = await connect(keys.member);
+    expect(c.getServerVersion()).toEqual({ name: 'factline', title: 'Factline reporting', version: '1' });
+    expect(c.getServerCapabilities()).toEqual({ tools: {}, resources: {}, prompts: {} });
+    expect(c.getInstructions()).toContain('Start with get_report_catalog');
+  });
+
+  it('tools/list follows the role: owner all, admin no operator tool, member only reads, ingest none; reads are readOnlyHint', async () => {
+    const names = async (key: string) => (await (await connect(key)).listTools()).tools.map((x) => x.name).sort();
+    expect(await names(keys.owner)).toEqual(OWNER_TOOLS);
+    expect(await names(keys.admin)).toEqual(OWNER_TOOLS.filter((n) => n !== 'get_reporting_diagnostics'));
+    expect(await names(keys.member)).toEqual(OWNER_TOOLS.filter((n) => !['get_reporting_diagnostics', 'create_saved_report'].includes(n)));
+    expect(await names(keys.ingest)).toEqual([]);
+    const { tools } = await (await connect(keys.owner)).listTools();
+    expect(Object.fromEntries(tools.map((x) => [x.name, x.annotations?.readOnlyHint]))).toEqual(
+      Object.fromEntries(OWNER_TOOLS.map((n) => [n, n !== 'create_saved_report'])),
+    );
+  });
+
+  it('every inputSchema is the route request schema of the served /openapi.json; every example in a description fits it', async () => {
+    const doc = (await t.http().get('/openapi.json')).body as Json;
+    const { tools } = await (await connect(keys.owner)).listTools();
+    const validator = new AjvJsonSchemaValidator();
+    for (const tool of tools) {
+      expect({ tool: tool.name, schema: tool.inputSchema }).toEqual({ tool: tool.name, schema: expectedInputSchema(doc, tool.name) });
+      const example = /Example arguments: (\{.*\})$/.exec(tool.description ?? '');
+      if (example) expect({ tool: tool.name, valid: validator.getValidator(tool.inputSchema)(JSON.parse(example[1])).valid }).toEqual({ tool: tool.name, valid: true });
+    }
+    // The body's own schema, enum included, not a hand-written copy.
+    const run = tools.find((x) => x.name === 'run_report_query')!;
+    expect((run.inputSchema.properties as Json).dataset.enum).toEqual(doc.components.schemas.ReportQueryDto.properties.dataset.enum);
+    expect(validator.getValidator(run.inputSchema)({ ...QUERY, dataset: 'nope' }).valid).toBe(false);
+    // Descriptions are written for a model: they send it to the catalog and show a call.
+    expect(run.description).toContain('Call get_report_catalog first');
+    expect(run.description).toMatch(/Example arguments: \{"dataset":"sessions"/);
+  });
+
+  it('each tool returns its route\'s 200 body, as structuredContent and as JSON text', async () => {
+    const c = await connect(keys.owner);
+    const call = async (name: string, args: Json = {}) => {
+      const r = (await c.callTool({ name, arguments: args })) as CallToolResult;
+      expect({ name, isError: r.isError ?? false }).toEqual({ name, isError: false });
+      expect(textOf(r)).toEqual(r.structuredContent);
+      return r.structuredContent as Json;
+    };
+    expect(await call('get_report_catalog')).toEqual((await http('/v1/reports/catalog', keys.owner)).body);
+    const result = await call('run_report_query', QUERY);
+    expect(steady(result)).toEqual(steady((await http('/v1/reports/query', keys.owner, QUERY)).body));
+    expect(result.rows).toEqual([
+      { model: 'gpt-5', generation_count: 2, total_tokens: 30 },
+      { model: 'claude-sonnet-4', generation_count: 1, total_tokens: 35 },
+    ]);
+    const exported = await call('export_query', { query: QUERY });
+    expect(steady(exported)).toEqual(steady((await http('/v1/reports/query/export', keys.owner, { query: QUERY })).body));
+
+    const created = await call('create_saved_report', { name: 'Tokens by model', description: 'May.', query: QUERY });
+    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Tokens by model', description: 'May.', query: QUERY, created_at: expect.any(String), updated_at: created.created_at });
+    expect(await call('get_saved_report', { report_id: created.id.toUpperCase() })).toEqual(created);
+    expect(await call('list_saved_reports', { limit: 10 })).toEqual((await http('/v1/reports/saved?limit=10', keys.owner)).body);
+    expect(steady(await call('run_saved_report', { report_id: created.id }))).toEqual(steady(result));
+
+    const runs = await call('list_app_runs', { app_id: appId, window: '24h', group_by: 'hour' });
+    expect(runs).toEqual((await http(`/v1/apps/${appId}/runs?window=24h&group_by=hour`, keys.owner)).body);
+    expect(runs.data).toHaveLength(1);
+    expect(runs.buckets).toHaveLength(25);
+    const diagnostics = await call('get_reporting_diagnostics');
+    expect({ ...diagnostics, datasets: '(timed)' }).toEqual({ ...(await http('/v1/reports/admin/diagnostics', keys.owner)).body, datasets: '(timed)' });
+  });
+
+  it('an agent-like loop: a wrong measure → the problem lists the allowed names → the corrected query succeeds', async () => {
+    const c = await connect(keys.member);
+    const wrong = { ...QUERY, measures: ['generation_count', 'tokens'] };
+    const failed = (await c.callTool({ name: 'run_report_query', arguments: wrong })) as CallToolResult;
+    expect(failed.isError).toBe(true);
+    expect(failed.structuredContent).toBeUndefined();
+    const problem = textOf(failed);
+    // The very problem the HTTP route answers, with the same pointers (the body is the arguments).
+    expect(problem).toEqual((await http('/v1/reports/query', keys.member, wrong)).body);
+    expect(problem).toEqual(invalidQueryProblem([{ pointer: '/measures/1', message: expect.any(String), allowed: expect.any(Array) }]));
+    const [error] = problem.errors;
+    expect(error.allowed).toContain('total_tokens');
+    const fixed = { ...wrong, measures: ['generation_count', error.allowed.find((m: string) => m === 'total_tokens')] };
+    const ok = (await c.callTool({ name: 'run_report_query', arguments: fixed })) as CallToolResult;
+    expect(ok.isError).toBeFalsy();
+    expect((ok.structuredContent as Json).rows).toHaveLength(2);
+  });
+
+  it('errors are isError results with the problem: pointers into the arguments, the route as instance', async () => {
+    const c = await connect(keys.member);
+    const problemOf = async (name: string, args: Json) => {
+      const r = (await c.callTool({ name, arguments: args })) as CallToolResult;
+      expect({ name, isError: r.isError }).toEqual({ name, isError: true });
+      return textOf(r);
+    };
+    expect(await problemOf('get_saved_report', { report_id: 'not-a-uuid' })).toEqual({
+      type: '/problems/invalid_report_id', title: 'Invalid report id', status: 400, detail: '"not-a-uuid" is not a UUID.', code: 'invalid_report_id',
+      instance: '/v1/reports/saved/not-a-uuid',
+    });
+    expect(await problemOf('run_saved_report', {})).toEqual({
+      type: '/problems/validation_failed', title: 'Invalid request', status: 400, detail: 'The arguments have 1 problem: /report_id.', code: 'validation_failed',
+      instance: '/v1/reports/saved/{report_id}/run', errors: [{ pointer: '/report_id', message: 'report_id is required' }],
+    });
+    // The route's query DTO says /query/limit; the tool's arguments have it at /limit.
+    expect(await problemOf('list_saved_reports', { limit: 0, cursor: 'x' })).toEqual({
+      type: '/problems/validation_failed', title: 'Invalid request', status: 400, detail: 'The query string has 1 invalid field: /query/limit.', code: 'validation_failed',
+      instance: '/v1/reports/saved', errors: [{ pointer: '/limit', message: 'limit must not be less than 1' }],
+    });
+    expect(await problemOf('get_report_catalog', { verbose: true })).toEqual({
+      type: '/problems/validation_failed', title: 'Invalid request', status: 400, detail: 'The arguments have 1 problem: /verbose.', code: 'validation_failed',
+      instance: '/v1/reports/catalog', errors: [{ pointer: '/verbose', message: 'unknown argument "verbose"', allowed: [] }],
+    });
+    const badApp = await problemOf('list_app_runs', { app_id: appId, window: '90d' });
+    expect({ code: badApp.code, status: badApp.status }).toEqual({ code: 'invalid_query', status: 400 });
+    // The route's problem, with its /query/window pointer moved to the argument /window.
+    const overHttp = (await http(`/v1/apps/${appId}/runs?window=90d`, keys.member)).body;
+    expect(overHttp.errors[0].pointer).toBe('/query/window');
+    expect(badApp).toEqual({ ...overHttp, errors: [{ ...overHttp.errors[0], pointer: '/window' }] });
+    // A tool the role does not list is refused like the route: 403 naming the permission.
+    expect(await problemOf('get_reporting_diagnostics', {})).toEqual({
+      type: '/problems/forbidden', title: 'Forbidden', status: 403, code: 'forbidden', instance: '/v1/reports/admin/diagnostics',
+      detail: 'This tool needs the reports:admin permission, which the member role does not grant.',
+    });
+    await expect(c.callTool({ name: 'drop_tables', arguments: {} })).rejects.toThrow(/Unknown tool: drop_tables/);
+  });
+
+  it('401 problem+json without a key, or with an unknown one; the SDK client fails to connect', async () => {
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
+    for (const auth of [undefined, 'Bearer fl_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+      const res = await t.http().post('/mcp').set('accept', 'application/json, text/event-stream').set(auth ? { authorization: auth } : {}).send(init);
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(res.body).toEqual({
+        type: '/problems/unauthorized', title: 'Unauthorized', status: 401, code: 'unauthorized', instance: '/mcp',
+        detail: auth ? 'The API key is not recognised.' : 'Send an API key as `Authorization: Bearer <key>`.',
+      });
+    }
+    const c = new Client({ name: 'anonymous', version: '1.0.0' });
+    await expect(c.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)))).rejects.toThrow(/401/);
+  });
+
+  it('transport refusals are problems too: wrong Accept 406, not JSON-RPC 400, GET and DELETE 405', async () => {
+    const post = (accept: string, body: unknown) => t.http().post('/mcp').set('authorization', `Bearer ${keys.member}`).set('accept', accept).send(body as object);
+    const notAcceptable = await post('application/json', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect([notAcceptable.status, notAcceptable.headers['content-type'], notAcceptable.body]).toEqual([406, PROBLEM, {
+      type: '/problems/not_acceptable', title: 'Not Acceptable', status: 406, code: 'not_acceptable', instance: '/mcp',
+      detail: 'MCP: Not Acceptable: Client must accept both application/json and text/event-stream',
+    }]);
+    const garbage = await post('application/json, text/event-stream', { hello: 'world' });
+    expect([garbage.status, garbage.body]).toEqual([400, {
+      type: '/problems/bad_request', title: 'Bad Request', status: 400, code: 'bad_request', instance: '/mcp', detail: 'MCP: Parse error: Invalid JSON-RPC message',
+    }]);
+    for (const method of ['get', 'delete'] as const) {
+      const res = await t.http()[method]('/mcp').set('authorization', `Bearer ${keys.member}`).set('accept', 'text/event-stream');
+      expect([res.status, res.headers.allow, res.headers['content-type'], res.body.code]).toEqual([405, 'POST', PROBLEM, 'method_not_allowed']);
+    }
+  });
+
+  it('tenant isolation: another org\'s saved report is not found, by tool and as a resource', async () => {
+    const owner = await connect(keys.owner);
+    const created = (await owner.callTool({ name: 'create_saved_report', arguments: { name: 'Acme only', query: QUERY } })) as CallToolResult;
+    const id = (created.structuredContent as Json).id as string;
+    const globex = await connect(keys.other);
+    for (const name of ['get_saved_report', 'run_saved_report']) {
+      const r = (await globex.callTool({ name, arguments: { report_id: id } })) as CallToolResult;
+      expect({ name, isError: r.isError, problem: textOf(r) }).toEqual({
+        name, isError: true,
+        problem: {
+          type: '/problems/saved_report_not_found', title: 'Saved report not found', status: 404, code: 'saved_report_not_found',
+          detail: `Saved report ${id} was not found.`, instance: `/v1/reports/saved/${id}${name === 'run_saved_report' ? '/run' : ''}`,
+        },
+      });
+    }
+    expect((await globex.callTool({ name: 'list_saved_reports', arguments: {} })).structuredContent).toEqual({ data: [], next_cursor: null });
+    expect((await globex.listResources()).resources).toEqual([]);
+    await expect(globex.readResource({ uri: `factline://saved/${id}` })).rejects.toThrow(`Saved report not found: Saved report ${id} was not found.`);
+    // Globex's data are not Acme's: the same query over Globex's facts is empty.
+    expect(((await globex.callTool({ name: 'run_report_query', arguments: QUERY })).structuredContent as Json).rows).toEqual([]);
+  });
+
+  it('saved reports are resources at factline://saved/{id}, holding their definition', async () => {
+    const owner = await connect(keys.owner);
+    const created = (await owner.callTool({ name: 'create_saved_report', arguments: { name: 'Weekly tools', query: { ...QUERY, time_range: { last: '7d' } } } })) as CallToolResult;
+    const report = created.structuredContent as Json;
+    const member = await connect(keys.member);
+    expect((await member.listResourceTemplates()).resourceTemplates.map((r) => r.uriTemplate)).toEqual(['factline://saved/{report_id}']);
+    const { resources } = await member.listResources();
+    expect(resources).toContainEqual({ uri: `factline://saved/${report.id}`, name: 'Weekly tools', mimeType: 'application/json' });
+    const read = await member.readResource({ uri: `factline://saved/${report.id}` });
+    expect(read.contents).toEqual([{ uri: `factline://saved/${report.id}`, mimeType: 'application/json', text: expect.any(String) }]);
+    expect(JSON.parse(read.contents[0].text as string)).toEqual(report);
+    await expect(member.readResource({ uri: 'factline://saved/not-a-uuid' })).rejects.toThrow(/Invalid report id/);
+    await expect(member.readResource({ uri: 'https://example.com/x' })).rejects.toThrow(/Resource not found/);
+    const ingest = await connect(keys.ingest);
+    expect((await ingest.listResources()).resources).toEqual([]);
+  });
+
+  it('prompts: each names a run_report_query call that runs as is', async () => {
+    const c = await connect(keys.member);
+    expect((await c.listPrompts()).prompts.map((p) => p.name)).toEqual(['usage_by_model', 'failing_tools']);
+    for (const name of ['usage_by_model', 'failing_tools']) {
+      const prompt = await c.getPrompt({ name, arguments: { days: '30' } });
+      const text = (prompt.messages[0].content as { text: string }).text;
+      const query = JSON.parse(/run_report_query with (\{.*?\}), then/.exec(text)![1]);
+      const r = (await c.callTool({ name: 'run_report_query', arguments: query })) as CallToolResult;
+      expect({ name, isError: r.isError ?? false, servedBy: (r.structuredContent as Json)?.served_by }).toEqual({ name, isError: false, servedBy: 'rollup' });
+    }
+    await expect(c.getPrompt({ name: 'usage_by_model', arguments: { days: '0' } })).rejects.toThrow(/days must be a whole number from 1 to 400/);
+  });
+});
+
+describe('MCP and the per-key rate limit (SPEC §8)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(() => t.close());
+
+  it('every MCP request takes a token of the key\'s bucket: the fourth in a minute is a 429 problem', async () => {
+    const { key } = await t.key('limited', 'member');
+    const list = () => t.http().post('/mcp').set('authorization', `Bearer ${key}`).set('accept', 'application/json, text/event-stream').send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    for (let i = 0; i < 3; i++) expect((await list()).status).toBe(200);
+    const limited = await list();
+    expect([limited.status, limited.headers['content-type'], limited.body.code, limited.body.allowed_actions[0].rel]).toEqual([429, PROBLEM, 'rate_limited', 'retry-later']);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
