@@ -307,7 +307,7 @@ describe('MCP endpoint (SPEC §12)', () => {
     expect(resources).toContainEqual({ uri: `factline://saved/${report.id}`, name: 'Weekly tools', mimeType: 'application/json' });
     const read = await member.readResource({ uri: `factline://saved/${report.id}` });
     expect(read.contents).toEqual([{ uri: `factline://saved/${report.id}`, mimeType: 'application/json', text: expect.any(String) }]);
-    expect(JSON.parse(read.contents[0].text as string)).toEqual(report);
+    expect(JSON.parse((read.contents[0] as { text: string }).text)).toEqual(report);
     await expect(member.readResource({ uri: 'factline://saved/not-a-uuid' })).rejects.toThrow(/Invalid report id/);
     await expect(member.readResource({ uri: 'https://example.com/x' })).rejects.toThrow(/Resource not found/);
     const ingest = await connect(keys.ingest);
