@@ -1,5 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import {
   CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type CallToolResult, type Tool,
@@ -63,6 +64,8 @@ export class McpService {
   private problems?: ProblemFilter;
   private version = '1';
   private readonly pipe = new ProblemValidationPipe();
+  // A Server builds a fresh Ajv (formats and all) unless given one: most of a small call's cost. One serves every request.
+  private readonly schemaValidator = new AjvJsonSchemaValidator();
   private readonly services: ToolServices;
 
   constructor(
@@ -122,12 +125,13 @@ export class McpService {
       // Only what the transport reads is passed on: the API key stays out of the SDK's request info.
       const web = new Request('http://factline.local/mcp', { method: 'POST', headers });
       const response = await transport.handleRequest(web, { parsedBody: request.body });
-      const text = response.body === null ? undefined : await response.text();
-      if (response.status >= 400) throw this.transportProblem(response.status, text);
+      // Bytes, not text: the JSON is already UTF-8 and goes to the socket as it is.
+      const bytes = response.body === null ? undefined : Buffer.from(await response.arrayBuffer());
+      if (response.status >= 400) throw this.transportProblem(response.status, bytes?.toString('utf8'));
       reply.status(response.status);
       const type = response.headers.get('content-type');
       if (type) reply.type(type);
-      reply.send(text);
+      reply.send(bytes);
     } finally {
       await server.close();
     }
@@ -152,7 +156,7 @@ export class McpService {
     // validated by the routes' own validation (McpServer would want zod and validate on its own).
     const server = new Server(
       { name: 'factline', title: 'Factline reporting', version: this.version },
-      { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
+      { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: this.schemaValidator },
     );
     const visible = this.tools.filter((t) => granted.includes(t.permission));
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: visible.map((t) => t.definition) }));
