@@ -9,7 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
-import { registerEarlyAuth } from './auth/auth.hook.js';
+import { keepHandlerMetadata, registerEarlyAuth } from './auth/auth.hook.js';
+import { InternalCalls } from './auth/internal-calls.js';
 import { clientErrorHandler, limitConnectionsPerClient } from './common/http/client-errors.js';
 import { StrictInputInterceptor } from './common/validation/strict-input.interceptor.js';
 import { ProblemException } from './common/problem-details/problem.js';
@@ -82,6 +83,7 @@ export async function createApp(
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  keepHandlerMetadata(adapter);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, extra.imports ?? []), adapter, {
     logger,
     bufferLogs: false,
@@ -101,7 +103,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   limitConnectionsPerClient(app.getHttpServer(), config.http.maxConnectionsPerClient, config.publicBaseUrl);
   // The filter is built below; the hook sends its 401/429 through it.
   let problemFilter: ProblemFilter | undefined;
-  registerEarlyAuth(fastify, app.get(ApiKeyService), config.authFailuresPerMinute, () => problemFilter!);
+  registerEarlyAuth(fastify, app.get(ApiKeyService), app.get(InternalCalls), config.authFailuresPerMinute, () => problemFilter!);
 
   // JSON is the only body type (anything else is a 415). An empty body is "no body" (SPEC: backfill accepts one); bad JSON is a 400.
   fastify.removeAllContentTypeParsers();
@@ -172,7 +174,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
     swaggerOptions: { url: '/openapi.json', queryConfigEnabled: false, configUrl: null, validatorUrl: null, persistAuthorization: true, displayOperationId: true, filter: true },
   });
   // SPEC §12: MCP tools take their schemas from this very document, and word errors as this filter does.
-  app.get(McpService).attach(document as unknown as OpenApiDocument, filter);
+  app.get(McpService).attach(document as unknown as OpenApiDocument, filter, fastify);
   return filter;
 }
 

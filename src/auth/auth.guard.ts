@@ -34,7 +34,8 @@ export class AuthGuard implements CanActivate {
     // Normally authenticated already by the onRequest hook (auth.hook.ts), before the body was read.
     const result = request.auth ?? (await this.keys.authenticate(request.headers.authorization));
     if (!result.ok) throw unauthorized(result.reason);
-    const wait = await this.limiter.take(result.caller.keyId);
+    // An internal call (an MCP tool running its route) was counted as the request that carried it.
+    const wait = request.internal ? 0 : await this.limiter.take(result.caller.keyId);
     if (wait > 0) {
       throw new ProblemException('rate_limited', `Rate limit exceeded for this API key; retry in ${wait} s.`, {
         retryAfterSeconds: wait,
