@@ -1,38 +1,34 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import {
-  CallToolRequestSchema, GetPromptRequestSchema, ListPromptsRequestSchema, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type CallToolResult, type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminService } from '../admin/admin.service.js';
-import { AppRunsService } from '../apps/app-runs.service.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PERMISSION_KEY } from '../auth/auth.decorators.js';
+import { INTERNAL_CALL_HEADER, InternalCalls } from '../auth/internal-calls.js';
 import { ROLE_PERMISSIONS, type Caller, type Permission } from '../auth/permissions.js';
 import { ProblemException, type ProblemBody } from '../common/problem-details/problem.js';
 import type { ProblemFilter } from '../common/problem-details/problem.filter.js';
-import { ProblemValidationPipe } from '../common/problem-details/validation.pipe.js';
-import { CatalogService } from '../reporting/catalog/catalog.service.js';
-import { ExportService } from '../reporting/export/export.service.js';
-import { ReportQueryService } from '../reporting/query/report-query.service.js';
-import { SavedReportsService } from '../reporting/saved-reports/saved-reports.service.js';
 import { MCP_PROMPTS } from './mcp-prompts.js';
-import { MCP_TOOLS, type McpToolRow, type ToolServices } from './mcp-tools.js';
+import { chooseTools, TOOL_GUIDES } from './mcp-tools.js';
+import { loadMcpSdk, type McpSdk } from './mcp-sdk.js';
 import { toolOperation, type OpenApiDocument, type ToolOperation } from './openapi-tool-schema.js';
 import { argumentPointer, routeInstance, splitArguments } from './tool-arguments.js';
 
 interface ResolvedTool {
-  row: McpToolRow;
   op: ToolOperation;
   permission: Permission;
   definition: Tool;
 }
 
+/** A route's answer to an internal call: status and parsed body. */
+interface RouteAnswer {
+  status: number;
+  json: unknown;
+  text: string;
+}
+
 /** MCP's "resource not found" (not in the SDK's ErrorCode enum). */
 const RESOURCE_NOT_FOUND = -32002;
+const INVALID_PARAMS = -32602;
 const SAVED_URI = /^factline:\/\/saved\/([^/?#]+)$/;
 // swagger's metadata key for @ApiOperation (DECORATORS.API_OPERATION, not exported on a public path).
 const API_OPERATION = 'swagger/apiOperation';
@@ -48,73 +44,73 @@ const INSTRUCTIONS =
   'Every failed call returns RFC 9457 problem details (code, detail, errors[] with a JSON pointer into your arguments and the allowed values): ' +
   'correct the arguments and call again. Saved reports are also resources at factline://saved/{report_id}.';
 
-function describeTool(row: McpToolRow, op: ToolOperation): string {
-  const example = op.example ? ` Example arguments: ${JSON.stringify(op.example)}` : '';
-  return `${row.guide}${example}`;
+/** Every error of every route is problem+json; anything else would be a bug, still carried as a problem. */
+function asProblem(answer: RouteAnswer): ProblemBody {
+  if (answer.json && typeof answer.json === 'object' && !Array.isArray(answer.json)) return answer.json as ProblemBody;
+  return { type: '/problems/internal_error', title: 'Internal Server Error', status: answer.status, code: 'internal_error', detail: answer.text.slice(0, 500) } as ProblemBody;
+}
+
+function describeTool(op: ToolOperation, description: string | undefined): string {
+  const parts = [TOOL_GUIDES[op.operationId], op.summary ? `${op.summary.replace(/\.$/, '')}.` : undefined, description];
+  const example = op.example ? `Example arguments: ${JSON.stringify(op.example)}` : undefined;
+  return [...parts, example].filter((p): p is string => Boolean(p)).join(' ');
 }
 
 /**
  * The MCP endpoint (SPEC §12), stateless: each POST gets its own server and transport, bound to
- * the caller, so nothing about a caller outlives its request. Tools are thin adapters over the
- * services the HTTP controllers call; their schemas are read from the OpenAPI document.
+ * the caller, so nothing about a caller outlives its request. A tool is an operation of the
+ * OpenAPI document (mcp-tools.ts says which), its schemas are that operation's, and a call runs
+ * that very route in-process (Fastify's inject) for the caller: the same validation, permission,
+ * org scoping, limits and statement timeout, and the same problem details — a second
+ * implementation of nothing. The SDK is loaded on the first MCP request, not at boot.
  */
 @Injectable()
 export class McpService {
   private tools: ResolvedTool[] = [];
   private problems?: ProblemFilter;
+  private fastify?: FastifyInstance;
   private version = '1';
-  private readonly pipe = new ProblemValidationPipe();
-  // A Server builds a fresh Ajv (formats and all) unless given one: most of a small call's cost. One serves every request.
-  private readonly schemaValidator = new AjvJsonSchemaValidator();
-  private readonly services: ToolServices;
 
   constructor(
-    catalog: CatalogService,
-    reports: ReportQueryService,
-    exports: ExportService,
-    saved: SavedReportsService,
-    appRuns: AppRunsService,
-    admin: AdminService,
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
-  ) {
-    const pipe = this.pipe;
-    this.services = {
-      catalog, reports, exports, saved, appRuns, admin,
-      validateQuery: async <T extends object>(dto: new () => T, query: Record<string, string>) =>
-        (await pipe.transform(query, { type: 'query', metatype: dto })) as T,
-    };
-  }
+    private readonly internalCalls: InternalCalls,
+  ) {}
 
   /**
-   * Reads every tool's schemas from the OpenAPI document the service serves, and its permission
-   * from the route's own metadata; called by configureApp once the document exists. A tool whose
-   * route is missing fails the boot.
+   * Reads every tool from the OpenAPI document the service serves, its permission from the
+   * route's own metadata; called by configureApp once the document exists.
    */
-  attach(document: OpenApiDocument & { info?: { version?: string } }, problems: ProblemFilter): void {
+  attach(document: OpenApiDocument & { info?: { version?: string } }, problems: ProblemFilter, fastify: FastifyInstance): void {
     const permissions = this.routePermissions();
     this.problems = problems;
+    this.fastify = fastify;
     this.version = document.info?.version ?? this.version;
-    this.tools = MCP_TOOLS.map((row) => {
-      const op = toolOperation(document, row.operationId);
-      const permission = permissions.get(row.operationId);
-      if (!permission) throw new Error(`MCP tool ${row.operationId}: its route declares no permission`);
+    this.tools = chooseTools(document).flatMap(({ operationId, readOnly }) => {
+      const permission = permissions.get(operationId);
+      // A route any key may call (none today) is no tool: tools/list filters by permission.
+      if (!permission) return [];
+      const op = toolOperation(document, operationId);
       const definition: Tool = {
-        name: row.operationId,
+        name: operationId,
         ...(op.summary ? { title: op.summary } : {}),
-        description: describeTool(row, op),
+        description: describeTool(op, op.description),
         inputSchema: op.inputSchema,
         ...(op.outputSchema ? { outputSchema: op.outputSchema } : {}),
-        annotations: { readOnlyHint: row.readOnly, destructiveHint: false, idempotentHint: row.readOnly, openWorldHint: false },
+        annotations: { readOnlyHint: readOnly, destructiveHint: false, idempotentHint: readOnly, openWorldHint: false },
       };
-      return { row, op, permission, definition };
+      return [{ op, permission, definition }];
     });
   }
 
   /** One MCP POST: the SDK's transport answers it as JSON; its protocol-level refusals become problems. */
-  async handle(caller: Caller, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const server = this.server(caller, request.id);
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  async handle(caller: Caller, request: FastifyRequest, body: unknown, reply: FastifyReply): Promise<void> {
+    // One message per request (MCP 2025-06-18 dropped batches): the request took one token of the
+    // key's rate limit, and so may carry one tool call, as one HTTP request carries one query.
+    if (Array.isArray(body)) throw new ProblemException('bad_request', 'MCP: send one JSON-RPC message per request; batches are not accepted.');
+    const sdk = await loadMcpSdk();
+    const server = this.server(sdk, caller, String(request.id));
+    const transport = new sdk.WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     try {
       await server.connect(transport);
       const headers = new Headers();
@@ -124,7 +120,7 @@ export class McpService {
       }
       // Only what the transport reads is passed on: the API key stays out of the SDK's request info.
       const web = new Request('http://factline.local/mcp', { method: 'POST', headers });
-      const response = await transport.handleRequest(web, { parsedBody: request.body });
+      const response = await transport.handleRequest(web, { parsedBody: body });
       // Bytes, not text: the JSON is already UTF-8 and goes to the socket as it is.
       const bytes = response.body === null ? undefined : Buffer.from(await response.arrayBuffer());
       if (response.status >= 400) throw this.transportProblem(response.status, bytes?.toString('utf8'));
@@ -149,93 +145,124 @@ export class McpService {
     return new ProblemException(code, `MCP: ${message}`);
   }
 
-  private server(caller: Caller, requestId: string): Server {
+  private server(sdk: McpSdk, caller: Caller, requestId: string) {
+    const { types } = sdk;
     const granted = ROLE_PERMISSIONS[caller.role];
     const canView = granted.includes('reports:view');
     // The low-level Server: tool schemas here are JSON Schema from OpenAPI, and arguments are
-    // validated by the routes' own validation (McpServer would want zod and validate on its own).
-    const server = new Server(
+    // validated by the routes themselves (McpServer would want zod and validate on its own).
+    const server = new sdk.Server(
       { name: 'factline', title: 'Factline reporting', version: this.version },
-      { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: this.schemaValidator },
+      { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: sdk.schemaValidator },
     );
     const visible = this.tools.filter((t) => granted.includes(t.permission));
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: visible.map((t) => t.definition) }));
-    server.setRequestHandler(CallToolRequestSchema, (req) => this.callTool(caller, requestId, req.params.name, req.params.arguments ?? {}));
+    server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: visible.map((t) => t.definition) }));
+    server.setRequestHandler(types.CallToolRequestSchema, (req) => this.callTool(sdk, caller, requestId, req.params.name, req.params.arguments ?? {}));
 
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+    server.setRequestHandler(types.ListResourceTemplatesRequestSchema, () => ({
       resourceTemplates: canView
         ? [{ uriTemplate: 'factline://saved/{report_id}', name: 'saved_report', title: 'Saved report', description: 'A saved report: its name, description and stored query (JSON).', mimeType: 'application/json' }]
         : [],
     }));
-    server.setRequestHandler(ListResourcesRequestSchema, async (req) => {
+    server.setRequestHandler(types.ListResourcesRequestSchema, async (req) => {
       if (!canView) return { resources: [] };
-      const page = await this.resourceCall(requestId, 'resources/list', () => this.services.saved.list(caller.orgId, { limit: 100, cursor: req.params?.cursor }));
+      const query = new URLSearchParams({ limit: '100', ...(req.params?.cursor ? { cursor: req.params.cursor } : {}) });
+      const page = (await this.resource(sdk, caller, requestId, `/v1/reports/saved?${query}`)) as {
+        data: { id: string; name: string; description: string | null }[];
+        next_cursor: string | null;
+      };
       return {
-        resources: page.data.map((r) => ({
-          uri: `factline://saved/${r.id}`, name: r.name, mimeType: 'application/json', ...(r.description ? { description: r.description } : {}),
-        })),
+        resources: page.data.map((r) => ({ uri: `factline://saved/${r.id}`, name: r.name, mimeType: 'application/json', ...(r.description ? { description: r.description } : {}) })),
         ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}),
       };
     });
-    server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    server.setRequestHandler(types.ReadResourceRequestSchema, async (req) => {
       const m = SAVED_URI.exec(req.params.uri);
-      if (!m || !canView) throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${req.params.uri}`);
-      const report = await this.resourceCall(requestId, 'resources/read', () => this.services.saved.get(caller.orgId, decodeURIComponent(m[1])));
+      if (!m || !canView) throw new types.McpError(RESOURCE_NOT_FOUND, `Resource not found: ${req.params.uri}`);
+      const report = await this.resource(sdk, caller, requestId, `/v1/reports/saved/${encodeURIComponent(decodeURIComponent(m[1]))}`);
       return { contents: [{ uri: req.params.uri, mimeType: 'application/json', text: JSON.stringify(report) }] };
     });
 
-    server.setRequestHandler(ListPromptsRequestSchema, () => ({
+    server.setRequestHandler(types.ListPromptsRequestSchema, () => ({
       prompts: canView ? MCP_PROMPTS.map(({ name, title, description, arguments: args }) => ({ name, title, description, arguments: args })) : [],
     }));
-    server.setRequestHandler(GetPromptRequestSchema, (req) => {
+    server.setRequestHandler(types.GetPromptRequestSchema, (req) => {
       const prompt = canView ? MCP_PROMPTS.find((p) => p.name === req.params.name) : undefined;
-      if (!prompt) throw new McpError(-32602, `Unknown prompt: ${req.params.name}`);
+      if (!prompt) throw new types.McpError(INVALID_PARAMS, `Unknown prompt: ${req.params.name}`);
       let text: string;
       try {
         text = prompt.text(req.params.arguments ?? {}, new Date());
       } catch (e) {
-        throw new McpError(-32602, e instanceof ProblemException ? (e.detail ?? e.message) : 'Invalid prompt arguments');
+        throw new types.McpError(INVALID_PARAMS, e instanceof ProblemException ? (e.detail ?? e.message) : 'Invalid prompt arguments');
       }
-      return { description: prompt.description, messages: [{ role: 'user', content: { type: 'text', text } }] };
+      return { description: prompt.description, messages: [{ role: 'user' as const, content: { type: 'text' as const, text } }] };
     });
     return server;
   }
 
-  /** A tool call: the route's 200 body as structuredContent and JSON text, or its problem as an isError result. */
-  private async callTool(caller: Caller, requestId: string, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-    const tool = this.tools.find((t) => t.row.operationId === name);
-    if (!tool) throw new McpError(-32602, `Unknown tool: ${name}. tools/list names the tools this key may call.`);
-    let path: Record<string, string> = {};
+  /** A tool call: the route's 2xx body as structuredContent and JSON text, or its problem as an isError result. */
+  private async callTool(sdk: McpSdk, caller: Caller, requestId: string, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    const tool = this.tools.find((t) => t.op.operationId === name);
+    if (!tool) throw new sdk.types.McpError(INVALID_PARAMS, `Unknown tool: ${name}. tools/list names the tools this key may call.`);
+    const { op } = tool;
+    let split: ReturnType<typeof splitArguments>;
     try {
-      if (!ROLE_PERMISSIONS[caller.role].includes(tool.permission)) {
-        throw new ProblemException('forbidden', `This tool needs the ${tool.permission} permission, which the ${caller.role} role does not grant.`);
-      }
-      const split = splitArguments(tool.op, args);
-      path = split.path;
-      const result = await tool.row.call(this.services, { orgId: caller.orgId, ...split });
-      return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result as Record<string, unknown> };
+      split = splitArguments(op, args);
     } catch (e) {
-      const problem = this.problem(e, requestId, tool.op, routeInstance(tool.op, path));
-      // Text only: structuredContent is reserved for the output schema's shape.
-      return { isError: true, content: [{ type: 'text', text: JSON.stringify(problem) }] };
+      return this.errorResult(this.describe(e, requestId, op, routeInstance(op, {})));
     }
+    const query = new URLSearchParams(split.query).toString();
+    const answer = await this.route(caller, requestId, op.method, `${routeInstance(op, split.path)}${query ? `?${query}` : ''}`, split.body);
+    if (answer.status >= 400) {
+      const problem = asProblem(answer);
+      return this.errorResult(problem.errors ? { ...problem, errors: problem.errors.map((err) => ({ ...err, pointer: argumentPointer(op, err.pointer) })) } : problem);
+    }
+    const structured = answer.json !== undefined && typeof answer.json === 'object' && answer.json !== null && !Array.isArray(answer.json);
+    return { content: [{ type: 'text', text: answer.text }], ...(structured ? { structuredContent: answer.json as Record<string, unknown> } : {}) };
   }
 
-  private problem(e: unknown, requestId: string, op: ToolOperation | undefined, instance: string): ProblemBody {
-    const { body } = this.problems!.describe(e, { requestId, method: 'POST', path: '/mcp', routed: true, instance, tool: op?.operationId });
-    if (!op || !body.errors) return body;
-    return { ...body, errors: body.errors.map((err) => ({ ...err, pointer: argumentPointer(op, err.pointer) })) };
+  /** Text only: structuredContent is reserved for the output schema's shape. */
+  private errorResult(problem: ProblemBody): CallToolResult {
+    return { isError: true, content: [{ type: 'text', text: JSON.stringify(problem) }] };
+  }
+
+  /**
+   * Runs a route for the caller in-process. The caller was authenticated and took its rate-limit
+   * token with the MCP request; the route's hook and guard take both from the one-use token
+   * (auth/internal-calls.ts) and apply everything else as for any request.
+   */
+  private async route(caller: Caller, requestId: string, method: string, url: string, body: Record<string, unknown> | undefined): Promise<RouteAnswer> {
+    const token = this.internalCalls.begin(caller);
+    try {
+      const res = await this.fastify!.inject({
+        method: method as 'GET',
+        url,
+        headers: {
+          accept: 'application/json',
+          'x-request-id': requestId,
+          [INTERNAL_CALL_HEADER]: token,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+      });
+      const isJson = /^application\/(problem\+)?json/.test(String(res.headers['content-type'] ?? ''));
+      return { status: res.statusCode, json: isJson && res.body !== '' ? JSON.parse(res.body) : undefined, text: res.body };
+    } finally {
+      this.internalCalls.end(token);
+    }
   }
 
   /** Resource handlers fail as JSON-RPC errors (MCP has no isError for them), carrying the problem as data. */
-  private async resourceCall<T>(requestId: string, what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (e) {
-      const problem = this.problem(e, requestId, undefined, what);
-      const code = problem.status === 404 || problem.code === 'invalid_report_id' ? RESOURCE_NOT_FOUND : problem.status < 500 ? -32602 : -32603;
-      throw new McpError(code, `${problem.title}: ${problem.detail ?? ''}`.trim(), problem);
-    }
+  private async resource(sdk: McpSdk, caller: Caller, requestId: string, url: string): Promise<unknown> {
+    const answer = await this.route(caller, requestId, 'GET', url, undefined);
+    if (answer.status < 400) return answer.json;
+    const problem = asProblem(answer);
+    const code = problem.status === 404 || problem.code === 'invalid_report_id' ? RESOURCE_NOT_FOUND : problem.status < 500 ? INVALID_PARAMS : -32603;
+    throw new sdk.types.McpError(code, `${problem.title}: ${problem.detail ?? ''}`.trim(), problem);
+  }
+
+  private describe(e: unknown, requestId: string, op: ToolOperation, instance: string): ProblemBody {
+    return this.problems!.describe(e, { requestId, method: op.method, path: '/mcp', routed: true, instance, tool: op.operationId }).body;
   }
 
   /** operationId → the permission its route declares (@RequirePermission on the handler or its controller). */

@@ -30,6 +30,7 @@ interface OpenApiOperation {
   parameters?: OpenApiParameter[];
   requestBody?: { required?: boolean; content?: Record<string, OpenApiMedia> };
   responses?: Record<string, { content?: Record<string, OpenApiMedia> }>;
+  security?: unknown[];
 }
 
 export interface OpenApiDocument {
@@ -44,6 +45,7 @@ export interface ToolOperation {
   /** The OpenAPI path template, e.g. `/v1/reports/saved/{report_id}`. */
   path: string;
   summary?: string;
+  description?: string;
   pathParams: string[];
   queryParams: string[];
   /** The body's top-level properties; null when the route takes no JSON body. */
@@ -156,6 +158,7 @@ export function toolOperation(doc: OpenApiDocument, operationId: string): ToolOp
     method,
     path,
     ...(op.summary ? { summary: op.summary } : {}),
+    ...(op.description ? { description: op.description } : {}),
     pathParams,
     queryParams,
     bodyProperties,

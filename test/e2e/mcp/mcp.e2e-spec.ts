@@ -2,6 +2,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Controller, Delete, Get, Module, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, RequirePermission } from '../../../src/auth/auth.decorators.js';
+import type { Caller } from '../../../src/auth/permissions.js';
 import { newPublicId } from '../../../src/common/ids/public-id.js';
 import { client } from '../../support/api.js';
 import { generation, iso, session, toolEvent } from '../../support/factories.js';
@@ -10,10 +14,26 @@ import { startTestApp, type TestApp } from '../../support/test-app.js';
 
 const RANGE = { from: '2026-05-01T00:00:00Z', to: '2026-06-01T00:00:00Z' };
 const QUERY = { dataset: 'llm_generations', time_range: RANGE, dimensions: ['model'], measures: ['generation_count', 'total_tokens'] };
-const OWNER_TOOLS = [
-  'create_saved_report', 'export_query', 'get_report_catalog', 'get_reporting_diagnostics', 'get_saved_report', 'list_app_runs',
-  'list_saved_reports', 'run_report_query', 'run_saved_report',
+/** SPEC §12's tools; list_prices is one once Cost's route exists (by the rule, with no MCP code). */
+const SPEC_TOOLS = [
+  'get_report_catalog', 'run_report_query', 'export_query', 'list_saved_reports', 'get_saved_report', 'run_saved_report', 'create_saved_report',
+  'list_prices', 'list_app_runs', 'get_reporting_diagnostics',
 ];
+/** Today's tools for an owner: SPEC's, and every other authenticated GET (keys, alerts, deliveries), and export_saved_report. */
+const OWNER_TOOLS = [
+  'create_saved_report', 'export_query', 'export_saved_report', 'get_alert', 'get_report_catalog', 'get_reporting_diagnostics', 'get_saved_report',
+  'list_alerts', 'list_api_keys', 'list_app_runs', 'list_deliveries', 'list_destinations', 'list_saved_reports', 'list_schedules',
+  'run_report_query', 'run_saved_report',
+];
+/** The rule, stated independently of src/mcp: authenticated GETs, the POSTs that only read, and saving a report. */
+function toolsByRule(doc: Json): string[] {
+  const reads = ['run_report_query', 'export_query', 'run_saved_report', 'export_saved_report'];
+  return Object.values(doc.paths as Json)
+    .flatMap((item: Json) => Object.entries(item).filter(([, op]: [string, Json]) => op.security?.length > 0))
+    .filter(([method, op]: [string, Json]) => method === 'get' || [...reads, 'create_saved_report'].includes(op.operationId))
+    .map(([, op]: [string, Json]) => op.operationId as string)
+    .sort();
+}
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
@@ -87,7 +107,8 @@ describe('MCP endpoint (SPEC §12)', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Destinations on 127.0.0.1 (nothing is delivered: the scheduler is off in tests).
+    t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.getHttpServer().address() as { port: number };
     base = `http://127.0.0.1:${address.port}`;
@@ -127,14 +148,22 @@ describe('MCP endpoint (SPEC §12)', () => {
 
   it('tools/list follows the role: owner all, admin no operator tool, member only reads, ingest none; reads are readOnlyHint', async () => {
     const names = async (key: string) => (await (await connect(key)).listTools()).tools.map((x) => x.name).sort();
-    expect(await names(keys.owner)).toEqual(OWNER_TOOLS);
-    expect(await names(keys.admin)).toEqual(OWNER_TOOLS.filter((n) => n !== 'get_reporting_diagnostics'));
-    expect(await names(keys.member)).toEqual(OWNER_TOOLS.filter((n) => !['get_reporting_diagnostics', 'create_saved_report'].includes(n)));
+    const doc = (await t.http().get('/openapi.json')).body as Json;
+    const owner = await names(keys.owner);
+    expect(owner).toEqual(toolsByRule(doc));
+    // Today's document: when Cost lands, list_prices joins this list (for every role below owner too).
+    expect(owner.filter((n) => n !== 'list_prices')).toEqual(OWNER_TOOLS);
+    const operations = new Set(Object.values(doc.paths as Json).flatMap((item: Json) => Object.values(item).map((op: Json) => op.operationId)));
+    expect(SPEC_TOOLS.filter((n) => operations.has(n) && !owner.includes(n))).toEqual([]);
+    // Writes the issue keeps from agents: key management (issue 13), ingest, deletes, operator actions, alert changes.
+    for (const never of ['create_api_key', 'revoke_api_key', 'ingest_sessions', 'delete_saved_report', 'update_saved_report', 'run_projector', 'backfill_reporting', 'create_alert', 'retry_delivery']) {
+      expect({ never, listed: owner.includes(never) }).toEqual({ never, listed: false });
+    }
+    expect(await names(keys.admin)).toEqual(owner.filter((n) => !['get_reporting_diagnostics', 'list_api_keys'].includes(n)));
+    expect(await names(keys.member)).toEqual(owner.filter((n) => !['get_reporting_diagnostics', 'list_api_keys', 'create_saved_report'].includes(n)));
     expect(await names(keys.ingest)).toEqual([]);
     const { tools } = await (await connect(keys.owner)).listTools();
-    expect(Object.fromEntries(tools.map((x) => [x.name, x.annotations?.readOnlyHint]))).toEqual(
-      Object.fromEntries(OWNER_TOOLS.map((n) => [n, n !== 'create_saved_report'])),
-    );
+    expect(Object.fromEntries(tools.map((x) => [x.name, x.annotations?.readOnlyHint]))).toEqual(Object.fromEntries(owner.map((n) => [n, n !== 'create_saved_report'])));
   });
 
   it('every inputSchema is the route request schema of the served /openapi.json; every example in a description fits it', async () => {
@@ -155,12 +184,18 @@ describe('MCP endpoint (SPEC §12)', () => {
     expect(run.description).toMatch(/Example arguments: \{"dataset":"sessions"/);
   });
 
-  it('each tool returns its route\'s 200 body, as structuredContent and as JSON text', async () => {
+  it('each tool returns its route\'s 2xx body, as structuredContent and as JSON text, valid against the route\'s documented response', async () => {
     const c = await connect(keys.owner);
+    const doc = t.contract.document as unknown as Json;
+    const called = new Set<string>();
     const call = async (name: string, args: Json = {}) => {
       const r = (await c.callTool({ name, arguments: args })) as CallToolResult;
       expect({ name, isError: r.isError ?? false }).toEqual({ name, isError: false });
       expect(textOf(r)).toEqual(r.structuredContent);
+      const op = Object.values(doc.paths as Json).flatMap((item: Json) => Object.values(item)).find((o: Json) => o.operationId === name) as Json;
+      const [, response] = Object.entries(op.responses as Json).find(([status]) => /^2/.test(status))!;
+      expect({ name, violations: t.contract.check(response.content['application/json'].schema, r.structuredContent) }).toEqual({ name, violations: [] });
+      called.add(name);
       return r.structuredContent as Json;
     };
     expect(await call('get_report_catalog')).toEqual((await http('/v1/reports/catalog', keys.owner)).body);
@@ -185,6 +220,22 @@ describe('MCP endpoint (SPEC §12)', () => {
     expect(runs.buckets).toHaveLength(25);
     const diagnostics = await call('get_reporting_diagnostics');
     expect({ ...diagnostics, datasets: '(timed)' }).toEqual({ ...(await http('/v1/reports/admin/diagnostics', keys.owner)).body, datasets: '(timed)' });
+    expect(steady(await call('export_saved_report', { report_id: created.id }))).toEqual(steady((await http(`/v1/reports/saved/${created.id}/export`, keys.owner, {})).body));
+
+    // The tools no MCP code names (the rule made them): keys, destinations, schedules, alerts, deliveries.
+    expect(await call('list_api_keys')).toEqual((await http('/v1/keys', keys.owner)).body);
+    const total = await call('create_saved_report', { name: 'All generations', query: { ...QUERY, dimensions: [], measures: ['generation_count'] } });
+    const dest = (await http('/v1/reports/destinations', keys.owner, { name: 'Local hook', url: 'http://127.0.0.1:9/hook' })).body;
+    expect(dest.id).toMatch(/^dest_/);
+    await http(`/v1/reports/saved/${total.id}/schedules`, keys.owner, { cron: '0 8 * * 1', timezone: 'UTC', destination_id: dest.id, format: 'json' }).expect(201);
+    const alert = (await http('/v1/reports/alerts', keys.owner, { name: 'Busy', saved_report_id: total.id, measure: 'generation_count', op: 'gt', threshold: 100, every: '1h', destination_id: dest.id })).body;
+    expect(alert.id).toMatch(/^alert_/);
+    expect(await call('list_destinations')).toEqual((await http('/v1/reports/destinations', keys.owner)).body);
+    expect(await call('list_schedules', { report_id: total.id })).toEqual((await http(`/v1/reports/saved/${total.id}/schedules`, keys.owner)).body);
+    expect(await call('list_alerts')).toEqual((await http('/v1/reports/alerts', keys.owner)).body);
+    expect(await call('get_alert', { alert_id: alert.id })).toEqual((await http(`/v1/reports/alerts/${alert.id}`, keys.owner)).body);
+    expect(await call('list_deliveries', { status: 'failed', limit: 5 })).toEqual((await http('/v1/reports/deliveries?status=failed&limit=5', keys.owner)).body);
+    expect([...called].sort()).toEqual(OWNER_TOOLS);
   });
 
   it('an agent-like loop: a wrong measure → the problem lists the allowed names → the corrected query succeeds', async () => {
@@ -223,7 +274,7 @@ describe('MCP endpoint (SPEC §12)', () => {
     // The route's query DTO says /query/limit; the tool's arguments have it at /limit.
     expect(await problemOf('list_saved_reports', { limit: 0, cursor: 'x' })).toEqual({
       type: '/problems/validation_failed', title: 'Invalid request', status: 400, detail: 'The query string has 1 invalid field: /query/limit.', code: 'validation_failed',
-      instance: '/v1/reports/saved', errors: [{ pointer: '/limit', message: 'limit must not be less than 1' }],
+      instance: '/v1/reports/saved', errors: [{ pointer: '/limit', message: 'limit must be a whole number from 1 to 100 in decimal digits; got "0"' }],
     });
     expect(await problemOf('get_report_catalog', { verbose: true })).toEqual({
       type: '/problems/validation_failed', title: 'Invalid request', status: 400, detail: 'The arguments have 1 problem: /verbose.', code: 'validation_failed',
@@ -235,11 +286,28 @@ describe('MCP endpoint (SPEC §12)', () => {
     const overHttp = (await http(`/v1/apps/${appId}/runs?window=90d`, keys.member)).body;
     expect(overHttp.errors[0].pointer).toBe('/query/window');
     expect(badApp).toEqual({ ...overHttp, errors: [{ ...overHttp.errors[0], pointer: '/window' }] });
-    // A tool the role does not list is refused like the route: 403 naming the permission.
+    // A tool the role does not list is refused by its route: 403 naming the permission.
     expect(await problemOf('get_reporting_diagnostics', {})).toEqual({
       type: '/problems/forbidden', title: 'Forbidden', status: 403, code: 'forbidden', instance: '/v1/reports/admin/diagnostics',
-      detail: 'This tool needs the reports:admin permission, which the member role does not grant.',
+      detail: 'This route needs the reports:admin permission, which the member role does not grant.',
     });
+    // A bad value of an argument the route reads from its query string: the route's own check, pointer on the argument.
+    const deliveriesOverHttp = (await http('/v1/reports/deliveries?status=lost&limit=many', keys.member)).body;
+    expect(deliveriesOverHttp.errors.length).toBeGreaterThan(0);
+    expect(await problemOf('list_deliveries', { status: 'lost', limit: 'many' })).toEqual({
+      ...deliveriesOverHttp,
+      errors: deliveriesOverHttp.errors.map((e: Json) => ({ ...e, pointer: e.pointer.replace(/^\/query\//, '/') })),
+    });
+    // An argument that is no scalar cannot be a query parameter; a route's body takes it and refuses it by its schema.
+    expect(await problemOf('list_saved_reports', { limit: { n: 1 } })).toEqual({
+      type: '/problems/validation_failed', title: 'Invalid request', status: 400, detail: 'The arguments have 1 problem: /limit.', code: 'validation_failed',
+      instance: '/v1/reports/saved', errors: [{ pointer: '/limit', message: 'limit must be a string, a number or a boolean' }],
+    });
+    // A client can never name org_id (SPEC §2): the route refuses it, and the problem lists the fields it takes.
+    const withOrg = { ...QUERY, org_id: 'org_x' };
+    const orgProblem = await problemOf('run_report_query', withOrg);
+    expect(orgProblem).toEqual((await http('/v1/reports/query', keys.member, withOrg)).body);
+    expect(orgProblem.errors).toEqual([{ pointer: '/org_id', message: 'unknown field "org_id"', allowed: expect.arrayContaining(['dataset', 'measures']) }]);
     await expect(c.callTool({ name: 'drop_tables', arguments: {} })).rejects.toThrow(/Unknown tool: drop_tables/);
   });
 
@@ -256,6 +324,12 @@ describe('MCP endpoint (SPEC §12)', () => {
     }
     const c = new Client({ name: 'anonymous', version: '1.0.0' });
     await expect(c.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)))).rejects.toThrow(/401/);
+    // The header that carries an in-process tool call's one-use token means nothing from outside.
+    const forged = [
+      await t.http().post('/mcp').set('x-factline-internal-call', 'A'.repeat(43)).set('accept', 'application/json, text/event-stream').send(init),
+      await t.http().get('/v1/reports/catalog').set('x-factline-internal-call', 'A'.repeat(43)),
+    ];
+    expect(forged.map((r) => [r.status, r.body.detail])).toEqual([1, 2].map(() => [401, 'Send an API key as `Authorization: Bearer <key>`.']));
   });
 
   it('transport refusals are problems too: wrong Accept 406, not JSON-RPC 400, GET and DELETE 405', async () => {
@@ -269,6 +343,13 @@ describe('MCP endpoint (SPEC §12)', () => {
     expect([garbage.status, garbage.body]).toEqual([400, {
       type: '/problems/bad_request', title: 'Bad Request', status: 400, code: 'bad_request', instance: '/mcp', detail: 'MCP: Parse error: Invalid JSON-RPC message',
     }]);
+    const batch = await post('application/json, text/event-stream', [{ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' }]);
+    expect([batch.status, batch.body]).toEqual([400, {
+      type: '/problems/bad_request', title: 'Bad Request', status: 400, code: 'bad_request', instance: '/mcp',
+      detail: 'MCP: send one JSON-RPC message per request; batches are not accepted.',
+    }]);
+    const query = await t.http().post('/mcp?org_id=x').set('authorization', `Bearer ${keys.member}`).set('accept', 'application/json, text/event-stream').send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect([query.status, query.body.code, query.body.errors]).toEqual([400, 'validation_failed', [{ pointer: '/query/org_id', message: 'unknown query parameter "org_id"' }]]);
     for (const method of ['get', 'delete'] as const) {
       const res = await t.http()[method]('/mcp').set('authorization', `Bearer ${keys.member}`).set('accept', 'text/event-stream');
       expect([res.status, res.headers.allow, res.headers['content-type'], res.body.code]).toEqual([405, 'POST', PROBLEM, 'method_not_allowed']);
@@ -335,12 +416,88 @@ describe('MCP and the per-key rate limit (SPEC §8)', () => {
   });
   afterAll(() => t.close());
 
-  it('every MCP request takes a token of the key\'s bucket: the fourth in a minute is a 429 problem', async () => {
+  it('one MCP request takes one token of the key\'s bucket, a tool call included (its route does not take a second): the fourth is a 429 problem', async () => {
     const { key } = await t.key('limited', 'member');
-    const list = () => t.http().post('/mcp').set('authorization', `Bearer ${key}`).set('accept', 'application/json, text/event-stream').send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-    for (let i = 0; i < 3; i++) expect((await list()).status).toBe(200);
-    const limited = await list();
+    const call = () =>
+      t.http().post('/mcp').set('authorization', `Bearer ${key}`).set('accept', 'application/json, text/event-stream')
+        .send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_report_catalog', arguments: {} } });
+    for (let i = 0; i < 3; i++) {
+      const res = await call();
+      expect([res.status, res.body.result.isError ?? false]).toEqual([200, false]);
+    }
+    const limited = await call();
     expect([limited.status, limited.headers['content-type'], limited.body.code, limited.body.allowed_actions[0].rel]).toEqual([429, PROBLEM, 'rate_limited', 'retry-later']);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+/** A route added after this code was written, as Cost adds list_prices: a GET that reads, a POST and a DELETE that write. */
+class LaterWidgetDto {
+  @ApiProperty({ example: 'wid_1' }) id: string;
+  @ApiProperty({ example: 'blue' }) colour: string;
+}
+class LaterWidgetListDto {
+  @ApiProperty({ type: [LaterWidgetDto] }) data: LaterWidgetDto[];
+}
+@ApiTags('reports')
+@Controller('v1/later/widgets')
+class LaterWidgetsController {
+  @Get()
+  @RequirePermission('reports:view')
+  @ApiOperation({ operationId: 'list_later_widgets', summary: 'List widgets' })
+  @ApiOkResponse({ type: LaterWidgetListDto })
+  list(@CurrentCaller() caller: Caller): LaterWidgetListDto {
+    return { data: [{ id: 'wid_1', colour: caller.role }] };
+  }
+
+  @Post()
+  @RequirePermission('reports:manage')
+  @ApiOperation({ operationId: 'create_later_widget', summary: 'Create a widget' })
+  @ApiCreatedResponse({ type: LaterWidgetDto })
+  create(): LaterWidgetDto {
+    return { id: 'wid_2', colour: 'red' };
+  }
+
+  @Delete(':widget_id')
+  @RequirePermission('reports:manage')
+  @ApiOperation({ operationId: 'delete_later_widget', summary: 'Delete a widget' })
+  @ApiNoContentResponse()
+  remove(@Param('widget_id') _id: string): void {}
+}
+@Module({ controllers: [LaterWidgetsController] })
+class LaterWidgetsModule {}
+
+describe('a route added later (SPEC §12: list_prices once Cost lands)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ imports: [{ module: LaterWidgetsModule }] });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => t.close());
+
+  it('a read-only GET becomes a tool with no MCP code, by its permission; its writes do not', async () => {
+    const base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
+    const tools = async (role: 'owner' | 'member' | 'ingest') => {
+      const c = new Client({ name: 'later', version: '1' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${(await t.key('later', role)).key}` } } }));
+      return { c, tools: (await c.listTools()).tools };
+    };
+    const { c, tools: listed } = await tools('member');
+    try {
+      const widget = listed.find((x) => x.name === 'list_later_widgets');
+      expect(widget && { title: widget.title, readOnly: widget.annotations?.readOnlyHint, input: widget.inputSchema }).toEqual({
+        title: 'List widgets', readOnly: true, input: { type: 'object', properties: {} },
+      });
+      const r = (await c.callTool({ name: 'list_later_widgets', arguments: {} })) as CallToolResult;
+      expect([r.isError ?? false, r.structuredContent]).toEqual([false, { data: [{ id: 'wid_1', colour: 'member' }] }]);
+    } finally {
+      await c.close();
+    }
+    const owner = await tools('owner');
+    expect(owner.tools.map((x) => x.name).filter((n) => n.includes('later'))).toEqual(['list_later_widgets']);
+    await owner.c.close();
+    const ingest = await tools('ingest');
+    expect(ingest.tools).toEqual([]);
+    await ingest.c.close();
   });
 });
