@@ -102,6 +102,9 @@ describe('tool schemas from OpenAPI (SPEC §12)', () => {
         ],
       },
     }));
+    expect(() => splitArguments(get, { thing_id: '..' })).toThrow(expect.objectContaining({
+      options: { errors: [{ pointer: '/thing_id', message: 'thing_id cannot be ".."' }] },
+    }));
     const post = toolOperation(DOC, 'create_thing');
     expect(splitArguments(post, { name: 'a', extra: 1 })).toEqual({ path: {}, query: {}, body: { name: 'a', extra: 1 } });
   });

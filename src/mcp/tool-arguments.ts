@@ -31,7 +31,9 @@ export function splitArguments(op: ToolOperation, args: Record<string, unknown>)
     if (value === undefined || value === null) errors.push({ pointer: `/${escape(name)}`, message: `${name} is required` });
     else {
       const text = asText(name, value);
-      if (text !== undefined) path[name] = text;
+      // The route runs from a URL: "." or ".." would be read as a step up the path, not as an id.
+      if (text === '.' || text === '..') errors.push({ pointer: `/${escape(name)}`, message: `${name} cannot be "${text}"` });
+      else if (text !== undefined) path[name] = text;
     }
   }
   for (const name of op.queryParams) {

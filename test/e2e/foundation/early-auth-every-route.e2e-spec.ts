@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from '../../support/test-app.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 const REPORT_ID = '0190b5a0-0000-7000-8000-000000000001';
+const PREFIX: Record<string, string> = { destination: 'dest', schedule: 'sched' };
 
 /**
  * Issue 12's "keys first" on every authenticated route of the document, not one: the routes with a
@@ -26,7 +27,7 @@ describe('an anonymous request is a 401 before its body is read, on every authen
         .map(([method, op]) => ({
           method,
           operationId: op.operationId,
-          path: template.replace(/\{(\w+)_id\}/g, (_, name: string) => (name === 'report' ? REPORT_ID : newPublicId(name === 'delivery' ? 'delivery' : name === 'destination' ? 'dest' : name === 'schedule' ? 'sched' : name))),
+          path: template.replace(/\{(\w+)_id\}/g, (_, name: string) => (name === 'report' ? REPORT_ID : newPublicId((PREFIX[name] ?? name) as Parameters<typeof newPublicId>[0]))),
         })),
     );
     expect(routes.filter((r) => r.path.includes('{'))).toEqual([]);
