@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
 import { Controller, Delete, Get, Module, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequirePermission } from '../../../src/auth/auth.decorators.js';
@@ -406,6 +407,66 @@ describe('MCP endpoint (SPEC §12)', () => {
       expect({ name, isError: r.isError ?? false, servedBy: (r.structuredContent as Json)?.served_by }).toEqual({ name, isError: false, servedBy: 'rollup' });
     }
     await expect(c.getPrompt({ name: 'usage_by_model', arguments: { days: '0' } })).rejects.toThrow(/days must be a whole number from 1 to 400/);
+  });
+});
+
+/**
+ * SPEC §3 "no input may produce a 500", over MCP: hostile arguments for every tool, hostile
+ * JSON-RPC messages for the endpoint. Seeded (FUZZ_SEED / FUZZ_RUNS explore others).
+ */
+describe('MCP under hostile input: never a 500', () => {
+  const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
+  const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
+  let t: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    key = (await t.key('fuzz', 'owner')).key;
+  });
+  afterAll(() => t.close());
+  const post = (body: unknown) =>
+    t.http().post('/mcp').set('authorization', `Bearer ${key}`).set('accept', 'application/json, text/event-stream').set('content-type', 'application/json').send(JSON.stringify(body));
+  const hostile = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constantFrom('..', '.', '%2e%2e', '../../v1/keys', '\u0000', 'a'.repeat(5000), -1, 1e308, '0x10', '2489E9AD-2EE2-8E00-8EC9-32D5F69181C0', { last: '7d' }, []),
+  );
+
+  it('tools/call with hostile arguments for every tool: a result or an isError problem below 500, never a protocol error but unknown-tool', async () => {
+    const tools = ((await post({ jsonrpc: '2.0', id: 0, method: 'tools/list' })).body.result.tools as { name: string; inputSchema: Json }[]);
+    const seen: string[] = [];
+    for (const tool of tools) {
+      const names = [...Object.keys(tool.inputSchema.properties ?? {}), 'org_id', 'extra'];
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom(...names), hostile, { maxKeys: 4 }), async (args) => {
+          const res = await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool.name, arguments: args } });
+          expect({ tool: tool.name, status: res.status }).toEqual({ tool: tool.name, status: 200 });
+          const result = res.body.result as CallToolResult | undefined;
+          expect({ tool: tool.name, error: res.body.error }).toEqual({ tool: tool.name, error: undefined });
+          if (result?.isError) {
+            const problem = textOf(result);
+            expect({ tool: tool.name, args, below500: problem.status < 500 }).toEqual({ tool: tool.name, args, below500: true });
+          }
+          seen.push(tool.name);
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+    }
+    expect(new Set(seen).size).toBe(tools.length);
+  });
+
+  it('hostile JSON-RPC messages: problems below 500 or JSON-RPC answers, never a 500', async () => {
+    const message = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)), method: fc.constantFrom('tools/call', 'tools/list', 'resources/read', 'prompts/get', 'initialize', 'nope'), params: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: [] }),
+    );
+    await fc.assert(
+      fc.asyncProperty(message, async (body) => {
+        const res = await post(body);
+        expect({ body, below500: res.status < 500 }).toEqual({ body, below500: true });
+        if (res.status >= 400) expect(res.headers['content-type']).toBe(PROBLEM);
+      }),
+      { seed: SEED, numRuns: RUNS * 8 },
+    );
   });
 });
 
