@@ -10,6 +10,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // See the file: a CommonJS stand-in for an ESM-only dependency of @fastify/static.
     '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs',
+    // Likewise for light-my-request's `cookie` (Fastify's inject: MCP tool calls run their routes with it).
+    '^cookie$': '<rootDir>/test/support/cookie.cjs',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   globalSetup: '<rootDir>/test/support/global-setup.mjs',

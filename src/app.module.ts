@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { ExplorerModule } from './explorer/explorer.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
+import { McpModule } from './mcp/mcp.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         AdminModule,
         ExplorerModule,
         AlertsModule,
+        McpModule,
         ...extra,
       ],
     };

@@ -9,7 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { AppModule } from './app.module.js';
 import { ApiKeyService } from './auth/api-key.service.js';
-import { registerEarlyAuth } from './auth/auth.hook.js';
+import { keepHandlerMetadata, registerEarlyAuth } from './auth/auth.hook.js';
+import { InternalCalls } from './auth/internal-calls.js';
 import { clientErrorHandler, limitConnectionsPerClient } from './common/http/client-errors.js';
 import { inputContext } from './common/validation/input-validator.js';
 import { StrictInputInterceptor } from './common/validation/strict-input.interceptor.js';
@@ -20,6 +21,8 @@ import { ProblemValidationPipe } from './common/problem-details/validation.pipe.
 import { JsonLogger, requestContext } from './common/logging/json-logger.js';
 import { EXPLORER_ASSETS_PREFIX, explorerDir } from './explorer/explorer.assets.js';
 import type { AppConfig } from './config/app-config.js';
+import { McpService } from './mcp/mcp.service.js';
+import type { OpenApiDocument } from './mcp/openapi-tool-schema.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -81,6 +84,7 @@ export async function createApp(
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  keepHandlerMetadata(adapter);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, extra.imports ?? []), adapter, {
     logger,
     bufferLogs: false,
@@ -100,7 +104,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
   limitConnectionsPerClient(app.getHttpServer(), config.http.maxConnectionsPerClient, config.publicBaseUrl);
   // The filter is built below; the hook sends its 401/429 through it.
   let problemFilter: ProblemFilter | undefined;
-  registerEarlyAuth(fastify, app.get(ApiKeyService), config.authFailuresPerMinute, () => problemFilter!);
+  registerEarlyAuth(fastify, app.get(ApiKeyService), app.get(InternalCalls), config.authFailuresPerMinute, () => problemFilter!);
 
   // JSON is the only body type (anything else is a 415). An empty body is "no body" (SPEC: backfill accepts one); bad JSON is a 400.
   fastify.removeAllContentTypeParsers();
@@ -173,6 +177,8 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig, log
     // the page load and render another one, and no external validator badge is fetched.
     swaggerOptions: { url: '/openapi.json', queryConfigEnabled: false, configUrl: null, validatorUrl: null, persistAuthorization: true, displayOperationId: true, filter: true },
   });
+  // SPEC §12: MCP tools take their schemas from this very document, and word errors as this filter does.
+  app.get(McpService).attach(document as unknown as OpenApiDocument, filter, fastify);
   return filter;
 }
 

@@ -4,10 +4,18 @@ import type { Caller, Permission } from './permissions.js';
 
 export const PERMISSION_KEY = 'factline:permission';
 export const PUBLIC_KEY = 'factline:public';
+export const ANY_PERMISSION_KEY = 'factline:any-permission';
 
 /** Declares the permission a route needs (SPEC §2); the global AuthGuard enforces it. */
 export const RequirePermission = (permission: Permission) =>
   applyDecorators(SetMetadata(PERMISSION_KEY, permission), ApiBearerAuth());
+
+/**
+ * A route open to every valid key whatever its role, which filters what the route offers by the
+ * caller's permissions itself (the MCP endpoint: an ingest key connects and sees no tools).
+ * Authentication and the per-key rate limit still apply.
+ */
+export const RequireApiKey = () => applyDecorators(SetMetadata(ANY_PERMISSION_KEY, true), ApiBearerAuth());
 
 /**
  * Marks a route (or every route of a controller) that needs no API key (health, problem pages).

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ApiKeyService } from './api-key.service.js';
-import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
+import { ANY_PERMISSION_KEY, PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { unauthorized, type AuthenticatedRequest } from './auth.hook.js';
 import { Caller, Permission, ROLE_PERMISSIONS } from './permissions.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -34,7 +34,8 @@ export class AuthGuard implements CanActivate {
     // Normally authenticated already by the onRequest hook (auth.hook.ts), before the body was read.
     const result = request.auth ?? (await this.keys.authenticate(request.headers.authorization));
     if (!result.ok) throw unauthorized(result.reason);
-    const wait = await this.limiter.take(result.caller.keyId);
+    // An internal call (an MCP tool running its route) was counted as the request that carried it.
+    const wait = request.internal ? 0 : await this.limiter.take(result.caller.keyId);
     if (wait > 0) {
       throw new ProblemException('rate_limited', `Rate limit exceeded for this API key; retry in ${wait} s.`, {
         retryAfterSeconds: wait,
@@ -42,7 +43,8 @@ export class AuthGuard implements CanActivate {
       });
     }
     const needed = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
-    if (!needed || !ROLE_PERMISSIONS[result.caller.role].includes(needed)) {
+    const anyRole = !needed && this.reflector.getAllAndOverride<boolean>(ANY_PERMISSION_KEY, targets);
+    if (!anyRole && (!needed || !ROLE_PERMISSIONS[result.caller.role].includes(needed))) {
       throw new ProblemException('forbidden', `This route needs the ${needed ?? 'an explicit'} permission, which the ${result.caller.role} role does not grant.`);
     }
     request.caller = result.caller;

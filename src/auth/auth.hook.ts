@@ -4,6 +4,7 @@ import { ProblemException } from '../common/problem-details/problem.js';
 import type { ProblemFilter } from '../common/problem-details/problem.filter.js';
 import { ApiKeyService, type AuthResult } from './api-key.service.js';
 import { isNestHandler, isPublicHandler } from './auth.decorators.js';
+import { INTERNAL_CALL_HEADER, type InternalCalls } from './internal-calls.js';
 import { LocalRateLimiter } from './local-rate-limiter.js';
 
 type FailReason = Extract<AuthResult, { ok: false }>['reason'] | 'duplicate';
@@ -26,7 +27,8 @@ function authorizationHeaders(raw: IncomingMessage): number {
   return n;
 }
 
-export type AuthenticatedRequest = FastifyRequest & { auth?: AuthResult };
+/** `internal`: a call the service made for an already authenticated, already rate-limited caller (internal-calls.ts). */
+export type AuthenticatedRequest = FastifyRequest & { auth?: AuthResult; internal?: boolean };
 
 /**
  * Authenticates every non-public Nest route in Fastify's onRequest stage, before the body is
@@ -35,9 +37,21 @@ export type AuthenticatedRequest = FastifyRequest & { auth?: AuthResult };
  * from the per-key limiter in the guard (that one only ever sees valid keys). The guard then
  * takes the result from the request instead of looking the key up again.
  */
-export function registerEarlyAuth(fastify: FastifyInstance, keys: ApiKeyService, failuresPerMinute: number, filter: () => ProblemFilter): void {
+export function registerEarlyAuth(
+  fastify: FastifyInstance,
+  keys: ApiKeyService,
+  internalCalls: InternalCalls,
+  failuresPerMinute: number,
+  filter: () => ProblemFilter,
+): void {
   const failures = new LocalRateLimiter(failuresPerMinute);
   const hook: onRequestHookHandler = async (request: AuthenticatedRequest, reply: FastifyReply) => {
+    const internal = internalCalls.redeem(request.headers[INTERNAL_CALL_HEADER]);
+    if (internal) {
+      request.auth = { ok: true, caller: internal };
+      request.internal = true;
+      return;
+    }
     const result: AuthResult | { ok: false; reason: 'duplicate' } =
       authorizationHeaders(request.raw) > 1 ? { ok: false, reason: 'duplicate' } : await keys.authenticate(request.headers.authorization);
     if (result.ok) {
@@ -63,4 +77,23 @@ export function registerEarlyAuth(fastify: FastifyInstance, keys: ApiKeyService,
     const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
     route.onRequest = [hook, ...existing];
   });
+}
+
+/**
+ * Nest's FastifyAdapter hands Fastify the handler of a route with path parameters wrapped in a
+ * function of its own (requireNonEmptyParams: an empty parameter is a 404), which carries none of
+ * the handler's metadata: the hook above could not tell such a route is Nest's (or public), so
+ * every route with a parameter was authenticated only later, by the guard, after its body was
+ * read. Copies the metadata onto the wrapper. Call before the routes are registered (app.init).
+ */
+export function keepHandlerMetadata(adapter: object): void {
+  type Wrap = (this: unknown, url: unknown, handler: object) => object;
+  const target = adapter as { requireNonEmptyParams?: Wrap };
+  const wrap = target.requireNonEmptyParams;
+  if (typeof wrap !== 'function') return;
+  target.requireNonEmptyParams = function (this: unknown, url: unknown, handler: object): object {
+    const wrapped = wrap.call(this, url, handler);
+    if (wrapped !== handler) for (const key of Reflect.getMetadataKeys(handler)) Reflect.defineMetadata(key, Reflect.getMetadata(key, handler), wrapped);
+    return wrapped;
+  };
 }

@@ -35,12 +35,13 @@ export interface OperationObject {
 }
 
 /**
- * Routes outside the document on purpose: the docs themselves, problem pages, test-only probes,
+ * Routes outside the document on purpose: the MCP endpoint (JSON-RPC, described by MCP; each of
+ * its tools is a documented operation), the docs themselves, problem pages, test-only probes,
  * and the explorer's HTML pages and hashed assets (SPEC §13: not API operations; the explorer's
  * own test checks they stay out of the document). Exact paths, taken from the explorer's routes.
  */
 const EXPLORER_PATHS = new Set(EXPLORER_PAGES.map((p) => (p === '/' ? p : `/${p}`)));
-const UNDOCUMENTED = [/^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/problems\//, /^\/__probe\//, { test: (path: string) => EXPLORER_PATHS.has(path) || path.startsWith(EXPLORER_ASSETS_PREFIX) }];
+const UNDOCUMENTED = [/^\/mcp$/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/problems\//, /^\/__probe\//, { test: (path: string) => EXPLORER_PATHS.has(path) || path.startsWith(EXPLORER_ASSETS_PREFIX) }];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const JSON_TYPES = new Set(['application/json', 'application/problem+json']);
 

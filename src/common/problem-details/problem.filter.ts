@@ -18,6 +18,20 @@ interface Mapped {
 /** errors[] lists at most this many entries, then one that counts the rest (a 1 MiB body must not become a 25 MB answer). */
 export const MAX_LISTED_ERRORS = 100;
 
+/** Where an error happened: the HTTP request, or a tool call made through one (MCP). */
+export interface ProblemContext {
+  requestId: string;
+  method: string;
+  /** The request path, without the query string. */
+  path: string;
+  /** Whether a route matched (a 404 without one is "no such route"). */
+  routed: boolean;
+  /** The problem's `instance` when it is not the path. */
+  instance?: string;
+  /** The MCP tool being called, for the log. */
+  tool?: string;
+}
+
 function capErrors(errors: FieldError[]): FieldError[] {
   // A list the query validator already capped (100 and its own count) passes unchanged.
   if (errors.length <= MAX_LISTED_ERRORS + 1) return errors;
@@ -66,14 +80,30 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   send(request: FastifyRequest, reply: FastifyReply, exception: unknown): void {
-    const mapped = this.map(request, exception);
+    const path = request.url.split('?')[0];
+    const { body, headers } = this.describe(exception, { requestId: String(request.id), method: request.method, path, routed: Boolean(request.routeOptions?.url) });
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
+      return;
+    }
+    reply.removeHeader('content-disposition');
+    reply.status(body.status).headers(headers).type('application/problem+json').send(JSON.stringify(body));
+  }
+
+  /**
+   * The problem details of an error, logged as the HTTP path logs it. Also used where an error
+   * travels inside a 200 (an MCP tool result), so both transports word every error the same way.
+   */
+  describe(exception: unknown, where: ProblemContext): { body: ProblemBody; headers: Record<string, string> } {
+    const mapped = this.map(where, exception);
     const { status, title } = PROBLEM_CODES[mapped.code];
     if (mapped.log !== undefined) {
       const err = mapped.log as { message?: string; stack?: string; code?: string };
       this.logger.emit(status >= 500 ? 'error' : 'warn', 'request failed', {
-        request_id: request.id,
-        method: request.method,
-        path: request.url.split('?')[0],
+        request_id: where.requestId,
+        method: where.method,
+        path: where.path,
+        ...(where.tool ? { tool: where.tool } : {}),
         status,
         error: err?.message ?? String(err),
         error_code: err?.code,
@@ -88,26 +118,21 @@ export class ProblemFilter implements ExceptionFilter {
       status,
       ...(mapped.detail !== undefined ? { detail: mapped.detail } : {}),
       code: mapped.code,
-      instance: request.url.split('?')[0],
+      instance: where.instance ?? where.path,
       ...(retryAfter !== undefined ? { retry_after_seconds: retryAfter } : {}),
       ...(ex?.options.allowedActions ? { allowed_actions: ex.options.allowedActions } : {}),
       ...(ex?.options.errors ? { errors: capErrors(ex.options.errors) } : {}),
     };
-    if (reply.sent || reply.raw.headersSent) {
-      reply.raw.destroy();
-      return;
-    }
     const headers: Record<string, string> = { ...(mapped.headers ?? {}), ...(ex?.options.headers ?? {}) };
     if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-    reply.removeHeader('content-disposition');
-    reply.status(status).headers(headers).type('application/problem+json').send(JSON.stringify(body));
+    return { body, headers };
   }
 
   typeUri(code: ProblemCode): string {
     return `${this.publicBaseUrl ?? ''}/problems/${code}`;
   }
 
-  private map(request: FastifyRequest, exception: unknown): Mapped {
+  private map(where: ProblemContext, exception: unknown): Mapped {
     if (exception instanceof ProblemException) {
       return { code: exception.code, detail: exception.detail, exception };
     }
@@ -118,7 +143,7 @@ export class ProblemFilter implements ExceptionFilter {
         if (m) return m;
       }
       const status = exception.getStatus();
-      if (status === 404 && !request.routeOptions?.url) return this.routeMiss(request);
+      if (status === 404 && !where.routed) return this.routeMiss(where);
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
       const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
@@ -152,19 +177,18 @@ export class ProblemFilter implements ExceptionFilter {
     return { code: 'internal_error', detail: 'An unexpected error occurred.', log: exception };
   }
 
-  private routeMiss(request: FastifyRequest): Mapped {
-    const path = request.url.split('?')[0];
+  private routeMiss({ method, path }: ProblemContext): Mapped {
     const allowed = this.routes.methodsFor(path);
     // A wildcard route of this method that found nothing (Swagger UI's static files under /docs/, the explorer's assets)
     // is a plain 404, not "GET is not supported; use GET".
-    if (allowed.length > 0 && !allowed.includes(request.method === 'HEAD' ? 'GET' : request.method)) {
+    if (allowed.length > 0 && !allowed.includes(method === 'HEAD' ? 'GET' : method)) {
       return {
         code: 'method_not_allowed',
-        detail: `${request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
+        detail: `${method} is not supported on ${path}; use ${allowed.join(', ')}.`,
         headers: { allow: allowed.join(', ') },
       };
     }
-    return { code: 'not_found', detail: `No route for ${request.method} ${path}.` };
+    return { code: 'not_found', detail: `No route for ${method} ${path}.` };
   }
 }
 

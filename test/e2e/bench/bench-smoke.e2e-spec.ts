@@ -34,6 +34,7 @@ describe('npm run bench -- --quick', () => {
         'streaming CSV export',
         'app runs 7-day histogram',
         'shared limits overhead',
+        'run_report_query through MCP',
         'cost: projection with prices',
         'cost: re-pricing',
         'projector drain',

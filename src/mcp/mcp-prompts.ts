@@ -1,0 +1,78 @@
+import { ProblemException } from '../common/problem-details/problem.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface McpPrompt {
+  name: string;
+  title: string;
+  description: string;
+  arguments: { name: string; description: string; required: boolean }[];
+  /** The user message: the question and the exact tool call that answers it. */
+  text(args: Record<string, string>, now: Date): string;
+}
+
+/** `days` from 1 to 400 (SPEC §6's longest range), default 7. */
+function days(args: Record<string, string>): number {
+  const raw = args.days ?? '7';
+  const n = /^[0-9]{1,3}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= 400)) {
+    throw new ProblemException('validation_failed', 'days must be a whole number from 1 to 400.', { errors: [{ pointer: '/days', message: 'days must be a whole number from 1 to 400' }] });
+  }
+  return n;
+}
+
+/**
+ * An absolute range of whole hours ending with the current hour: run_report_query takes absolute
+ * ranges, and whole hours let the rollup answer.
+ */
+function lastDays(n: number, now: Date): { from: string; to: string } {
+  const to = Math.ceil(now.getTime() / HOUR_MS) * HOUR_MS;
+  return { from: new Date(to - n * 24 * HOUR_MS).toISOString(), to: new Date(to).toISOString() };
+}
+
+const DAYS_ARG = { name: 'days', description: 'How many days back from now (1–400; default 7).', required: false };
+
+/** Two starting questions; each names the tool call that answers it, so a model can run it as is. */
+export const MCP_PROMPTS: McpPrompt[] = [
+  {
+    name: 'usage_by_model',
+    title: 'LLM usage by model',
+    description: 'Generations, tokens and errors per model over the last days, busiest first.',
+    arguments: [DAYS_ARG],
+    text: (args, now) => {
+      const n = days(args);
+      const query = {
+        dataset: 'llm_generations',
+        time_range: lastDays(n, now),
+        dimensions: ['model'],
+        measures: ['generation_count', 'total_tokens', 'error_count'],
+        order_by: [{ measure: 'total_tokens', direction: 'desc' }],
+      };
+      return (
+        `Which models did our agents use over the last ${n} days, and how much? Call run_report_query with ${JSON.stringify(query)}, ` +
+        'then summarise the result per model. If get_report_catalog lists a cost measure for llm_generations (such as cost_usd), add it to measures.'
+      );
+    },
+  },
+  {
+    name: 'failing_tools',
+    title: 'Failing tools',
+    description: 'Tool calls, errors and timeouts per tool over the last days, most errors first.',
+    arguments: [DAYS_ARG],
+    text: (args, now) => {
+      const n = days(args);
+      const query = {
+        dataset: 'tool_calls',
+        time_range: lastDays(n, now),
+        dimensions: ['tool'],
+        measures: ['call_count', 'error_count', 'timeout_count'],
+        order_by: [{ measure: 'error_count', direction: 'desc' }],
+        limit: 20,
+      };
+      return (
+        `Which tools failed most over the last ${n} days? Call run_report_query with ${JSON.stringify(query)}, ` +
+        'then name the tools with the highest error and timeout rates (errors ÷ calls).'
+      );
+    },
+  },
+];
