@@ -4,7 +4,7 @@ import type { OpenApiDocument } from './openapi-tool-schema.js';
  * Which operations of the OpenAPI document are MCP tools (SPEC §12), by rule rather than by list,
  * so a route added later needs no MCP code:
  * - every authenticated GET is a read-only tool (list_api_keys, the alert and delivery lists, and
- *   list_prices once Cost adds it, appear on their own);
+ *   Cost's list_prices appeared on their own);
  * - a POST is a tool only when it is named here: the POSTs that only read (their request is a
  *   query, too structured for a URL), and the one write SPEC §12 gives agents, saving a report;
  * - nothing else: no ingest, no key creation or revocation (issue 13: keys are managed by people),

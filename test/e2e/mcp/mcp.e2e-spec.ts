@@ -23,7 +23,7 @@ const SPEC_TOOLS = [
 /** Today's tools for an owner: SPEC's, and every other authenticated GET (keys, alerts, deliveries), and export_saved_report. */
 const OWNER_TOOLS = [
   'create_saved_report', 'export_query', 'export_saved_report', 'get_alert', 'get_report_catalog', 'get_reporting_diagnostics', 'get_saved_report',
-  'list_alerts', 'list_api_keys', 'list_app_runs', 'list_deliveries', 'list_destinations', 'list_saved_reports', 'list_schedules',
+  'list_alerts', 'list_api_keys', 'list_app_runs', 'list_deliveries', 'list_destinations', 'list_prices', 'list_saved_reports', 'list_schedules',
   'run_report_query', 'run_saved_report',
 ];
 /** The rule, stated independently of src/mcp: authenticated GETs, the POSTs that only read, and saving a report. */
@@ -152,12 +152,12 @@ describe('MCP endpoint (SPEC §12)', () => {
     const doc = (await t.http().get('/openapi.json')).body as Json;
     const owner = await names(keys.owner);
     expect(owner).toEqual(toolsByRule(doc));
-    // Today's document: when Cost lands, list_prices joins this list (for every role below owner too).
-    expect(owner.filter((n) => n !== 'list_prices')).toEqual(OWNER_TOOLS);
+    // Cost's list_prices came in with no MCP code (for every role below owner too); create_price and delete_price did not.
+    expect(owner).toEqual(OWNER_TOOLS);
     const operations = new Set(Object.values(doc.paths as Json).flatMap((item: Json) => Object.values(item).map((op: Json) => op.operationId)));
     expect(SPEC_TOOLS.filter((n) => operations.has(n) && !owner.includes(n))).toEqual([]);
     // Writes the issue keeps from agents: key management (issue 13), ingest, deletes, operator actions, alert changes.
-    for (const never of ['create_api_key', 'revoke_api_key', 'ingest_sessions', 'delete_saved_report', 'update_saved_report', 'run_projector', 'backfill_reporting', 'create_alert', 'retry_delivery']) {
+    for (const never of ['create_api_key', 'revoke_api_key', 'ingest_sessions', 'delete_saved_report', 'update_saved_report', 'run_projector', 'backfill_reporting', 'create_alert', 'retry_delivery', 'create_price', 'delete_price']) {
       expect({ never, listed: owner.includes(never) }).toEqual({ never, listed: false });
     }
     expect(await names(keys.admin)).toEqual(owner.filter((n) => !['get_reporting_diagnostics', 'list_api_keys'].includes(n)));
@@ -528,7 +528,7 @@ class LaterWidgetsController {
 @Module({ controllers: [LaterWidgetsController] })
 class LaterWidgetsModule {}
 
-describe('a route added later (SPEC §12: list_prices once Cost lands)', () => {
+describe('a route added later (SPEC §12: as list_prices did when Cost landed)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ imports: [{ module: LaterWidgetsModule }] });
