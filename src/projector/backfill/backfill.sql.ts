@@ -1,7 +1,7 @@
 import {
   type FactTarget, PROJECTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
   sqlList, TOOL_CALL_EVENT_TYPE,
-} from '../../pipeline/pipeline.vocabulary.js';
+} from '#src/pipeline/pipeline.vocabulary.js';
 
 /**
  * SPEC §5 backfill, the statements. The org's canonical rows are walked in one order — by source

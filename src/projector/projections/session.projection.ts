@@ -1,6 +1,6 @@
 import {
   onlyFact, PROJECTED_EVENT_TYPES_SQL, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
-} from '../../pipeline/pipeline.vocabulary.js';
+} from '#src/pipeline/pipeline.vocabulary.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
 const COLS = [

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { EXPLORER_CSP } from '../../../src/explorer/explorer.assets.js';
+import { EXPLORER_CSP } from '#src/explorer/explorer.assets.js';
 import { ROOT } from '../../support/processes.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
