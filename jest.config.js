@@ -7,6 +7,8 @@ export default {
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    // The #src/* alias (package.json "imports"): jest runs the TypeScript sources, node the build.
+    '^#src/(.*)\\.js$': '<rootDir>/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // See the file: a CommonJS stand-in for an ESM-only dependency of @fastify/static.
     '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs',

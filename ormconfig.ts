@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from './src/database/data-source-options.js';
+import { buildDataSourceOptions } from '#src/database/data-source-options.js';
 
 /**
  * DataSource for the TypeORM CLI (`npx typeorm -d dist/ormconfig.js migration:show`).

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiKeyService } from '../../src/auth/api-key.service.js';
-import { parsePublicId, uuidv7 } from '../../src/common/ids/public-id.js';
-import { queryRows } from '../../src/database/query-rows.js';
-import { loadConfig } from '../../src/config/app-config.js';
+import { ApiKeyService } from '#src/auth/api-key.service.js';
+import { parsePublicId, uuidv7 } from '#src/common/ids/public-id.js';
+import { queryRows } from '#src/database/query-rows.js';
+import { loadConfig } from '#src/config/app-config.js';
 import type { Bench, Figure } from '../support/context.js';
 import { repeat, round, summary, timed } from '../support/stats.js';
 

@@ -1,4 +1,4 @@
-import { HOURLY_BUCKETS_SQL } from '../../src/apps/app-runs.sql.js';
+import { HOURLY_BUCKETS_SQL } from '#src/apps/app-runs.sql.js';
 import type { Bench } from '../support/context.js';
 import { explain } from '../support/explain.js';
 import { load } from '../support/load.js';

@@ -1,4 +1,4 @@
-import { BACKFILL_PLAN_SQL, backfillStep } from '../../src/projector/backfill/backfill.sql.js';
+import { BACKFILL_PLAN_SQL, backfillStep } from '#src/projector/backfill/backfill.sql.js';
 import type { Bench } from '../support/context.js';
 import { explain } from '../support/explain.js';
 import type { DataSource } from 'typeorm';

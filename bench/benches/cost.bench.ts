@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { PROJECT_EVENTS_SQL, PROJECT_EVENTS_UNPRICED_SQL } from '../../src/projector/projections/event.projection.js';
-import { PROJECT_LLM_GENERATIONS_SQL, PROJECT_LLM_GENERATIONS_UNPRICED_SQL } from '../../src/projector/projections/llm-generation.projection.js';
-import { PROJECT_SESSIONS_SQL, PROJECT_SESSIONS_UNPRICED_SQL } from '../../src/projector/projections/session.projection.js';
+import { PROJECT_EVENTS_SQL, PROJECT_EVENTS_UNPRICED_SQL } from '#src/projector/projections/event.projection.js';
+import { PROJECT_LLM_GENERATIONS_SQL, PROJECT_LLM_GENERATIONS_UNPRICED_SQL } from '#src/projector/projections/llm-generation.projection.js';
+import { PROJECT_SESSIONS_SQL, PROJECT_SESSIONS_UNPRICED_SQL } from '#src/projector/projections/session.projection.js';
 import type { Bench, Figure } from '../support/context.js';
 import { round, timed } from '../support/stats.js';
 import { drained } from './projector.bench.js';

@@ -1,8 +1,8 @@
 import QueryStream from 'pg-query-stream';
 import pg from 'pg';
-import { compileReportQuery } from '../../src/reporting/query/report-query.compile.js';
-import { planReportQuery } from '../../src/reporting/query/report-query.plan.js';
-import { validateReportQuery } from '../../src/reporting/query/report-query.validate.js';
+import { compileReportQuery } from '#src/reporting/query/report-query.compile.js';
+import { planReportQuery } from '#src/reporting/query/report-query.plan.js';
+import { validateReportQuery } from '#src/reporting/query/report-query.validate.js';
 import type { Bench } from '../support/context.js';
 import { round, timed } from '../support/stats.js';
 

@@ -1,4 +1,4 @@
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import type { Bench } from '../support/context.js';
 import { load } from '../support/load.js';
 import { percentile, round, summary } from '../support/stats.js';

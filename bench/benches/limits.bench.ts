@@ -1,6 +1,6 @@
-import { RateLimiter } from '../../src/auth/rate-limiter.js';
-import { uuidv7 } from '../../src/common/ids/public-id.js';
-import { takeQuerySlot } from '../../src/reporting/query/org-concurrency.js';
+import { RateLimiter } from '#src/auth/rate-limiter.js';
+import { uuidv7 } from '#src/common/ids/public-id.js';
+import { takeQuerySlot } from '#src/reporting/query/org-concurrency.js';
 import type { Bench } from '../support/context.js';
 import { repeat, round, summary } from '../support/stats.js';
 

@@ -1,6 +1,6 @@
-import { compileReportQuery } from '../../src/reporting/query/report-query.compile.js';
-import { planReportQuery, type ServedBy } from '../../src/reporting/query/report-query.plan.js';
-import { validateReportQuery } from '../../src/reporting/query/report-query.validate.js';
+import { compileReportQuery } from '#src/reporting/query/report-query.compile.js';
+import { planReportQuery, type ServedBy } from '#src/reporting/query/report-query.plan.js';
+import { validateReportQuery } from '#src/reporting/query/report-query.validate.js';
 import type { Bench, BenchContext, Figure } from '../support/context.js';
 import { explain } from '../support/explain.js';
 import { load } from '../support/load.js';

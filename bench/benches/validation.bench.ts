@@ -1,7 +1,7 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { BODY_LIMIT_BYTES } from '../../src/app.setup.js';
-import { ProblemValidationPipe } from '../../src/common/problem-details/validation.pipe.js';
-import { IngestAppsDto, IngestLlmGenerationsDto, IngestSessionsDto } from '../../src/ingest/ingest-records.dto.js';
+import { BODY_LIMIT_BYTES } from '#src/app.setup.js';
+import { ProblemValidationPipe } from '#src/common/problem-details/validation.pipe.js';
+import { IngestAppsDto, IngestLlmGenerationsDto, IngestSessionsDto } from '#src/ingest/ingest-records.dto.js';
 import type { Figure } from '../support/context.js';
 import { repeat, round, summary } from '../support/stats.js';
 

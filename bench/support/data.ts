@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { PROJECT_EVENTS_SQL } from '../../src/projector/projections/event.projection.js';
-import { PROJECT_LLM_GENERATIONS_SQL } from '../../src/projector/projections/llm-generation.projection.js';
-import { PROJECT_SESSIONS_SQL } from '../../src/projector/projections/session.projection.js';
-import { PROJECT_USAGE_LEDGER_SQL } from '../../src/projector/projections/usage-ledger.projection.js';
+import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
+import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
+import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
+import { PROJECT_USAGE_LEDGER_SQL } from '#src/projector/projections/usage-ledger.projection.js';
 
 /**
  * Benchmark data, written set-based inside PostgreSQL (INSERT … SELECT over generate_series), so

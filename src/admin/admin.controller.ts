@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
-import type { Caller } from '../auth/permissions.js';
-import { ApiAuthedProblems, ApiBodyProblems } from '../common/problem-details/api-problems.decorator.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
+import { ApiAuthedProblems, ApiBodyProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import {
   BackfillRequestDto, BackfillResultDto, DiagnosticsDto, OutboxRetryRequestDto, OutboxRetryResultDto, ProjectorRunQuery, ProjectorRunResultDto,
 } from './admin.dto.js';

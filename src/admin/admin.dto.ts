@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { SOURCE_TYPES } from '../pipeline/pipeline.vocabulary.js';
-import { decimalInt, IsIntInRange } from '../common/validation/validators.js';
+import { SOURCE_TYPES } from '#src/pipeline/pipeline.vocabulary.js';
+import { decimalInt, IsIntInRange } from '#src/common/validation/validators.js';
 
 // SPEC seeds: counts are int64.
 const COUNT = { type: 'integer', format: 'int64', minimum: 0 } as const;

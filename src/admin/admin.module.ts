@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ProjectorModule } from '../projector/projector.module.js';
-import { ReportingModule } from '../reporting/reporting.module.js';
+import { ProjectorModule } from '#src/projector/projector.module.js';
+import { ReportingModule } from '#src/reporting/reporting.module.js';
 import { AdminController } from './admin.controller.js';
 import { AdminService } from './admin.service.js';
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { toPublicId } from '../common/ids/public-id.js';
-import { SOURCES } from '../pipeline/pipeline.vocabulary.js';
-import { OutboxService } from '../projector/outbox.service.js';
-import { ProjectorService } from '../projector/projector.service.js';
-import { DATASETS } from '../reporting/catalog/catalog.js';
-import { FreshnessService } from '../reporting/freshness/freshness.service.js';
+import { toPublicId } from '#src/common/ids/public-id.js';
+import { SOURCES } from '#src/pipeline/pipeline.vocabulary.js';
+import { OutboxService } from '#src/projector/outbox.service.js';
+import { ProjectorService } from '#src/projector/projector.service.js';
+import { DATASETS } from '#src/reporting/catalog/catalog.js';
+import { FreshnessService } from '#src/reporting/freshness/freshness.service.js';
 import type { BackfillResultDto, DiagnosticsDto, OutboxRetryResultDto, ProjectorRunResultDto } from './admin.dto.js';
 
 /** Operator actions (SPEC §5), each scoped to the caller's org. */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ReportingModule } from '../reporting/reporting.module.js';
+import { ReportingModule } from '#src/reporting/reporting.module.js';
 import { CreateAlertValidator } from './alert-rules/alert.input.js';
 import { AlertsController } from './alert-rules/alerts.controller.js';
 import { AlertsService } from './alert-rules/alerts.service.js';

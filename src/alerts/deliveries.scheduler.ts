@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { JsonLogger } from '../common/logging/json-logger.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { DeliveryWorker } from './deliveries/delivery-worker.service.js';
 
 const INTERVAL_NAME = 'reporting-deliveries';

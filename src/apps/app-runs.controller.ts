@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
-import type { Caller } from '../auth/permissions.js';
-import { ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
+import { ApiAuthedProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import { APP_RUN_LIST_EXAMPLE, AppRunListDto } from './app-runs.dto.js';
 import { AppRunsQueryInput } from './app-runs.input.js';
 import { AppRunsService } from './app-runs.service.js';

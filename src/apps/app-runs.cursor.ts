@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isRfc3339 } from '../common/validation/validators.js';
+import { isRfc3339 } from '#src/common/validation/validators.js';
 
 /**
  * The opaque keyset cursor of GET /v1/apps/{app_id}/runs.

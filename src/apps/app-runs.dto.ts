@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { APP_RUN_STATUSES, CHANNEL_TYPES } from '../ingest/ingest-records.dto.js';
+import { APP_RUN_STATUSES, CHANNEL_TYPES } from '#src/ingest/ingest-records.dto.js';
 import { DEFAULT_WINDOW, GROUP_BY_VALUES, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN } from './app-runs.params.js';
 
 /**

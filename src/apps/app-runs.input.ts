@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CursorSigner } from '../common/cursor-signing/cursor-signer.service.js';
-import { parsePublicId } from '../common/ids/public-id.js';
-import { type FieldError, ProblemException } from '../common/problem-details/problem.js';
-import { validationFailed } from '../common/problem-details/validation.pipe.js';
-import { pointerSegment } from '../common/validation/json-input.js';
-import { type InputContext, type InputResult, type InputValidator, ValidatedBy } from '../common/validation/input-validator.js';
+import { CursorSigner } from '#src/common/cursor-signing/cursor-signer.service.js';
+import { parsePublicId } from '#src/common/ids/public-id.js';
+import { type FieldError, ProblemException } from '#src/common/problem-details/problem.js';
+import { validationFailed } from '#src/common/problem-details/validation.pipe.js';
+import { pointerSegment } from '#src/common/validation/json-input.js';
+import { type InputContext, type InputResult, type InputValidator, ValidatedBy } from '#src/common/validation/input-validator.js';
 import { ListAppRunsQueryDto } from './app-runs.dto.js';
 import { type AppRunsQuery, parseAppRunsQuery } from './app-runs.params.js';
 

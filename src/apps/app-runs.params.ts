@@ -1,4 +1,4 @@
-import type { FieldError } from '../common/problem-details/problem.js';
+import type { FieldError } from '#src/common/problem-details/problem.js';
 import { decodeCursor, type AppRunsCursor } from './app-runs.cursor.js';
 
 /**

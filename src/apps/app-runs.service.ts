@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CursorSigner } from '../common/cursor-signing/cursor-signer.service.js';
-import { toPublicId } from '../common/ids/public-id.js';
-import { ProblemException } from '../common/problem-details/problem.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { queryRows } from '../database/query-rows.js';
+import { CursorSigner } from '#src/common/cursor-signing/cursor-signer.service.js';
+import { toPublicId } from '#src/common/ids/public-id.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { queryRows } from '#src/database/query-rows.js';
 import { AppRunsClock } from './app-runs.clock.js';
 import { encodeCursor } from './app-runs.cursor.js';
 import type { AppRunBucketDto, AppRunDto, AppRunListDto } from './app-runs.dto.js';

@@ -1,4 +1,4 @@
-import { RUN_HOUR } from '../ingest/ingest.sql.js';
+import { RUN_HOUR } from '#src/ingest/ingest.sql.js';
 
 /**
  * Every statement of the app-run history (SPEC §7), in one place. Values are always $n

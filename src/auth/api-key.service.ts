@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { parsePublicId, toPublicId, uuidv7 } from '../common/ids/public-id.js';
-import { ProblemException } from '../common/problem-details/problem.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { parsePublicId, toPublicId, uuidv7 } from '#src/common/ids/public-id.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey, keyHint, sameHash } from './api-key-token.js';
 import type { ApiKeyDto, ApiKeyListDto, CreatedApiKeyDto } from './keys/api-keys.dto.js';

@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ProblemException } from '../common/problem-details/problem.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { ApiKeyService } from './api-key.service.js';
 import { ANY_PERMISSION_KEY, PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { unauthorized, type AuthenticatedRequest } from './auth.hook.js';

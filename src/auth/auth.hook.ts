@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { ProblemException } from '../common/problem-details/problem.js';
-import type { ProblemFilter } from '../common/problem-details/problem.filter.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import type { ProblemFilter } from '#src/common/problem-details/problem.filter.js';
 import { ApiKeyService, type AuthResult } from './api-key.service.js';
 import { isNestHandler, isPublicHandler } from './auth.decorators.js';
 import { INTERNAL_CALL_HEADER, type InternalCalls } from './internal-calls.js';

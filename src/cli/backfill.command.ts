@@ -1,5 +1,5 @@
-import { PROJECTED_EVENT_TYPES } from '../pipeline/pipeline.vocabulary.js';
-import { backfill as runBackfill } from '../projector/backfill/backfill.js';
+import { PROJECTED_EVENT_TYPES } from '#src/pipeline/pipeline.vocabulary.js';
+import { backfill as runBackfill } from '#src/projector/backfill/backfill.js';
 import type { CliContext } from './cli-context.js';
 import { intFlag, orgIdBySlug, slugFlag } from './cli-args.js';
 import { ProgressBar } from './progress-bar.js';

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import { loadConfigOrExit, type AppConfig } from '../config/app-config.js';
-import { buildDataSourceOptions } from '../database/data-source-options.js';
-import { databaseErrorLine, DatabaseStartError } from '../database/database-error.js';
-import { findRunningEmbedded, startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
-import { runMigrations } from '../database/migrate.js';
+import { loadConfigOrExit, type AppConfig } from '#src/config/app-config.js';
+import { buildDataSourceOptions } from '#src/database/data-source-options.js';
+import { databaseErrorLine, DatabaseStartError } from '#src/database/database-error.js';
+import { findRunningEmbedded, startEmbeddedPostgres, type EmbeddedDatabase } from '#src/database/embedded-postgres.js';
+import { runMigrations } from '#src/database/migrate.js';
 
 export interface CliContext {
   config: AppConfig;

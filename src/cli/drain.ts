@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { JsonLogger } from '../common/logging/json-logger.js';
-import type { AppConfig } from '../config/app-config.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { OutboxRepository } from '../projector/outbox.repository.js';
-import { ProjectorService } from '../projector/projector.service.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
+import type { AppConfig } from '#src/config/app-config.js';
+import { MetricsService } from '#src/metrics/metrics.service.js';
+import { OutboxRepository } from '#src/projector/outbox.repository.js';
+import { ProjectorService } from '#src/projector/projector.service.js';
 import { ProgressBar } from './progress-bar.js';
 
 export interface DrainResult {

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { generateApiKey } from '../auth/api-key-token.js';
-import { ApiKeyService } from '../auth/api-key.service.js';
-import { isRole, ROLES } from '../auth/permissions.js';
-import { parsePublicId, parseUuid, toPublicId } from '../common/ids/public-id.js';
-import { DatabaseStartError } from '../database/database-error.js';
-import { DATASETS } from '../reporting/catalog/catalog.js';
+import { generateApiKey } from '#src/auth/api-key-token.js';
+import { ApiKeyService } from '#src/auth/api-key.service.js';
+import { isRole, ROLES } from '#src/auth/permissions.js';
+import { parsePublicId, parseUuid, toPublicId } from '#src/common/ids/public-id.js';
+import { DatabaseStartError } from '#src/database/database-error.js';
+import { DATASETS } from '#src/reporting/catalog/catalog.js';
 import { backfillCommand } from './backfill.command.js';
 import { CliError } from './cli-args.js';
 import { openCliContext, type CliContext } from './cli-context.js';

@@ -1,5 +1,5 @@
-import { checkRollup, rebuildRollup } from '../projector/rollups/rollup-maintenance.js';
-import { DATASET_BY_NAME, DATASETS, type DatasetDef } from '../reporting/catalog/catalog.js';
+import { checkRollup, rebuildRollup } from '#src/projector/rollups/rollup-maintenance.js';
+import { DATASET_BY_NAME, DATASETS, type DatasetDef } from '#src/reporting/catalog/catalog.js';
 import { orgIdBySlug, slugFlag } from './cli-args.js';
 import type { CliContext } from './cli-context.js';
 import { ProgressBar } from './progress-bar.js';

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { JsonLogger } from '../common/logging/json-logger.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
 import { APP_CONFIG, type AppConfig } from './app-config.js';
 
 /** The validated config and the one logger, injectable everywhere. */

@@ -1,12 +1,12 @@
 import type { DataSourceOptions } from 'typeorm';
-import { ApiKeyEntity } from '../auth/api-key.entity.js';
-import { OrgEntity } from '../auth/org.entity.js';
+import { ApiKeyEntity } from '#src/auth/api-key.entity.js';
+import { OrgEntity } from '#src/auth/org.entity.js';
 import { MIGRATIONS } from './migrations/migration-list.js';
 import { configurePgTypes } from './pg-types.js';
-import { SavedReportEntity } from '../reporting/saved-reports/saved-report.entity.js';
-import { AlertEntity } from '../alerts/alert-rules/alert.entity.js';
-import { DestinationEntity } from '../alerts/destinations/destination.entity.js';
-import { ScheduleEntity } from '../alerts/schedules/schedule.entity.js';
+import { SavedReportEntity } from '#src/reporting/saved-reports/saved-report.entity.js';
+import { AlertEntity } from '#src/alerts/alert-rules/alert.entity.js';
+import { DestinationEntity } from '#src/alerts/destinations/destination.entity.js';
+import { ScheduleEntity } from '#src/alerts/schedules/schedule.entity.js';
 
 export interface DatabaseSettings {
   url: string;

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { loadBuiltinPrices } from '../reporting/prices/builtin-prices.load.js';
+import { loadBuiltinPrices } from '#src/reporting/prices/builtin-prices.load.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 
 // Arbitrary constant: serializes migration runs across service instances and the CLI.

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '#src/auth/auth.decorators.js';
 import { EXPLORER_CSP, EXPLORER_PAGES, readExplorerHtml } from './explorer.assets.js';
 
 /**

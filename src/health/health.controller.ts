@@ -1,10 +1,10 @@
 import { Controller, Get, Header, Param, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators.js';
-import { ApiProblems } from '../common/problem-details/api-problems.decorator.js';
-import { ProblemException } from '../common/problem-details/problem.js';
-import { problemPage } from '../common/problem-details/problem.filter.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { Public } from '#src/auth/auth.decorators.js';
+import { ApiProblems } from '#src/common/problem-details/api-problems.decorator.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { problemPage } from '#src/common/problem-details/problem.filter.js';
+import { MetricsService } from '#src/metrics/metrics.service.js';
 import { HealthService } from './health.service.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ProblemException } from '../common/problem-details/problem.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
 
 @Injectable()
 export class HealthService {

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ProblemException } from '../common/problem-details/problem.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 

@@ -1,5 +1,5 @@
-import type { FieldError } from '../common/problem-details/problem.js';
-import { PROJECTED_EVENT_TYPES, TOOL_CALL_EVENT_TYPE } from '../pipeline/pipeline.vocabulary.js';
+import type { FieldError } from '#src/common/problem-details/problem.js';
+import { PROJECTED_EVENT_TYPES, TOOL_CALL_EVENT_TYPE } from '#src/pipeline/pipeline.vocabulary.js';
 
 export const TOOL_STATUSES = ['success', 'error', 'timeout', 'cancelled'];
 const TOOL_CALL_COUNTS = ['duration_ms'];

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Max, Min, ValidateNested,
 } from 'class-validator';
-import { IsCount, IsDecimal, IsPublicId, IsRfc3339 } from '../common/validation/validators.js';
+import { IsCount, IsDecimal, IsPublicId, IsRfc3339 } from '#src/common/validation/validators.js';
 
 const closed = (allowed: readonly string[]) => ({ context: { allowed: [...allowed] } });
 export const SESSION_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;

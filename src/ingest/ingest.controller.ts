@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
-import type { Caller } from '../auth/permissions.js';
-import { ApiAuthedBodyProblems } from '../common/problem-details/api-problems.decorator.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
+import { ApiAuthedBodyProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import {
   INGEST_EXAMPLES, IngestAppRunsDto, IngestAppsDto, IngestEventsDto, IngestLlmGenerationsDto, IngestResultDto, IngestSessionsDto, IngestUsageLedgerDto,
 } from './ingest-records.dto.js';

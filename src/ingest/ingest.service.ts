@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { IdPrefix, parsePublicId } from '../common/ids/public-id.js';
-import { FieldError, ProblemException } from '../common/problem-details/problem.js';
-import { OUTBOX_CHANNEL } from '../pipeline/pipeline.vocabulary.js';
+import { IdPrefix, parsePublicId } from '#src/common/ids/public-id.js';
+import { FieldError, ProblemException } from '#src/common/problem-details/problem.js';
+import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
 import { checkEventData } from './event-data.js';
 import {
   AppRecordDto, AppRunRecordDto, EventRecordDto, IngestResultDto, LlmGenerationRecordDto, SessionRecordDto, UsageLedgerRecordDto,

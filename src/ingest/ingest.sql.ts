@@ -1,6 +1,6 @@
 import {
   PROJECTED_EVENT_TYPES_SQL as PROJECTED, sourceTypeSql as src, TOOL_CALL_EVENT_TYPE as TOOL_CALL, TURN_EVENT_TYPES_SQL as TURN_TYPES,
-} from '../pipeline/pipeline.vocabulary.js';
+} from '#src/pipeline/pipeline.vocabulary.js';
 
 /**
  * The ingest statements (SPEC §4): each upserts a whole batch set-based from a JSON array and,

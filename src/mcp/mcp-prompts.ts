@@ -1,4 +1,4 @@
-import { ProblemException } from '../common/problem-details/problem.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
 
 const HOUR_MS = 3_600_000;
 

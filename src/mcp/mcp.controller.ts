@@ -1,8 +1,8 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentCaller, RequireApiKey } from '../auth/auth.decorators.js';
-import type { Caller } from '../auth/permissions.js';
+import { CurrentCaller, RequireApiKey } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
 import { McpService } from './mcp.service.js';
 
 /**

@@ -1,4 +1,4 @@
-import { FieldError, ProblemException } from '../common/problem-details/problem.js';
+import { FieldError, ProblemException } from '#src/common/problem-details/problem.js';
 import type { ToolOperation } from './openapi-tool-schema.js';
 
 export interface SplitArguments {

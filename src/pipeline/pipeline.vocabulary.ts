@@ -1,4 +1,4 @@
-import { type IdPrefix, publicIdSql } from '../common/ids/public-id.js';
+import { type IdPrefix, publicIdSql } from '#src/common/ids/public-id.js';
 
 /**
  * The pipeline's vocabulary (SPEC §4, §5): what ingest enqueues, what the projector projects, what

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { MetricsService } from '#src/metrics/metrics.service.js';
 import { OutboxRepository } from './outbox.repository.js';
 
 const STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;

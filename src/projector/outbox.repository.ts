@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../database/query-rows.js';
-import type { SourceType } from '../pipeline/pipeline.vocabulary.js';
+import { queryRows } from '#src/database/query-rows.js';
+import type { SourceType } from '#src/pipeline/pipeline.vocabulary.js';
 
 export interface ClaimedRow {
   id: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { OUTBOX_CHANNEL } from '../pipeline/pipeline.vocabulary.js';
+import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
 import { backfill, type BackfillCounts } from './backfill/backfill.js';
 import { type FailedRow, OutboxRepository } from './outbox.repository.js';
 

@@ -1,6 +1,6 @@
-import { SOURCE_TYPES } from '../pipeline/pipeline.vocabulary.js';
+import { SOURCE_TYPES } from '#src/pipeline/pipeline.vocabulary.js';
 import { BACKFILL_PLAN_SQL, backfillStep } from './backfill/backfill.sql.js';
-import { INGEST_EVENTS_SQL, INGEST_SESSIONS_SQL } from '../ingest/ingest.sql.js';
+import { INGEST_EVENTS_SQL, INGEST_SESSIONS_SQL } from '#src/ingest/ingest.sql.js';
 import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';

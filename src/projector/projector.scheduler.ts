@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import pg from 'pg';
-import { JsonLogger } from '../common/logging/json-logger.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { OUTBOX_CHANNEL } from '../pipeline/pipeline.vocabulary.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
 import { ProjectorService } from './projector.service.js';
 
 const PRUNE_EVERY_MS = 60_000;

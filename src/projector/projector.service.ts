@@ -2,18 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
-import { JsonLogger } from '../common/logging/json-logger.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { isConflict, isDatabaseUnavailable, isUniqueViolation, pgErrorCode } from '../common/pg/pg-errors.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { isConflict, isDatabaseUnavailable, isUniqueViolation, pgErrorCode } from '#src/common/pg/pg-errors.js';
+import { MetricsService } from '#src/metrics/metrics.service.js';
 import { backoffMs } from './backoff.js';
-import { SOURCE_TYPES, type SourceType } from '../pipeline/pipeline.vocabulary.js';
+import { SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
 import { ClaimedRow, OutboxRepository } from './outbox.repository.js';
 import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
 import { PROJECT_USAGE_LEDGER_SQL } from './projections/usage-ledger.projection.js';
-import { PRICE_LOCK_SQL } from '../reporting/prices/price-rule.sql.js';
+import { PRICE_LOCK_SQL } from '#src/reporting/prices/price-rule.sql.js';
 
 /** One set-based statement per source type (SPEC §5). */
 const PROJECTIONS: Record<SourceType, string> = {

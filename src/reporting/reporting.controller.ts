@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentCaller, RequirePermission } from '../auth/auth.decorators.js';
-import type { Caller } from '../auth/permissions.js';
-import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../common/problem-details/api-problems.decorator.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import { CatalogDto } from './catalog/catalog.dto.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { ApiExportOkResponse } from './export/export.openapi.js';

@@ -1,10 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { AppModule } from '../app.module.js';
-import { buildOpenApiDocument } from '../app.setup.js';
-import { JsonLogger } from '../common/logging/json-logger.js';
-import { loadConfig } from '../config/app-config.js';
+import { AppModule } from '#src/app.module.js';
+import { buildOpenApiDocument } from '#src/app.setup.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
+import { loadConfig } from '#src/config/app-config.js';
 
 /** Where the typed client lives, and the files generated into it (relative to the repo root). */
 export const SDK_DIR = 'clients/typescript';

@@ -1,5 +1,5 @@
-import { ApiKeyService } from '../../src/auth/api-key.service.js';
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { ApiKeyService } from '#src/auth/api-key.service.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { http, startService, type ServiceProcess } from '../support/service.js';
 import { startTestApp, type TestApp, type TestKey } from '../support/test-app.js';
 

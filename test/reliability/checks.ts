@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { checkAllRollups } from '../../src/projector/rollups/rollup-maintenance.js';
+import { checkAllRollups } from '#src/projector/rollups/rollup-maintenance.js';
 import { http } from '../support/service.js';
 import { batches, SOURCES, type Workload } from './workload.js';
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { INGEST_LLM_GENERATIONS_SQL, INGEST_SESSIONS_SQL } from '../../src/ingest/ingest.sql.js';
+import { INGEST_LLM_GENERATIONS_SQL, INGEST_SESSIONS_SQL } from '#src/ingest/ingest.sql.js';
 import { client, uuidOf } from '../support/api.js';
 import { generation, session } from '../support/factories.js';
 import { http, startService, until, type ServiceProcess } from '../support/service.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type supertest from 'supertest';
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client, uuidOf } from '../support/api.js';
 import { generation, ledger, session, toolEvent } from '../support/factories.js';
 import { startTestApp, type TestApp, type TestKey } from '../support/test-app.js';

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { generation } from '../support/factories.js';
 import { http, rssBytes, sleep, startService, until, type ServiceProcess } from '../support/service.js';
 import { startTestApp, type TestApp, type TestKey } from '../support/test-app.js';

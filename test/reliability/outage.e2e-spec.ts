@@ -1,4 +1,4 @@
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { generation } from '../support/factories.js';
 import { http, startService, until, type HttpResult, type ServiceProcess } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client } from '../support/api.js';
 import { generation, ledger, session } from '../support/factories.js';
 import { PROBLEM } from '../support/problems.js';

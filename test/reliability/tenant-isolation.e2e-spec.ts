@@ -1,4 +1,4 @@
-import { newPublicId, toPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId, toPublicId } from '#src/common/ids/public-id.js';
 import { client, uuidOf } from '../support/api.js';
 import { generation, ledger, session, toolEvent, turnEvent } from '../support/factories.js';
 import { METRICS_TOKEN, startTestApp, type TestApp, type TestKey } from '../support/test-app.js';

@@ -1,4 +1,4 @@
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { prng } from '../support/prng.js';
 
 /**

@@ -2,7 +2,7 @@ import { openapiSchemaToJsonSchema } from '@openapi-contrib/openapi-schema-to-js
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type supertest from 'supertest';
-import { EXPLORER_ASSETS_PREFIX, EXPLORER_PAGES } from '../../src/explorer/explorer.assets.js';
+import { EXPLORER_ASSETS_PREFIX, EXPLORER_PAGES } from '#src/explorer/explorer.assets.js';
 
 /*
  * The contract check every e2e response goes through (test-app.ts wraps every supertest request

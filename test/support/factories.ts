@@ -1,4 +1,4 @@
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 
 /** Record builders for ingest bodies (SPEC §4 shapes), with realistic defaults. */
 let clock = Date.UTC(2026, 4, 1, 12, 0, 0);

@@ -2,8 +2,8 @@ import { Body, Controller, Get, Module, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public, RequirePermission } from '../../src/auth/auth.decorators.js';
-import { JsonLogger } from '../../src/common/logging/json-logger.js';
+import { Public, RequirePermission } from '#src/auth/auth.decorators.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
 
 class ProbeItemDto {
   @IsString() @Length(1, 5) label: string;

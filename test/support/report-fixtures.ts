@@ -1,4 +1,4 @@
-import { newPublicId } from '../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { avg, count, countDistinct, decimalSum, percentileCont, sum, type Row } from './oracle.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.setup.js';
-import { ApiKeyService } from '../../src/auth/api-key.service.js';
-import type { Role } from '../../src/auth/permissions.js';
-import { JsonLogger } from '../../src/common/logging/json-logger.js';
-import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { createApp } from '#src/app.setup.js';
+import { ApiKeyService } from '#src/auth/api-key.service.js';
+import type { Role } from '#src/auth/permissions.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
+import { loadConfig, type AppConfig } from '#src/config/app-config.js';
 import { contractChecked, contractFor, type ContractValidator, type OpenApiDocument } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 

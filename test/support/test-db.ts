@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { configurePgTypes } from '../../src/database/pg-types.js';
+import { configurePgTypes } from '#src/database/pg-types.js';
 import { templateDatabase, testServerUrl } from './test-env.js';
 
 export interface TestDatabase {

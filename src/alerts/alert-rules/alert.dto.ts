@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsNumber, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { ValidatedBy } from '../../common/validation/input-validator.js';
+import { ValidatedBy } from '#src/common/validation/input-validator.js';
 import { CreateAlertValidator } from './alert.input.js';
 
 export const ALERT_ID_EXAMPLE = 'alert_0190b5a0000070008000000000000a01';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { parsePublicId, parseUuid } from '../../common/ids/public-id.js';
-import type { FieldError } from '../../common/problem-details/problem.js';
-import { invalidBodyFields } from '../../common/problem-details/validation.pipe.js';
-import type { InputResult, InputValidator } from '../../common/validation/input-validator.js';
+import { parsePublicId, parseUuid } from '#src/common/ids/public-id.js';
+import type { FieldError } from '#src/common/problem-details/problem.js';
+import { invalidBodyFields } from '#src/common/problem-details/validation.pipe.js';
+import type { InputResult, InputValidator } from '#src/common/validation/input-validator.js';
 import { parseEvery } from './alert-condition.js';
 import type { CreateAlertDto } from './alert.dto.js';
 

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
-import type { Caller } from '../../auth/permissions.js';
-import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import { ALERT_ID_EXAMPLE, AlertDto, AlertListDto, CreateAlertDto } from './alert.dto.js';
 import { AlertsService } from './alerts.service.js';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
-import type { Caller } from '../../auth/permissions.js';
-import { ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
+import { ApiAuthedProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import { DELIVERY_ID_EXAMPLE, DELIVERY_STATUSES, DeliveryDto, DeliveryListDto, ListDeliveriesQuery } from './delivery.dto.js';
 import { DeliveriesService } from './deliveries.service.js';
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { parsePublicId, toPublicId } from '../../common/ids/public-id.js';
-import { ProblemException } from '../../common/problem-details/problem.js';
+import { parsePublicId, toPublicId } from '#src/common/ids/public-id.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
 import { DeliveryRepository, type DeliveryRow, type DeliveryStatus } from './delivery.repository.js';
 import type { DeliveryDto, DeliveryListDto } from './delivery.dto.js';
 

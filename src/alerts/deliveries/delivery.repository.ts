@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { uuidv7 } from '../../common/ids/public-id.js';
-import { queryRows } from '../../database/query-rows.js';
+import { uuidv7 } from '#src/common/ids/public-id.js';
+import { queryRows } from '#src/database/query-rows.js';
 
 export type DeliveryEventType = 'report.scheduled' | 'alert.firing' | 'alert.resolved';
 export type DeliveryStatus = 'pending' | 'processing' | 'succeeded' | 'failed';

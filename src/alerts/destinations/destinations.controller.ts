@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequirePermission } from '../../auth/auth.decorators.js';
-import type { Caller } from '../../auth/permissions.js';
-import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import { CreateDestinationDto, CreatedDestinationDto, DESTINATION_ID_PARAM, DestinationListDto } from './destination.dto.js';
 import { DestinationsService } from './destinations.service.js';
 

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { parsePublicId, toPublicId, uuidv7 } from '../../common/ids/public-id.js';
-import { ProblemException } from '../../common/problem-details/problem.js';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { checkDestination, DestinationRefused } from '../webhooks/address-policy.js';
+import { parsePublicId, toPublicId, uuidv7 } from '#src/common/ids/public-id.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { checkDestination, DestinationRefused } from '#src/alerts/webhooks/address-policy.js';
 import { DestinationEntity } from './destination.entity.js';
 import type { CreateDestinationDto, CreatedDestinationDto, DestinationDto, DestinationListDto } from './destination.dto.js';
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { ValidatedBy } from '../../common/validation/input-validator.js';
+import { ValidatedBy } from '#src/common/validation/input-validator.js';
 import { CreateScheduleValidator } from './schedule.input.js';
 
 export const SCHEDULE_ID_EXAMPLE = 'sched_0190b5a0000070008000000000000501';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { parsePublicId } from '../../common/ids/public-id.js';
-import type { FieldError } from '../../common/problem-details/problem.js';
-import { invalidBodyFields } from '../../common/problem-details/validation.pipe.js';
-import type { InputResult, InputValidator } from '../../common/validation/input-validator.js';
-import { isTimezone } from '../../reporting/query/report-query.validate.js';
+import { parsePublicId } from '#src/common/ids/public-id.js';
+import type { FieldError } from '#src/common/problem-details/problem.js';
+import { invalidBodyFields } from '#src/common/problem-details/validation.pipe.js';
+import type { InputResult, InputValidator } from '#src/common/validation/input-validator.js';
+import { isTimezone } from '#src/reporting/query/report-query.validate.js';
 import { cronProblem } from './cron-schedule.js';
 import type { CreateScheduleDto } from './schedule.dto.js';
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { parsePublicId, toPublicId, uuidv7 } from '../../common/ids/public-id.js';
-import { ProblemException } from '../../common/problem-details/problem.js';
-import { SavedReportsService } from '../../reporting/saved-reports/saved-reports.service.js';
-import { DestinationsService } from '../destinations/destinations.service.js';
+import { parsePublicId, toPublicId, uuidv7 } from '#src/common/ids/public-id.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { SavedReportsService } from '#src/reporting/saved-reports/saved-reports.service.js';
+import { DestinationsService } from '#src/alerts/destinations/destinations.service.js';
 import { nextTick } from './cron-schedule.js';
 import { ScheduleEntity } from './schedule.entity.js';
 import type { CreateScheduleDto, ScheduleDto, ScheduleListDto } from './schedule.dto.js';

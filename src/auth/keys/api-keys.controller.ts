@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiAuthedBodyProblems, ApiAuthedProblems } from '../../common/problem-details/api-problems.decorator.js';
-import { ApiKeyService } from '../api-key.service.js';
-import { CurrentCaller, RequirePermission } from '../auth.decorators.js';
-import type { Caller } from '../permissions.js';
+import { ApiAuthedBodyProblems, ApiAuthedProblems } from '#src/common/problem-details/api-problems.decorator.js';
+import { ApiKeyService } from '#src/auth/api-key.service.js';
+import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import type { Caller } from '#src/auth/permissions.js';
 import { API_KEY_LIST_EXAMPLE, ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto.js';
 
 /** SPEC §15a: keys over the API, owner only (keys:manage). */

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, ValidateBy } from 'class-validator';
-import { ROLES, type Role } from '../permissions.js';
+import { ROLES, type Role } from '#src/auth/permissions.js';
 
 const KEY_ID = 'key_019a7f3c5e2b7d4e8f00112233445566';
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { intFlag } from '../cli-args.js';
-import { UsageError } from '../usage-error.js';
+import { intFlag } from '#src/cli/cli-args.js';
+import { UsageError } from '#src/cli/usage-error.js';
 
 export const SIZES = {
   demo: { facts: 5_000, orgs: 3, days: 14, mainShare: 0.6 },

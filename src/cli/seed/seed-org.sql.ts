@@ -1,4 +1,4 @@
-import { sourceTypeSql } from '../../pipeline/pipeline.vocabulary.js';
+import { sourceTypeSql } from '#src/pipeline/pipeline.vocabulary.js';
 import { logNormal, NamedParams, stratified, timeAt, ts, uniform, uuid7 } from './sql-expr.js';
 
 /** The org's fixed things: the org row (an existing slug keeps its id), apps, channels. */

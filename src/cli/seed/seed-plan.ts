@@ -1,4 +1,4 @@
-import { toPublicId } from '../../common/ids/public-id.js';
+import { toPublicId } from '#src/common/ids/public-id.js';
 import { Prng, thresholds } from './prng.js';
 import { businessHourWeights, flatHourWeights } from './rhythm.js';
 import type { SeedOptions } from './seed-options.js';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { OUTBOX_CHANNEL } from '../../pipeline/pipeline.vocabulary.js';
-import { ProgressBar } from '../progress-bar.js';
+import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
+import { ProgressBar } from '#src/cli/progress-bar.js';
 import { thresholds } from './prng.js';
 import { APP_RUN_PARAMS, SEED_APP_RUNS_SQL, SEED_APPS_SQL, SEED_ORG_SQL, SEED_TOP_UPS_SQL, TOP_UP_PARAMS } from './seed-org.sql.js';
 import type { OrgPlan, SeedPlan } from './seed-plan.js';

@@ -1,7 +1,7 @@
-import { ApiKeyService } from '../../auth/api-key.service.js';
-import { toPublicId } from '../../common/ids/public-id.js';
-import type { CliContext } from '../cli-context.js';
-import { DEFAULT_DRAIN_JOBS, drainOutbox, outboxCounts, round, type DrainResult } from '../drain.js';
+import { ApiKeyService } from '#src/auth/api-key.service.js';
+import { toPublicId } from '#src/common/ids/public-id.js';
+import type { CliContext } from '#src/cli/cli-context.js';
+import { DEFAULT_DRAIN_JOBS, drainOutbox, outboxCounts, round, type DrainResult } from '#src/cli/drain.js';
 import { type SeedFlags, type SeedOptions, seedOptionsFrom } from './seed-options.js';
 import { buildSeedPlan } from './seed-plan.js';
 import { CANONICAL_TABLES, countByOrg, FACT_TABLES } from './seed-summary.js';

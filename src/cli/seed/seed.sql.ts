@@ -1,4 +1,4 @@
-import { PROJECTED_EVENT_TYPES_SQL as PROJECTED, sourceTypeSql as src } from '../../pipeline/pipeline.vocabulary.js';
+import { PROJECTED_EVENT_TYPES_SQL as PROJECTED, sourceTypeSql as src } from '#src/pipeline/pipeline.vocabulary.js';
 import { logNormal, NamedParams, stratified, timeAt, ts, uniform, uuid7 } from './sql-expr.js';
 
 /**

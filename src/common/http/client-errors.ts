@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { JsonLogger } from '../logging/json-logger.js';
-import { PROBLEM_CODES, type ProblemCode } from '../problem-details/problem-codes.js';
+import type { JsonLogger } from '#src/common/logging/json-logger.js';
+import { PROBLEM_CODES, type ProblemCode } from '#src/common/problem-details/problem-codes.js';
 
 /**
  * Answers of the HTTP layer itself, written straight to the socket because no request object

@@ -1,7 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
-import { LogLevelName } from '../../config/app-config.js';
+import { LogLevelName } from '#src/config/app-config.js';
 
 /** The request a line is logged for; set around each request by app.setup.ts, read by every log line. */
 export const requestContext = new AsyncLocalStorage<{ request_id: string }>();

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isConflict, isDatabaseUnavailable, isDataException, isStatementTimeout, isUniqueViolation } from '../pg/pg-errors.js';
-import { JsonLogger } from '../logging/json-logger.js';
+import { isConflict, isDatabaseUnavailable, isDataException, isStatementTimeout, isUniqueViolation } from '#src/common/pg/pg-errors.js';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
 import { FieldError, ProblemBody, ProblemException } from './problem.js';
 import { isProblemCode, PROBLEM_CODES, ProblemCode, STATUS_TO_CODE } from './problem-codes.js';
 import { RouteIndex } from './route-index.js';

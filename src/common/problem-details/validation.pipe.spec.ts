@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { BackfillRequestDto, ProjectorRunQuery } from '../../admin/admin.dto.js';
+import { BackfillRequestDto, ProjectorRunQuery } from '#src/admin/admin.dto.js';
 import { ProblemException } from './problem.js';
 import { ProblemValidationPipe } from './validation.pipe.js';
-import { type InputContext, type InputResult, type InputValidator, ValidatedBy } from '../validation/input-validator.js';
+import { type InputContext, type InputResult, type InputValidator, ValidatedBy } from '#src/common/validation/input-validator.js';
 import { IsString } from 'class-validator';
 
 class EchoValidator implements InputValidator<{ name: string; accept: string | null }> {

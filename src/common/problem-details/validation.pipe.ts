@@ -1,9 +1,9 @@
 import { ArgumentMetadata, Injectable, type Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage, type ValidatorOptions } from 'class-validator';
-import { failingElements, fastChecker } from '../validation/fast-check.js';
-import { oversizedArrays, unstorableStrings } from '../validation/input-bounds.js';
-import { type InputContext, inputContext, validatorOf } from '../validation/input-validator.js';
-import { pointerSegment } from '../validation/json-input.js';
+import { failingElements, fastChecker } from '#src/common/validation/fast-check.js';
+import { oversizedArrays, unstorableStrings } from '#src/common/validation/input-bounds.js';
+import { type InputContext, inputContext, validatorOf } from '#src/common/validation/input-validator.js';
+import { pointerSegment } from '#src/common/validation/json-input.js';
 import { FieldError, ProblemException } from './problem.js';
 
 /** Failing records worded in errors[] (the rest are counted): 20 records give the 100 listed errors and more. */

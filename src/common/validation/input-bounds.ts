@@ -1,6 +1,6 @@
 import { pointerSegment } from './json-input.js';
 import { getMetadataStorage } from 'class-validator';
-import type { FieldError } from '../problem-details/problem.js';
+import type { FieldError } from '#src/common/problem-details/problem.js';
 import { nestedTypeOf } from './fast-check.js';
 
 /** Text PostgreSQL stores exactly as sent: no NUL (text and jsonb refuse it), no lone surrogate (it would come back as U+FFFD). */

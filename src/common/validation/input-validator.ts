@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ProblemException } from '../problem-details/problem.js';
+import type { ProblemException } from '#src/common/problem-details/problem.js';
 
 /**
  * What a validator reads besides the value: the request's headers (an export's `Accept` picks its

@@ -3,8 +3,8 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { FieldError, ProblemException } from '../problem-details/problem.js';
-import { pointerList } from '../problem-details/validation.pipe.js';
+import { FieldError, ProblemException } from '#src/common/problem-details/problem.js';
+import { pointerList } from '#src/common/problem-details/validation.pipe.js';
 import { pointerSegment } from './json-input.js';
 
 interface Declared {

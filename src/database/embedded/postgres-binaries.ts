@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DatabaseStartError } from '../database-error.js';
+import { DatabaseStartError } from '#src/database/database-error.js';
 import { ROOT_HOME, canReach, type SystemUser } from './postgres-user.js';
 
 export interface PostgresBinaries {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DatabaseStartError } from '../database-error.js';
+import { DatabaseStartError } from '#src/database/database-error.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import type { SystemUser } from './postgres-user.js';
 

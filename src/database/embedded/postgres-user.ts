@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync } from 'node:fs';
 import { chown, mkdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DatabaseStartError } from '../database-error.js';
+import { DatabaseStartError } from '#src/database/database-error.js';
 
 /** Where root keeps what the `postgres` system user must reach: binaries and relocated clusters. */
 export const ROOT_HOME = '/var/lib/factline';

@@ -1,8 +1,8 @@
 import {
   type FactTarget, PROJECTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
   sqlList, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
-} from '../../pipeline/pipeline.vocabulary.js';
-import { applicablePrice } from '../../reporting/prices/price-rule.sql.js';
+} from '#src/pipeline/pipeline.vocabulary.js';
+import { applicablePrice } from '#src/reporting/prices/price-rule.sql.js';
 
 /**
  * SPEC §5 backfill, the statements. The org's canonical rows are walked in one order — by source

@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { OUTBOX_CHANNEL, SOURCE_TYPES, type SourceType } from '../../pipeline/pipeline.vocabulary.js';
+import { OUTBOX_CHANNEL, SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
 import { BACKFILL_PLAN_SQL, type BackfillMode, backfillStep, type WalkRow } from './backfill.sql.js';
 
 export interface BackfillCounts { enqueued: number; events: number; llm_generations: number; sessions: number; usage_ledger: number }

@@ -1,5 +1,5 @@
-import { onlyFact, type SourceType } from '../../pipeline/pipeline.vocabulary.js';
-import { DATASETS } from '../../reporting/catalog/catalog.js';
+import { onlyFact, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
+import { DATASETS } from '#src/reporting/catalog/catalog.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 /** SQL shared by the projections: session attribution columns, keys, upserts, probes. */

@@ -1,6 +1,6 @@
-import { DATASET_BY_NAME } from '../../reporting/catalog/catalog.js';
-import { factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
-import { generationsCost } from '../../reporting/prices/price-rule.sql.js';
+import { DATASET_BY_NAME } from '#src/reporting/catalog/catalog.js';
+import { factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL } from '#src/pipeline/pipeline.vocabulary.js';
+import { generationsCost } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, factByKey, jsonBigint, KEYS, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 

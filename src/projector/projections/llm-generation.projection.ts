@@ -1,5 +1,5 @@
-import { onlyFact, sourceKeySql, sourceUpdatedSql } from '../../pipeline/pipeline.vocabulary.js';
-import { applicablePrice, generationCost } from '../../reporting/prices/price-rule.sql.js';
+import { onlyFact, sourceKeySql, sourceUpdatedSql } from '#src/pipeline/pipeline.vocabulary.js';
+import { applicablePrice, generationCost } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
 const COLS = [

@@ -1,5 +1,5 @@
-import type { DatasetDef } from '../../reporting/catalog/catalog.js';
-import { rollupOf } from '../../reporting/catalog/rollup.js';
+import type { DatasetDef } from '#src/reporting/catalog/catalog.js';
+import { rollupOf } from '#src/reporting/catalog/rollup.js';
 
 /**
  * CTEs that keep a dataset's hourly rollup exact as a projection rewrites facts (SPEC §6

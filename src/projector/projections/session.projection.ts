@@ -1,7 +1,7 @@
 import {
   onlyFact, PROJECTED_EVENT_TYPES_SQL, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
-} from '../../pipeline/pipeline.vocabulary.js';
-import { generationsCost } from '../../reporting/prices/price-rule.sql.js';
+} from '#src/pipeline/pipeline.vocabulary.js';
+import { generationsCost } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
 const COLS = [

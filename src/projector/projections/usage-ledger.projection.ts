@@ -1,4 +1,4 @@
-import { onlyFact, sourceKeySql, sourceUpdatedSql } from '../../pipeline/pipeline.vocabulary.js';
+import { onlyFact, sourceKeySql, sourceUpdatedSql } from '#src/pipeline/pipeline.vocabulary.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
 const COLS = ['session_id', ...ATTRIBUTION, 'budget_id', 'subject_type', 'subject_id', 'currency', 'meter_source', 'ref_type', 'amount', 'created_at', 'source_updated_at'];

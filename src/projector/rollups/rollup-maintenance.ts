@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryRows } from '../../database/query-rows.js';
-import { DATASETS, type DatasetDef } from '../../reporting/catalog/catalog.js';
-import { rollupOf } from '../../reporting/catalog/rollup.js';
+import { queryRows } from '#src/database/query-rows.js';
+import { DATASETS, type DatasetDef } from '#src/reporting/catalog/catalog.js';
+import { rollupOf } from '#src/reporting/catalog/rollup.js';
 
 /**
  * Rollups recomputed from facts (`rollups rebuild`) and compared with them (`rollups check`),

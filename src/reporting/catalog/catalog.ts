@@ -1,5 +1,5 @@
-import type { IdPrefix } from '../../common/ids/public-id.js';
-import type { SourceType } from '../../pipeline/pipeline.vocabulary.js';
+import type { IdPrefix } from '#src/common/ids/public-id.js';
+import type { SourceType } from '#src/pipeline/pipeline.vocabulary.js';
 
 /**
  * The semantic catalog (SPEC §6): datasets as data, and the ONLY source of SQL identifiers for

@@ -1,11 +1,11 @@
-import { isObject, pointerSegment, show } from '../../common/validation/json-input.js';
+import { isObject, pointerSegment, show } from '#src/common/validation/json-input.js';
 import { Injectable } from '@nestjs/common';
-import type { FieldError } from '../../common/problem-details/problem.js';
-import { ProblemException } from '../../common/problem-details/problem.js';
-import { type InputContext, type InputResult, type InputValidator, ValidatedBy } from '../../common/validation/input-validator.js';
-import { ReportQueryService } from '../query/report-query.service.js';
-import type { ResolvedQuery } from '../query/report-query.types.js';
-import { invalidQuery } from '../query/report-query.wire.js';
+import type { FieldError } from '#src/common/problem-details/problem.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { type InputContext, type InputResult, type InputValidator, ValidatedBy } from '#src/common/validation/input-validator.js';
+import { ReportQueryService } from '#src/reporting/query/report-query.service.js';
+import type { ResolvedQuery } from '#src/reporting/query/report-query.types.js';
+import { invalidQuery } from '#src/reporting/query/report-query.wire.js';
 import { ENVELOPE_OPTIONS, STREAM_OPTIONS } from './export.service.js';
 
 /** SPEC §6: an export asked with `Accept: text/csv` (anywhere in the list) streams the file; anything else gets the JSON envelope. */

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, getSchemaPath } from '@nestjs/swagger';
-import { ExportEnvelopeDto } from '../query/report-query.dto.js';
+import { ExportEnvelopeDto } from '#src/reporting/query/report-query.dto.js';
 
 /** The 200 of both export routes: the seed's JSON envelope, or the CSV file itself (SPEC §6 Export). */
 export function ApiExportOkResponse() {

@@ -6,14 +6,14 @@ import pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { LIMITS } from '../catalog/catalog.js';
-import { FreshnessService } from '../freshness/freshness.service.js';
-import { compileReportQuery } from '../query/report-query.compile.js';
-import { planReportQuery } from '../query/report-query.plan.js';
-import { ReportQueryService } from '../query/report-query.service.js';
-import { formatRow } from '../query/report-query.wire.js';
-import type { ResolvedQuery } from '../query/report-query.types.js';
-import type { ValidateOptions } from '../query/report-query.validate.js';
+import { LIMITS } from '#src/reporting/catalog/catalog.js';
+import { FreshnessService } from '#src/reporting/freshness/freshness.service.js';
+import { compileReportQuery } from '#src/reporting/query/report-query.compile.js';
+import { planReportQuery } from '#src/reporting/query/report-query.plan.js';
+import { ReportQueryService } from '#src/reporting/query/report-query.service.js';
+import { formatRow } from '#src/reporting/query/report-query.wire.js';
+import type { ResolvedQuery } from '#src/reporting/query/report-query.types.js';
+import type { ValidateOptions } from '#src/reporting/query/report-query.validate.js';
 import { csvLine, toCsv } from './csv.js';
 
 export interface ExportEnvelope {

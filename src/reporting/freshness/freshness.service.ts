@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { DatasetDef } from '../catalog/catalog.js';
+import type { DatasetDef } from '#src/reporting/catalog/catalog.js';
 
 /** Anything that runs SQL and returns rows: an EntityManager, or an adapter over a pg client. */
 export interface SqlRunner {

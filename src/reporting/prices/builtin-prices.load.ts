@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { OUTBOX_CHANNEL } from '../../pipeline/pipeline.vocabulary.js';
+import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
 import { BUILTIN_PRICES, type BuiltinPrice } from './builtin-prices.js';
 import { PRICE_LOCK_SQL } from './price-rule.sql.js';
 import { REPRICE_SQL } from './repricing.sql.js';

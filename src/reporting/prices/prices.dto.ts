@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, ValidateBy, type ValidationOptions } from 'class-validator';
-import { IsRfc3339 } from '../../common/validation/validators.js';
+import { IsRfc3339 } from '#src/common/validation/validators.js';
 
 export const PRICE_MATCHES = ['exact', 'prefix'] as const;
 const closed = (allowed: readonly string[]) => ({ context: { allowed: [...allowed] } });

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { parsePublicId, toPublicId, uuidv7 } from '../../common/ids/public-id.js';
-import { ProblemException } from '../../common/problem-details/problem.js';
-import { OUTBOX_CHANNEL } from '../../pipeline/pipeline.vocabulary.js';
+import { parsePublicId, toPublicId, uuidv7 } from '#src/common/ids/public-id.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
+import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
 import { PRICE_LOCK_SQL } from './price-rule.sql.js';
 import { amountText, CreatePriceDto, PriceDto, PriceListDto } from './prices.dto.js';
 import { REPRICE_SQL } from './repricing.sql.js';

@@ -1,4 +1,4 @@
-import { sourceTypeSql as src, TURN_EVENT_TYPES_SQL } from '../../pipeline/pipeline.vocabulary.js';
+import { sourceTypeSql as src, TURN_EVENT_TYPES_SQL } from '#src/pipeline/pipeline.vocabulary.js';
 import { priceRank } from './price-rule.sql.js';
 
 /**

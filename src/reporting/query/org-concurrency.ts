@@ -1,4 +1,4 @@
-import { ProblemException } from '../../common/problem-details/problem.js';
+import { ProblemException } from '#src/common/problem-details/problem.js';
 
 /** Query slots take advisory locks in this key space (two-key form), apart from ingest's and backfill's. */
 const QUERY_SLOT_LOCK = 1_717_920_004;

@@ -1,4 +1,4 @@
-import { DATASET_BY_NAME } from '../catalog/catalog.js';
+import { DATASET_BY_NAME } from '#src/reporting/catalog/catalog.js';
 import { compileReportQuery } from './report-query.compile.js';
 import { validateReportQuery } from './report-query.validate.js';
 

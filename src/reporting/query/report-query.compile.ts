@@ -1,6 +1,6 @@
-import { publicIdSql } from '../../common/ids/public-id.js';
-import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '../catalog/catalog.js';
-import { rollupOf } from '../catalog/rollup.js';
+import { publicIdSql } from '#src/common/ids/public-id.js';
+import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '#src/reporting/catalog/catalog.js';
+import { rollupOf } from '#src/reporting/catalog/rollup.js';
 import type { ServedBy } from './report-query.plan.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
 

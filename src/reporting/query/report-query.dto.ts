@@ -1,6 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, OmitType } from '@nestjs/swagger';
-import { DATASET_BY_NAME, DATASETS, FILTER_OPS, GRANULARITIES, LIMITS } from '../catalog/catalog.js';
-import { NULL_SEMANTICS } from '../catalog/catalog.service.js';
+import { DATASET_BY_NAME, DATASETS, FILTER_OPS, GRANULARITIES, LIMITS } from '#src/reporting/catalog/catalog.js';
+import { NULL_SEMANTICS } from '#src/reporting/catalog/catalog.service.js';
 
 /*
  * OpenAPI shapes of the semantic query API. Bodies are validated by the catalog-aware validator

@@ -1,8 +1,8 @@
-import { isObject, pointerSegment, show } from '../../common/validation/json-input.js';
-import { parsePublicId } from '../../common/ids/public-id.js';
-import { isStorableText } from '../../common/validation/input-bounds.js';
-import { isRfc3339 } from '../../common/validation/validators.js';
-import { FILTER_OPS, LIMITS, type FilterFieldDef } from '../catalog/catalog.js';
+import { isObject, pointerSegment, show } from '#src/common/validation/json-input.js';
+import { parsePublicId } from '#src/common/ids/public-id.js';
+import { isStorableText } from '#src/common/validation/input-bounds.js';
+import { isRfc3339 } from '#src/common/validation/validators.js';
+import { FILTER_OPS, LIMITS, type FilterFieldDef } from '#src/reporting/catalog/catalog.js';
 import type { Report } from './query-input.js';
 import type { ResolvedFilter } from './report-query.types.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type InputResult, type InputValidator, ValidatedBy } from '../../common/validation/input-validator.js';
+import { type InputResult, type InputValidator, ValidatedBy } from '#src/common/validation/input-validator.js';
 import { ReportQueryService } from './report-query.service.js';
 import type { ResolvedQuery } from './report-query.types.js';
 import { invalidQuery } from './report-query.wire.js';

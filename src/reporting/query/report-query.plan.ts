@@ -1,4 +1,4 @@
-import { rollupCovers, rollupOf } from '../catalog/rollup.js';
+import { rollupCovers, rollupOf } from '#src/reporting/catalog/rollup.js';
 import type { ResolvedQuery } from './report-query.types.js';
 
 export type ServedBy = 'facts' | 'rollup';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { FreshnessService } from '../freshness/freshness.service.js';
+import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { FreshnessService } from '#src/reporting/freshness/freshness.service.js';
 import { compileReportQuery, CompiledQuery } from './report-query.compile.js';
 import { formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';

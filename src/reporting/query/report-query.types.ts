@@ -1,4 +1,4 @@
-import type { DatasetDef, DimensionDef, FilterFieldDef, FilterOp, MeasureDef } from '../catalog/catalog.js';
+import type { DatasetDef, DimensionDef, FilterFieldDef, FilterOp, MeasureDef } from '#src/reporting/catalog/catalog.js';
 
 /** A validated query, resolved against the catalog: everything the compiler needs, nothing from the wire. */
 export interface ResolvedQuery {

@@ -1,5 +1,5 @@
-import { DATASET_BY_NAME, LIMITS } from '../catalog/catalog.js';
-import { pointerSegment } from '../../common/validation/json-input.js';
+import { DATASET_BY_NAME, LIMITS } from '#src/reporting/catalog/catalog.js';
+import { pointerSegment } from '#src/common/validation/json-input.js';
 import { isTimezone, validateReportQuery } from './report-query.validate.js';
 
 const RANGE = { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00+02:00' };

@@ -1,7 +1,7 @@
-import { isObject, pointerSegment, show } from '../../common/validation/json-input.js';
-import type { FieldError } from '../../common/problem-details/problem.js';
-import { isRfc3339 } from '../../common/validation/validators.js';
-import { DATASET_BY_NAME, DATASETS, type DatasetDef, LIMITS } from '../catalog/catalog.js';
+import { isObject, pointerSegment, show } from '#src/common/validation/json-input.js';
+import type { FieldError } from '#src/common/problem-details/problem.js';
+import { isRfc3339 } from '#src/common/validation/validators.js';
+import { DATASET_BY_NAME, DATASETS, type DatasetDef, LIMITS } from '#src/reporting/catalog/catalog.js';
 import type { Report } from './query-input.js';
 import { validateFilter } from './report-query.filter.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';

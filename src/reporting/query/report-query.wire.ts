@@ -1,4 +1,4 @@
-import { FieldError, ProblemException } from '../../common/problem-details/problem.js';
+import { FieldError, ProblemException } from '#src/common/problem-details/problem.js';
 import { formatInZone } from './format-time.js';
 import type { CompiledColumn } from './report-query.compile.js';
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { decimalInt, IsIntInRange } from '../../common/validation/validators.js';
-import { SavedReportQueryDto } from '../query/report-query.dto.js';
+import { decimalInt, IsIntInRange } from '#src/common/validation/validators.js';
+import { SavedReportQueryDto } from '#src/reporting/query/report-query.dto.js';
 
 /** Characters (code points) of a name and a description: documented here, checked by saved-report.input.ts. */
 export const SAVED_REPORT_NAME_MAX = 200;

@@ -1,11 +1,11 @@
-import { isObject, pointerSegment, show } from '../../common/validation/json-input.js';
+import { isObject, pointerSegment, show } from '#src/common/validation/json-input.js';
 import { Injectable } from '@nestjs/common';
-import { type FieldError, ProblemException } from '../../common/problem-details/problem.js';
-import { invalidBodyFields } from '../../common/problem-details/validation.pipe.js';
-import { isStorableText } from '../../common/validation/input-bounds.js';
-import { type InputResult, type InputValidator, ValidatedBy } from '../../common/validation/input-validator.js';
-import { ReportQueryService } from '../query/report-query.service.js';
-import { invalidQuery } from '../query/report-query.wire.js';
+import { type FieldError, ProblemException } from '#src/common/problem-details/problem.js';
+import { invalidBodyFields } from '#src/common/problem-details/validation.pipe.js';
+import { isStorableText } from '#src/common/validation/input-bounds.js';
+import { type InputResult, type InputValidator, ValidatedBy } from '#src/common/validation/input-validator.js';
+import { ReportQueryService } from '#src/reporting/query/report-query.service.js';
+import { invalidQuery } from '#src/reporting/query/report-query.wire.js';
 import { SAVED_REPORT_DESCRIPTION_MAX, SAVED_REPORT_NAME_MAX } from './saved-report.dto.js';
 
 const FIELDS = ['name', 'description', 'query'];

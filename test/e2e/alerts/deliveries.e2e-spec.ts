@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { DeliveryWorker } from '../../../src/alerts/deliveries/delivery-worker.service.js';
+import { DeliveryWorker } from '#src/alerts/deliveries/delivery-worker.service.js';
 import { client, uuidOf } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
 import { PROBLEM } from '../../support/problems.js';

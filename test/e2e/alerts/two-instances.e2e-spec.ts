@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { DeliveryWorker } from '../../../src/alerts/deliveries/delivery-worker.service.js';
+import { DeliveryWorker } from '#src/alerts/deliveries/delivery-worker.service.js';
 import { client, uuidOf } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';

@@ -1,5 +1,5 @@
-import { AppRunsClock } from '../../../src/apps/app-runs.clock.js';
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { AppRunsClock } from '#src/apps/app-runs.clock.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client, uuidOf } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 import {

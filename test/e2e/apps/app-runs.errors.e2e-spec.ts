@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { AppRunsClock } from '../../../src/apps/app-runs.clock.js';
+import { AppRunsClock } from '#src/apps/app-runs.clock.js';
 import { client } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 import { appRecord, channel, run } from './app-runs.oracle.js';

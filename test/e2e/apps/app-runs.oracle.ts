@@ -1,4 +1,4 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 
 /**
  * Plain-TS expectations for the app-run history tests: what the route should answer, computed

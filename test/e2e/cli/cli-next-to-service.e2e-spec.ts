@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../../src/database/embedded-postgres.js';
+import { freePort } from '#src/database/embedded-postgres.js';
 import { CLI_JS, MAIN_JS, spawnNode, type Spawned } from '../../support/processes.js';
 
 const LISTENING = /Factline is listening on (http:\/\/[^\s]+)/;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DATASETS } from '../../../src/reporting/catalog/catalog.js';
+import { DATASETS } from '#src/reporting/catalog/catalog.js';
 import { client } from '../../support/api.js';
 import { CLI_JS, spawnNode } from '../../support/processes.js';
 import { startTestApp } from '../../support/test-app.js';

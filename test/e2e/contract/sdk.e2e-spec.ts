@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Middleware } from 'openapi-fetch';
 import { createFactlineClient, type FactlineClient, type Schemas } from '../../../clients/typescript/src/index.js';
-import { generateSdkFiles, SDK_COMMAND, SDK_DIR, SDK_FILES } from '../../../src/sdk/sdk.generate.js';
+import { generateSdkFiles, SDK_COMMAND, SDK_DIR, SDK_FILES } from '#src/sdk/sdk.generate.js';
 import { METRICS_TOKEN, startTestApp, type TestApp } from '../../support/test-app.js';
 
 /*

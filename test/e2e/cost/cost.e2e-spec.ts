@@ -1,8 +1,8 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
-import { checkAllRollups } from '../../../src/projector/rollups/rollup-maintenance.js';
-import { builtinPriceId, loadBuiltinPrices } from '../../../src/reporting/prices/builtin-prices.load.js';
-import { BUILTIN_PRICES, type BuiltinPrice } from '../../../src/reporting/prices/builtin-prices.js';
-import { toPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
+import { checkAllRollups } from '#src/projector/rollups/rollup-maintenance.js';
+import { builtinPriceId, loadBuiltinPrices } from '#src/reporting/prices/builtin-prices.load.js';
+import { BUILTIN_PRICES, type BuiltinPrice } from '#src/reporting/prices/builtin-prices.js';
+import { toPublicId } from '#src/common/ids/public-id.js';
 import { DataSource } from 'typeorm';
 import { client, uuidOf } from '../../support/api.js';
 import { session, turnEvent } from '../../support/factories.js';

@@ -1,6 +1,6 @@
-import { toPublicId } from '../../../src/common/ids/public-id.js';
-import { builtinPriceId } from '../../../src/reporting/prices/builtin-prices.load.js';
-import { BUILTIN_PRICES } from '../../../src/reporting/prices/builtin-prices.js';
+import { toPublicId } from '#src/common/ids/public-id.js';
+import { builtinPriceId } from '#src/reporting/prices/builtin-prices.load.js';
+import { BUILTIN_PRICES } from '#src/reporting/prices/builtin-prices.js';
 
 /**
  * SPEC §10 in plain TypeScript, for expected numbers (STYLE habit 10): which price applies, and

@@ -1,7 +1,7 @@
-import { toPublicId } from '../../../src/common/ids/public-id.js';
-import { builtinPriceId } from '../../../src/reporting/prices/builtin-prices.load.js';
-import { BUILTIN_PRICES } from '../../../src/reporting/prices/builtin-prices.js';
-import { MODELS } from '../../../src/cli/seed/vocabulary.js';
+import { toPublicId } from '#src/common/ids/public-id.js';
+import { builtinPriceId } from '#src/reporting/prices/builtin-prices.load.js';
+import { BUILTIN_PRICES } from '#src/reporting/prices/builtin-prices.js';
+import { MODELS } from '#src/cli/seed/vocabulary.js';
 import { client } from '../../support/api.js';
 import { PROBLEM } from '../../support/problems.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EXPLORER_CSP } from '../../../src/explorer/explorer.assets.js';
+import { EXPLORER_CSP } from '#src/explorer/explorer.assets.js';
 import { ROOT } from '../../support/processes.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 

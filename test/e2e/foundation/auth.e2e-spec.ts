@@ -46,7 +46,7 @@ describe('API keys (SPEC §2)', () => {
   });
 
   it('revoked key → 401 exactly like an unknown key, and a live key of the same org still works', async () => {
-    const { ApiKeyService } = await import('../../../src/auth/api-key.service.js');
+    const { ApiKeyService } = await import('#src/auth/api-key.service.js');
     const service = t.app.get(ApiKeyService);
     const doomed = await service.createKey('revokers', 'owner');
     const ok = await t.http().post('/__probe/echo').set('authorization', `Bearer ${doomed.key}`).send(body);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../../src/database/embedded-postgres.js';
+import { freePort } from '#src/database/embedded-postgres.js';
 import { CLI_JS, MAIN_JS, spawnNode } from '../../support/processes.js';
 import { testServerUrl } from '../../support/test-env.js';
 

@@ -1,4 +1,4 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';

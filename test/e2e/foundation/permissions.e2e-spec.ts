@@ -1,4 +1,4 @@
-import { ROLE_PERMISSIONS, ROLES, type Permission } from '../../../src/auth/permissions.js';
+import { ROLE_PERMISSIONS, ROLES, type Permission } from '#src/auth/permissions.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
 const REPORT_ID = '0190b5a0-0000-7000-8000-000000000001';

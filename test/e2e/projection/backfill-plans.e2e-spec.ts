@@ -1,5 +1,5 @@
-import { SOURCE_TYPES, type SourceType } from '../../../src/pipeline/pipeline.vocabulary.js';
-import { BACKFILL_PLAN_SQL, type BackfillMode, backfillStep, type WalkRow } from '../../../src/projector/backfill/backfill.sql.js';
+import { SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
+import { BACKFILL_PLAN_SQL, type BackfillMode, backfillStep, type WalkRow } from '#src/projector/backfill/backfill.sql.js';
 import { client } from '../../support/api.js';
 import { explainJson, type PlanNode, planNodes as nodes } from '../../support/plans.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';

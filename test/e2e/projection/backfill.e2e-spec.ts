@@ -1,4 +1,4 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client, uuidOf } from '../../support/api.js';
 import { generation, session, toolEvent, turnEvent } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';

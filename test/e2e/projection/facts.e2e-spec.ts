@@ -1,6 +1,6 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
-import { builtinPriceId } from '../../../src/reporting/prices/builtin-prices.load.js';
-import { BUILTIN_PRICES } from '../../../src/reporting/prices/builtin-prices.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
+import { builtinPriceId } from '#src/reporting/prices/builtin-prices.load.js';
+import { BUILTIN_PRICES } from '#src/reporting/prices/builtin-prices.js';
 import { client, uuidOf } from '../../support/api.js';
 import { generation, ledger, session, toolEvent, turnEvent } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';

@@ -1,5 +1,5 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
-import { OutboxRepository } from '../../../src/projector/outbox.repository.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
+import { OutboxRepository } from '#src/projector/outbox.repository.js';
 import { client, uuidOf } from '../../support/api.js';
 import { generation, session, toolEvent } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';

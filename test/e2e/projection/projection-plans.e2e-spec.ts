@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { PROJECT_EVENTS_SQL } from '../../../src/projector/projections/event.projection.js';
-import { PROJECT_LLM_GENERATIONS_SQL } from '../../../src/projector/projections/llm-generation.projection.js';
-import { PROJECT_SESSIONS_SQL } from '../../../src/projector/projections/session.projection.js';
-import { PROJECT_USAGE_LEDGER_SQL } from '../../../src/projector/projections/usage-ledger.projection.js';
+import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
+import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
+import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
+import { PROJECT_USAGE_LEDGER_SQL } from '#src/projector/projections/usage-ledger.projection.js';
 import { client } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 import { explainJson, type PlanNode } from '../../support/plans.js';

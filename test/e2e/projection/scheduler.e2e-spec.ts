@@ -1,6 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { OUTBOX_CHANNEL } from '../../../src/pipeline/pipeline.vocabulary.js';
-import { ProjectorService } from '../../../src/projector/projector.service.js';
+import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
+import { ProjectorService } from '#src/projector/projector.service.js';
 import { client } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
 import { METRICS_TOKEN, startTestApp, type TestApp } from '../../support/test-app.js';

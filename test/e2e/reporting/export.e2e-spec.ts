@@ -1,4 +1,4 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client } from '../../support/api.js';
 import { session } from '../../support/factories.js';
 import { invalidQueryProblem, PROBLEM } from '../../support/problems.js';

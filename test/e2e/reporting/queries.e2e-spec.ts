@@ -1,4 +1,4 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client } from '../../support/api.js';
 import { bucket, groupBy, matches, servedBy, sortRows, type RollupCoverage, type Row, type Value } from '../../support/oracle.js';
 import { buildWorld, factsOf, MEASURES, RANGE } from '../../support/report-fixtures.js';

@@ -1,4 +1,4 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client } from '../../support/api.js';
 import { invalidQueryProblem, PROBLEM, type FieldError } from '../../support/problems.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';

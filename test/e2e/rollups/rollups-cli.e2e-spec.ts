@@ -1,4 +1,4 @@
-import { newPublicId } from '../../../src/common/ids/public-id.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
 import { client } from '../../support/api.js';
 import { generation, ledger, session, toolEvent } from '../../support/factories.js';
 import { CLI_JS, spawnNode } from '../../support/processes.js';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { newPublicId } from '../../../src/common/ids/public-id.js';
-import { checkAllRollups, rebuildRollup } from '../../../src/projector/rollups/rollup-maintenance.js';
-import { DATASETS, type DatasetDef } from '../../../src/reporting/catalog/catalog.js';
-import { rollupCovers, rollupOf } from '../../../src/reporting/catalog/rollup.js';
-import { planReportQuery } from '../../../src/reporting/query/report-query.plan.js';
-import { ReportQueryService } from '../../../src/reporting/query/report-query.service.js';
+import { newPublicId } from '#src/common/ids/public-id.js';
+import { checkAllRollups, rebuildRollup } from '#src/projector/rollups/rollup-maintenance.js';
+import { DATASETS, type DatasetDef } from '#src/reporting/catalog/catalog.js';
+import { rollupCovers, rollupOf } from '#src/reporting/catalog/rollup.js';
+import { planReportQuery } from '#src/reporting/query/report-query.plan.js';
+import { ReportQueryService } from '#src/reporting/query/report-query.service.js';
 import { DataSource } from 'typeorm';
 import { client, uuidOf } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
