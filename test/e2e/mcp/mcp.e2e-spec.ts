@@ -223,7 +223,7 @@ describe('MCP endpoint (SPEC §12)', () => {
     expect({ ...diagnostics, datasets: '(timed)' }).toEqual({ ...(await http('/v1/reports/admin/diagnostics', keys.owner)).body, datasets: '(timed)' });
     expect(steady(await call('export_saved_report', { report_id: created.id }))).toEqual(steady((await http(`/v1/reports/saved/${created.id}/export`, keys.owner, {})).body));
 
-    // The tools no MCP code names (the rule made them): keys, destinations, schedules, alerts, deliveries.
+    // The tools no MCP code names (the rule made them): keys, destinations, schedules, alerts, deliveries, prices.
     expect(await call('list_api_keys')).toEqual((await http('/v1/keys', keys.owner)).body);
     const total = await call('create_saved_report', { name: 'All generations', query: { ...QUERY, dimensions: [], measures: ['generation_count'] } });
     const dest = (await http('/v1/reports/destinations', keys.owner, { name: 'Local hook', url: 'http://127.0.0.1:9/hook' })).body;
@@ -236,6 +236,10 @@ describe('MCP endpoint (SPEC §12)', () => {
     expect(await call('list_alerts')).toEqual((await http('/v1/reports/alerts', keys.owner)).body);
     expect(await call('get_alert', { alert_id: alert.id })).toEqual((await http(`/v1/reports/alerts/${alert.id}`, keys.owner)).body);
     expect(await call('list_deliveries', { status: 'failed', limit: 5 })).toEqual((await http('/v1/reports/deliveries?status=failed&limit=5', keys.owner)).body);
+    // Cost's read route (the rule made it a tool when it landed).
+    const prices = await call('list_prices', { provider: 'anthropic' });
+    expect(prices).toEqual((await http('/v1/reports/prices?provider=anthropic', keys.owner)).body);
+    expect((prices.data as Json[]).length).toBeGreaterThan(0);
     expect([...called].sort()).toEqual(OWNER_TOOLS);
   });
 
