@@ -35,9 +35,9 @@ const DAYS_ARG = { name: 'days', description: 'How many days back from now (1–
 /** Two starting questions; each names the tool call that answers it, so a model can run it as is. */
 export const MCP_PROMPTS: McpPrompt[] = [
   {
-    name: 'usage_by_model',
-    title: 'LLM usage by model',
-    description: 'Generations, tokens and errors per model over the last days, busiest first.',
+    name: 'cost_by_model',
+    title: 'LLM cost and usage by model',
+    description: 'Cost in USD, generations, tokens, unpriced generations and errors per model over the last days, costliest first.',
     arguments: [DAYS_ARG],
     text: (args, now) => {
       const n = days(args);
@@ -45,12 +45,12 @@ export const MCP_PROMPTS: McpPrompt[] = [
         dataset: 'llm_generations',
         time_range: lastDays(n, now),
         dimensions: ['model'],
-        measures: ['generation_count', 'total_tokens', 'error_count'],
-        order_by: [{ measure: 'total_tokens', direction: 'desc' }],
+        measures: ['cost_usd', 'generation_count', 'total_tokens', 'unpriced_count', 'error_count'],
+        order_by: [{ measure: 'cost_usd', direction: 'desc' }],
       };
       return (
-        `Which models did our agents use over the last ${n} days, and how much? Call run_report_query with ${JSON.stringify(query)}, ` +
-        'then summarise the result per model. If get_report_catalog lists a cost measure for llm_generations (such as cost_usd), add it to measures.'
+        `What did each model cost our agents over the last ${n} days, and how much were they used? Call run_report_query with ${JSON.stringify(query)}, ` +
+        'then summarise the result per model. cost_usd sums the generations whose cost is known; unpriced_count counts those without a price (list_prices shows the price table).'
       );
     },
   },

@@ -402,15 +402,15 @@ describe('MCP endpoint (SPEC §12)', () => {
 
   it('prompts: each names a run_report_query call that runs as is', async () => {
     const c = await connect(keys.member);
-    expect((await c.listPrompts()).prompts.map((p) => p.name)).toEqual(['usage_by_model', 'failing_tools']);
-    for (const name of ['usage_by_model', 'failing_tools']) {
+    expect((await c.listPrompts()).prompts.map((p) => p.name)).toEqual(['cost_by_model', 'failing_tools']);
+    for (const name of ['cost_by_model', 'failing_tools']) {
       const prompt = await c.getPrompt({ name, arguments: { days: '30' } });
       const text = (prompt.messages[0].content as { text: string }).text;
       const query = JSON.parse(/run_report_query with (\{.*?\}), then/.exec(text)![1]);
       const r = (await c.callTool({ name: 'run_report_query', arguments: query })) as CallToolResult;
       expect({ name, isError: r.isError ?? false, servedBy: (r.structuredContent as Json)?.served_by }).toEqual({ name, isError: false, servedBy: 'rollup' });
     }
-    await expect(c.getPrompt({ name: 'usage_by_model', arguments: { days: '0' } })).rejects.toThrow(/days must be a whole number from 1 to 400/);
+    await expect(c.getPrompt({ name: 'cost_by_model', arguments: { days: '0' } })).rejects.toThrow(/days must be a whole number from 1 to 400/);
   });
 });
 
