@@ -140,6 +140,12 @@ const toolDims = [
   str('capability', 'capability', 'Capability id the tool belongs to.'),
   ...TIME_DIMENSIONS,
 ];
+/** The token sums of turns and of sessions (a turn's and a session's tokens are their generations'). */
+const tokenSums = () => [
+  sum('input_tokens', 'input_tokens', 'Input tokens.', 'tokens'),
+  sum('output_tokens', 'output_tokens', 'Output tokens.', 'tokens'),
+  sum('total_tokens', 'total_tokens', 'Input + output tokens.', 'tokens'),
+];
 const turnDims = [...commonDimensions(true), str('status', 'status', 'completed | failed | cancelled.'), ...TIME_DIMENSIONS];
 const sessionDims = [...commonDimensions(false), str('status', 'status', 'running | completed | failed | cancelled.'), ...TIME_DIMENSIONS];
 const budgetDims = [
@@ -230,9 +236,7 @@ export const DATASETS: DatasetDef[] = [
       pct(95, 'p95_duration_ms', 'duration_ms', '95th percentile turn time', 'ms'),
       sum('iterations', 'iterations', 'Agent-loop iterations.'),
       sum('tool_call_count', 'tool_call_count', 'Tool calls made in the turns.'),
-      sum('input_tokens', 'input_tokens', 'Input tokens.', 'tokens'),
-      sum('output_tokens', 'output_tokens', 'Output tokens.', 'tokens'),
-      sum('total_tokens', 'total_tokens', 'Input + output tokens.', 'tokens'),
+      ...tokenSums(),
       countIf('success_count', "f.status = 'completed'", 'Turns that completed.'),
       countIf('error_count', "f.status = 'failed'", 'Turns that failed.'),
       costUsd("What the turns' generations cost (generations with the turn's session and turn id)."),
@@ -257,9 +261,7 @@ export const DATASETS: DatasetDef[] = [
       pct(95, 'p95_duration_ms', 'duration_ms', '95th percentile session time', 'ms'),
       sum('turn_count', 'turn_count', 'Turns in the sessions.'),
       sum('tool_call_count', 'tool_call_count', 'Tool calls in the sessions.'),
-      sum('input_tokens', 'input_tokens', 'Input tokens.', 'tokens'),
-      sum('output_tokens', 'output_tokens', 'Output tokens.', 'tokens'),
-      sum('total_tokens', 'total_tokens', 'Input + output tokens.', 'tokens'),
+      ...tokenSums(),
       { name: 'unique_users', aggregation: 'count_distinct', column: 'user_id', type: 'integer', description: 'Distinct users (sessions without a user are not counted).' },
       costUsd("What the sessions' generations cost."),
     ],
