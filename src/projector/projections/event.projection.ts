@@ -1,6 +1,6 @@
 import { DATASET_BY_NAME } from '#src/reporting/catalog/catalog.js';
 import { factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL } from '#src/pipeline/pipeline.vocabulary.js';
-import { generationsCost } from '#src/reporting/prices/price-rule.sql.js';
+import { generationsCostBy } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, factByKey, jsonBigint, KEYS, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
@@ -41,15 +41,20 @@ const projectEventsSql = (priced: boolean) => `
            coalesce(tc.n, 0) AS tool_call_count, ${jsonBigint(`e.data->'input_tokens'`)} AS input_tokens, ${jsonBigint(`e.data->'output_tokens'`)} AS output_tokens,
            CASE WHEN e.data->'input_tokens' IS NULL AND e.data->'output_tokens' IS NULL THEN NULL
                 ELSE coalesce(${jsonBigint(`e.data->'input_tokens'`)}, 0) + coalesce(${jsonBigint(`e.data->'output_tokens'`)}, 0) END AS total_tokens,
-           -- SPEC §10: what the turn's generations cost (null when none has a known cost).
-           ${priced ? `CASE WHEN e.turn_id IS NOT NULL THEN ${generationsCost('cg.org_id = e.org_id AND cg.session_id = e.session_id AND cg.turn_id = e.turn_id')} END` : 'NULL::numeric'} AS cost_usd,
+           -- SPEC §10: what the turn's generations cost (null when none has a known cost), summed from the
+           -- batch's turns' generations priced set-based (price-rule.sql.ts). Every cost row's turn is a
+           -- turn event here, so the FULL JOIN is a left join that no row estimate can make a nested loop
+           -- (the turn filter sits below it: a WHERE above would reduce it to a left join).
+           ${priced ? 'tg.cost_usd' : 'NULL::numeric'} AS cost_usd,
            e.created_at, ${sourceUpdatedSql(TURN, { row: 'e.updated_at', session: 'e.s_updated_at', turn_tool_calls: 'tc.updated_at' })} AS source_updated_at
-    FROM ev e
+    FROM ${priced ? `(SELECT * FROM ev WHERE type IN ${TURN_EVENT_TYPES_SQL}) e` : 'ev e'}
     LEFT JOIN LATERAL (
       SELECT count(*) AS n, max(t.updated_at) AS updated_at FROM events t
       WHERE t.org_id = e.org_id AND t.session_id = e.session_id AND t.turn_id = e.turn_id AND t.type = '${TOOL_CALL_EVENT_TYPE}'
     ) tc ON e.turn_id IS NOT NULL
-    WHERE e.type IN ${TURN_EVENT_TYPES_SQL}
+    ${priced ? `FULL JOIN ${generationsCostBy(`FROM (SELECT DISTINCT org_id, session_id, turn_id FROM ev WHERE type IN ${TURN_EVENT_TYPES_SQL} AND turn_id IS NOT NULL) t
+        JOIN llm_generations g ON g.org_id = t.org_id AND g.session_id = t.session_id AND g.turn_id = t.turn_id`, ['session_id', 'turn_id'])} tg
+      ON tg.org_id = e.org_id AND tg.session_id = e.session_id AND tg.turn_id = e.turn_id` : `WHERE e.type IN ${TURN_EVENT_TYPES_SQL}`}
   ),
   ot AS (SELECT f.* FROM k CROSS JOIN ${factByKey(TOOL, 'k.org_id', KEY('k'))}),
   ou AS (SELECT f.* FROM k CROSS JOIN ${factByKey(TURN.table, 'k.org_id', KEY('k'))}),

@@ -30,35 +30,88 @@ export const priceRank = (p: string) =>
   `(${ORDER(p).map(([e, desc]) => (!desc ? e : e.includes('effective_from') ? `-extract(epoch FROM ${e})` : `-${e}`)).join(', ')})`;
 
 /**
+ * Whether price row `pr` is in the scope of the generation row `g` (same provider, the org's own or
+ * built-in, the model equal or a prefix price's model starting it) — the rule's filter except time.
+ */
+const MATCHES = (g: string, pr: string) => `${pr}.provider = ${g}.provider
+        AND (${pr}.org_id IS NULL OR ${pr}.org_id = ${g}.org_id)
+        AND (${pr}.model = ${g}.model OR (${pr}.match = 'prefix' AND starts_with(${g}.model, ${pr}.model)))`;
+/** Price `pr` was in effect at the generation `g`'s time. */
+const IN_EFFECT = (g: string, pr: string) => `${pr}.effective_from <= ${g}.created_at`;
+
+/**
  * `LEFT JOIN LATERAL … AS <alias>`: the price that applies to the generation row `g` (a canonical
  * llm_generations row: org_id, provider, model, created_at, cost_usd), or nulls. The `cost_usd IS
- * NULL` test is a one-time filter: a generation with a reported cost probes nothing.
+ * NULL` test is a one-time filter: a generation with a reported cost probes nothing. One probe per
+ * row: for a single fact (backfill); a batch is priced by `pricedGenerations`.
  */
 export const applicablePrice = (g: string, alias: string) => `LEFT JOIN LATERAL (
       SELECT pr.id, pr.input_per_mtok, pr.output_per_mtok, pr.cache_read_per_mtok, pr.cache_write_per_mtok
       FROM prices pr
       WHERE ${g}.cost_usd IS NULL
-        AND pr.provider = ${g}.provider
-        AND (pr.org_id IS NULL OR pr.org_id = ${g}.org_id)
-        AND (pr.model = ${g}.model OR (pr.match = 'prefix' AND starts_with(${g}.model, pr.model)))
-        AND pr.effective_from <= ${g}.created_at
+        AND ${MATCHES(g, 'pr')}
+        AND ${IN_EFFECT(g, 'pr')}
       ORDER BY ${priceOrderBy('pr')}
       LIMIT 1
     ) ${alias} ON true`;
 
-/** The generation's cost in USD: reported, else priced by `p` (from applicablePrice), else null. */
+/**
+ * A FROM item: the generations that `gens` selects (a query yielding llm_generations columns,
+ * at least org_id, id, provider, model, created_at, cost_usd and the token counts), each once,
+ * with the price that applies to it as columns `price_id, input_per_mtok, output_per_mtok,
+ * cache_read_per_mtok, cache_write_per_mtok` (nulls when none applies or it reports its cost) —
+ * so `generationCost(x, x)` is its cost. Set-based, no probe per generation: the batch's distinct
+ * (org, provider, model) keys are matched against the price table once (`pg_c`: each key's
+ * candidates), every generation meets its key's candidates, and `DISTINCT ON` keeps the first in
+ * effect at its time in the rule's order.
+ *
+ * The generations meet the candidates by a FULL JOIN on the key alone: a full join can only be a
+ * hash or merge join, so no row estimate of the batch (a CTE's is often 1) can make it a nested
+ * loop that rebuilds or rescans the candidates per generation. It equals a left join here: every
+ * candidate's key is some generation's. Whether a candidate is in effect (no reported cost, its
+ * effective_from ≤ the generation's created_at) is therefore sorted on, not joined on.
+ */
+const IN_EFFECT_SORT = (g: string, p: string) => `(${g}.cost_usd IS NULL AND ${IN_EFFECT(g, p)})`;
+const PRICE_COLS = ['input_per_mtok', 'output_per_mtok', 'cache_read_per_mtok', 'cache_write_per_mtok'];
+export const pricedGenerations = (gens: string) => `(
+      WITH pg_g AS MATERIALIZED (${gens}),
+      pg_c AS (
+        SELECT pk.org_id AS key_org_id, pk.provider AS key_provider, pk.model AS key_model, pr.*
+        FROM (SELECT DISTINCT org_id, provider, model FROM pg_g WHERE cost_usd IS NULL) pk
+        JOIN prices pr ON ${MATCHES('pk', 'pr')}
+      )
+      SELECT DISTINCT ON (pg.org_id, pg.id) pg.*,
+             CASE WHEN ${IN_EFFECT_SORT('pg', 'pc')} THEN pc.id END AS price_id,
+             ${PRICE_COLS.map((c) => `CASE WHEN ${IN_EFFECT_SORT('pg', 'pc')} THEN pc.${c} END AS ${c}`).join(',\n             ')}
+      FROM pg_g pg
+      FULL JOIN pg_c pc ON pc.key_org_id = pg.org_id AND pc.key_provider = pg.provider AND pc.key_model = pg.model
+      ORDER BY pg.org_id, pg.id, ${IN_EFFECT_SORT('pg', 'pc')} IS NOT TRUE, ${priceOrderBy('pc')}
+    )`;
+
+/** The generation's cost in USD: reported, else priced by `p` (from applicablePrice or pricedGenerations), else null. */
 export const generationCost = (g: string, p: string) => `coalesce(${g}.cost_usd, (${g}.input_tokens * ${p}.input_per_mtok
       + ${g}.output_tokens * ${p}.output_per_mtok
       + coalesce(${g}.cache_read_tokens, 0) * ${p}.cache_read_per_mtok
       + coalesce(${g}.cache_creation_tokens, 0) * ${p}.cache_write_per_mtok) * 0.000001)`;
 
+/** What a generation's price and cost read of it (besides the keys a sum groups by). */
+const COST_INPUTS = ['org_id', 'id', 'provider', 'model', 'created_at', 'cost_usd', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens'];
+
 /**
- * Scalar subquery: the summed cost of the generations `where` selects (alias `cg`), null when
- * none has a known cost — what a turn or a session cost (SPEC §10: "sum of their generations").
+ * A FROM item `(…) <alias>`: the summed cost of the generations (alias `g`) that `from` joins
+ * (a FROM … clause), per `groupBy` (their columns, e.g. session_id; org_id always first), as column
+ * `cost_usd` — null when none has a known cost (SPEC §10: a turn's or a session's cost is the sum
+ * of their generations'). Priced by `pricedGenerations`, reading only the columns the cost needs.
  */
-export const generationsCost = (where: string) => `(SELECT sum(${generationCost('cg', 'cp')})
-      FROM llm_generations cg ${applicablePrice('cg', 'cp')}
-      WHERE ${where})`;
+export const generationsCostBy = (from: string, groupBy: string[]) => {
+  const keys = ['org_id', ...groupBy];
+  const cols = [...COST_INPUTS, ...groupBy.filter((c) => !COST_INPUTS.includes(c))];
+  return `(
+      SELECT ${keys.map((c) => `cg.${c}`).join(', ')}, sum(${generationCost('cg', 'cg')}) AS cost_usd
+      FROM ${pricedGenerations(`SELECT ${cols.map((c) => `g.${c}`).join(', ')} ${from}`)} cg
+      GROUP BY ${keys.map((c) => `cg.${c}`).join(', ')}
+    )`;
+};
 
 /**
  * Price changes and the projections that read prices exclude each other per org (advisory locks,
