@@ -5,6 +5,8 @@ export interface ResolvedQuery {
   dataset: DatasetDef;
   from: Date;
   to: Date;
+  /** An absolute range as the client wrote it (the echo's fallback where the zone cannot print an instant in RFC 3339). */
+  rangeText?: { from: string; to: string };
   dimensions: DimensionDef[];
   measures: MeasureDef[];
   /** No measures asked: a single `row_count` column (SPEC §6). */

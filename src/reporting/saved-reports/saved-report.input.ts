@@ -36,7 +36,7 @@ function checkSavedReport(reports: ReportQueryService, body: unknown, partial: b
     else out.description = body.description as string | null;
   }
   if (body.query !== undefined || !partial) {
-    const result = reports.check(body.query, { allowRelative: true }, '/query');
+    const result = reports.check(body.query, {}, '/query');
     if (!result.ok) {
       queryInvalid = true;
       errors.push(...result.errors);
