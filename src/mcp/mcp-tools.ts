@@ -51,7 +51,8 @@ export const TOOL_GUIDES: Record<string, string> = {
     'grouped by dimensions (model, agent, tool, status, user, …) and time buckets (hour, day, week, month) over a time_range: ' +
     'absolute {from, to} (RFC 3339, to exclusive, at most 400 days), {"last": "7d"} (m|h|d|w, ending now) or {"calendar": "last_week"} ' +
     '(today, yesterday, this_/last_ week, month, year; in the query timezone, weeks from Monday). The result echoes the absolute ' +
-    `time_range used. ${DISCOVER} ${CORRECT}`,
+    'time_range used. With one time bucket, fill: "zero" returns every bucket of the range (empty ones as 0) for a chart with no gaps. ' +
+    `${DISCOVER} ${CORRECT}`,
   export_query: `Runs a report query like run_report_query and returns its result as CSV text (up to 50,000 rows), for a file or a spreadsheet. ${DISCOVER}`,
   list_saved_reports: 'Lists the saved reports of your org, newest first (id, name, description, stored query); page with `cursor` = next_cursor. Run one with run_saved_report.',
   get_saved_report: 'Returns one saved report of your org by id (from list_saved_reports): its name, description and stored query.',

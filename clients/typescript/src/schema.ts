@@ -1276,6 +1276,11 @@ export interface components {
              * @example Europe/Berlin
              */
             timezone?: string;
+            /**
+             * @description Needs exactly one time bucket among the dimensions: every bucket of the range appears for each combination of the other dimensions present in the result; sums and counts of an empty bucket are 0, averages and percentiles null.
+             * @enum {string}
+             */
+            fill?: "zero";
         };
         ReportColumnDto: {
             /** @example status */

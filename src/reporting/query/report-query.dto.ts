@@ -84,6 +84,11 @@ export class ReportQueryDto {
   order_by?: (ReportOrderByDimensionDto | ReportOrderByMeasureDto)[];
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: LIMITS.max_limit, default: LIMITS.default_limit, description: 'Most rows to return (truncated says when more matched).' }) limit?: number;
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', description: 'IANA zone for time buckets.' }) timezone?: string;
+  @ApiPropertyOptional({
+    enum: ['zero'],
+    description: 'Needs exactly one time bucket among the dimensions: every bucket of the range appears for each combination of the other dimensions present in the result; sums and counts of an empty bucket are 0, averages and percentiles null.',
+  })
+  fill?: string;
 }
 
 export class ReportColumnDto {

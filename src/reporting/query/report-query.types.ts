@@ -15,6 +15,8 @@ export interface ResolvedQuery {
   orderBy: { column: string; kind: 'dimension' | 'measure'; direction: 'asc' | 'desc' }[];
   limit: number;
   timezone: string;
+  /** SPEC §11: every bucket of the range, empty ones as zeros (validation: exactly one time bucket). */
+  fill?: 'zero';
 }
 
 export interface ResolvedFilter {
@@ -34,4 +36,5 @@ export interface ReportQueryWire {
   order_by?: { dimension?: string; measure?: string; direction?: 'asc' | 'desc' }[];
   limit?: number;
   timezone?: string;
+  fill?: 'zero';
 }

@@ -22,7 +22,7 @@ export interface ValidateOptions {
 
 export type ValidationResult = { ok: true; query: ResolvedQuery } | { ok: false; errors: FieldError[] };
 
-const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone'];
+const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill'];
 const DAY_MS = 86_400_000;
 
 const MAX_ERRORS = 100;
@@ -83,6 +83,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   const orderBy = checkOrderBy(input.order_by, dimNames, measureNames, err);
   const limit = checkLimit(input.limit, options, err);
   const timezone = checkTimezone(input.timezone, options, err);
+  const fill = checkFill(input.fill, dataset, dimNames, err);
 
   if (errors.length > 0 || !dataset || !range) return fail();
   return {
@@ -99,6 +100,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
       orderBy,
       limit,
       timezone,
+      ...(fill ? { fill } : {}),
     },
   };
 }
@@ -248,4 +250,20 @@ function checkTimezone(v: unknown, options: ValidateOptions, err: Report): strin
     return 'UTC';
   }
   return v;
+}
+
+/** SPEC §11 fill: "zero" needs exactly one time bucket among the dimensions (the series it fills). */
+function checkFill(v: unknown, dataset: DatasetDef | undefined, dimNames: string[], err: Report): 'zero' | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v !== 'zero') {
+    err('/fill', `fill must be "zero", got ${show(v)}`, ['zero']);
+    return undefined;
+  }
+  const buckets = dataset?.dimensions.filter((d) => d.type === 'time').map((d) => d.name) ?? [];
+  const chosen = dimNames.filter((n) => buckets.includes(n));
+  if (dataset && chosen.length !== 1) {
+    err('/fill', `fill "zero" needs exactly one time bucket among the dimensions (${chosen.length === 0 ? 'none is selected' : `${chosen.join(' and ')} are`})`, buckets);
+    return undefined;
+  }
+  return 'zero';
 }

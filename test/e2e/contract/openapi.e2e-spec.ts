@@ -142,6 +142,8 @@ describe('the OpenAPI document (issue 14: a document a generated client can trus
     expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' } })).toEqual([]);
     expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7 days' } })).not.toEqual([]);
     expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { calendar: 'this_decade' } })).not.toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7d' }, dimensions: ['day'], fill: 'zero' })).toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7d' }, dimensions: ['day'], fill: 'previous' })).not.toEqual([]);
     // A property with its own description is {allOf: [{$ref}], description}.
     const refOf = (schema: string, property: string) => {
       const p = ((doc.components.schemas[schema] as Json).properties as Record<string, Json>)[property] as { $ref?: string; allOf?: { $ref: string }[] };
