@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { calendarRange } from '#src/reporting/query/time-range.js';
 import { client } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
 import { bucket, calendarOracle, rfc3339InZone, servedBy, type RollupCoverage } from '../../support/oracle.js';
@@ -141,6 +143,27 @@ describe('relative time ranges (SPEC §11)', () => {
     const got = { from: adHoc.res.headers['x-time-range-from'], to: adHoc.res.headers['x-time-range-to'] };
     const streamRange = pick(got, adHoc.candidates);
     expect({ status: adHoc.res.status, range: got, csv: adHoc.res.text }).toEqual({ status: 200, range: streamRange, csv: `"generation_count"\r\n"${count(streamRange)}"\r\n` });
+  });
+
+  it("calendar edges are PostgreSQL's bucket starts (date_trunc in the zone), DST days and skipped midnights included", async () => {
+    const db = t.app.get(DataSource);
+    const instants = ['2026-03-29T12:00:00Z', '2026-10-25T12:00:00Z', '2026-03-08T18:00:00Z', '2026-11-01T12:00:00Z', '2026-09-06T15:00:00Z', '2026-03-29T06:00:00Z', '2026-01-01T03:00:00Z', '2026-12-31T23:30:00Z'];
+    const zones = ['Europe/Berlin', 'America/New_York', 'America/Santiago', 'Asia/Beirut', 'Asia/Kolkata', 'Pacific/Chatham', 'UTC'];
+    const mismatches: unknown[] = [];
+    for (const tz of zones) {
+      for (const at of instants) {
+        const [pg] = await db.query(
+          `SELECT date_trunc('day', $1::timestamptz, $2) AS day, date_trunc('week', $1::timestamptz, $2) AS week, date_trunc('month', $1::timestamptz, $2) AS month, date_trunc('year', $1::timestamptz, $2) AS year`,
+          [at, tz],
+        );
+        const ours = { day: 'today', week: 'this_week', month: 'this_month', year: 'this_year' } as const;
+        for (const [g, name] of Object.entries(ours)) {
+          const got = calendarRange(name, new Date(at), tz).from.toISOString();
+          if (got !== (pg[g] as Date).toISOString()) mismatches.push({ tz, at, g, ours: got, postgres: (pg[g] as Date).toISOString() });
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 
   it('a bad relative range is the all-errors 400 with pointers, next to the other problems', async () => {
