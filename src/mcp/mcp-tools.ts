@@ -48,16 +48,19 @@ export const TOOL_GUIDES: Record<string, string> = {
     '(aggregation, unit), filter fields and ops, time buckets and limits. Call it before building any query.',
   run_report_query:
     'Answers an analytical question about agent activity in your org: counts, tokens, durations, error rates, budget amounts — ' +
-    'grouped by dimensions (model, agent, tool, status, user, …) and time buckets (hour, day, week, month) over an absolute ' +
-    `time_range {from, to} (RFC 3339, to exclusive, at most 400 days). ${DISCOVER} ${CORRECT}`,
+    'grouped by dimensions (model, agent, tool, status, user, …) and time buckets (hour, day, week, month) over a time_range: ' +
+    'absolute {from, to} (RFC 3339, to exclusive, at most 400 days), {"last": "7d"} (m|h|d|w, ending now) or {"calendar": "last_week"} ' +
+    '(today, yesterday, this_/last_ week, month, year; in the query timezone, weeks from Monday). The result echoes the absolute ' +
+    'time_range used. With one time bucket, fill: "zero" returns every bucket of the range (empty ones as 0) for a chart with no gaps. ' +
+    `${DISCOVER} ${CORRECT}`,
   export_query: `Runs a report query like run_report_query and returns its result as CSV text (up to 50,000 rows), for a file or a spreadsheet. ${DISCOVER}`,
   list_saved_reports: 'Lists the saved reports of your org, newest first (id, name, description, stored query); page with `cursor` = next_cursor. Run one with run_saved_report.',
   get_saved_report: 'Returns one saved report of your org by id (from list_saved_reports): its name, description and stored query.',
   run_saved_report:
-    'Runs a saved report by id (from list_saved_reports) and returns its rows, as run_report_query does; relative ranges such as {"last": "7d"} resolve against now.',
+    'Runs a saved report by id (from list_saved_reports) and returns its rows, as run_report_query does; relative ranges such as {"last": "7d"} or {"calendar": "last_week"} resolve against now.',
   create_saved_report:
     'Saves a report query under a name so it can be run again later (also by people, in the API and the explorer). The query is ' +
-    `validated now; its time_range may be relative: {"last": "7d"} (m|h|d|w). ${DISCOVER}`,
+    `validated now; its time_range may be relative ({"last": "7d"}, {"calendar": "this_month"}), resolved on every run. ${DISCOVER}`,
   list_app_runs:
     'Lists recent invocation runs of one app (status ok | err | running, channel, start and end times), newest first, within a window ' +
     'ending now (e.g. "24h", "7d", at most "30d"); with group_by "hour" also an hourly histogram of the whole window.',

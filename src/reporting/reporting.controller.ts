@@ -34,8 +34,14 @@ export class ReportingController {
   @Post('query')
   @HttpCode(200)
   @ApiOperation({ operationId: 'run_report_query', summary: 'Run an ad-hoc semantic query', description: 'Invalid queries are a 400 invalid_report_query listing every problem with the allowed names.' })
-  @ApiBody({ type: ReportQueryDto, examples: { sessions_by_status: { summary: 'Sessions by status', value: REPORT_QUERY_EXAMPLE } } })
-  @ApiOkResponse({ type: ReportResultDto, description: 'The result: columns, rows, freshness and the store that served it.' })
+  @ApiBody({
+    type: ReportQueryDto,
+    examples: {
+      sessions_by_status: { summary: 'Sessions by status', value: REPORT_QUERY_EXAMPLE },
+      this_week_by_day: { summary: 'This week (Monday on) by day, in Berlin', value: { ...REPORT_QUERY_EXAMPLE, time_range: { calendar: 'this_week' }, dimensions: ['day'], order_by: undefined, filters: undefined, timezone: 'Europe/Berlin' } },
+    },
+  })
+  @ApiOkResponse({ type: ReportResultDto, description: 'The result: columns, rows, freshness, the store that served it and the absolute time range used.' })
   @ApiAuthedBodyProblems()
   runQuery(@CurrentCaller() caller: Caller, @Body() body: ReportQueryInput): Promise<ReportResult> {
     return this.reports.run(caller.orgId, body.query);
@@ -46,7 +52,7 @@ export class ReportingController {
   @ApiOperation({
     operationId: 'export_query',
     summary: 'Export an ad-hoc query as CSV',
-    description: 'JSON envelope by default. With `Accept: text/csv` the CSV file itself is streamed (Content-Disposition: attachment; freshness in X-As-Of / X-Freshness-Lag-Ms).',
+    description: 'JSON envelope by default. With `Accept: text/csv` the CSV file itself is streamed (Content-Disposition: attachment; freshness in X-As-Of / X-Freshness-Lag-Ms, the absolute range in X-Time-Range-From / X-Time-Range-To).',
   })
   @ApiBody({ type: ExportRequestDto, examples: { sessions_by_status: { summary: 'Sessions by status as CSV', value: { format: 'csv', query: REPORT_QUERY_EXAMPLE } } } })
   @ApiExportOkResponse()

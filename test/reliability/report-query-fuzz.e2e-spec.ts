@@ -44,6 +44,8 @@ const nearQuery = fc.record(
       fc.record({ from: instant, to: instant }, { requiredKeys: [] }),
       fc.constant({ from: '2026-04-01T00:00:00Z', to: '2026-06-01T00:00:00Z' }),
       fc.record({ last: fc.oneof(fc.constantFrom('7d', '1h', '90m', '2w', '400d', '401d', '0d', '7y'), weird) }),
+      fc.record({ calendar: fc.oneof(fc.constantFrom('today', 'yesterday', 'this_week', 'last_week', 'this_month', 'last_month', 'this_year', 'last_year', 'this_decade'), weird) }, { requiredKeys: [] }),
+      fc.record({ calendar: fc.constantFrom('this_year', 'today'), last: fc.constantFrom('7d', '1y') }, { requiredKeys: [] }),
       value,
     ),
     dimensions: fc.oneof(fc.array(name, { maxLength: 10 }), value),
@@ -55,6 +57,7 @@ const nearQuery = fc.record(
     order_by: fc.oneof(fc.array(fc.record({ dimension: name, measure: name, direction: fc.oneof(fc.constantFrom('asc', 'desc'), weird) }, { requiredKeys: [] }), { maxLength: 3 }), value),
     limit: fc.oneof(fc.integer({ min: -5, max: 2_000_000 }), fc.double(), scalar),
     timezone: fc.oneof(fc.constantFrom('UTC', 'Europe/Berlin', 'Asia/Kolkata', 'America/St_Johns', 'Etc/GMT-14', 'utc', 'Mars/Base', '+05:00'), weird, scalar),
+    fill: fc.oneof(fc.constant('zero'), fc.constant('zero'), scalar),
     extra: value,
   },
   { requiredKeys: [] },
@@ -94,7 +97,10 @@ function catalogQueries(catalog: Catalog) {
             fc
               .tuple(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9998-01-01T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: 1, max: 400 * 86_400_000 }))
               .map(([from, span]) => ({ from: from.toISOString(), to: new Date(from.getTime() + span).toISOString() })),
+            fc.constantFrom('today', 'yesterday', 'this_week', 'last_week', 'this_month', 'last_month', 'this_year', 'last_year').map((calendar) => ({ calendar })),
+            fc.constantFrom('400d', '90m', '1w').map((last) => ({ last })),
           ),
+          zero: fc.boolean(),
           dimensions: fc.subarray(d.dimensions.map((x) => x.name), { maxLength: 3 }),
           measures: fc.subarray(d.measures.map((x) => x.name), { maxLength: 4 }),
           filters: fc.array(filter, { maxLength: 3 }),
@@ -104,12 +110,14 @@ function catalogQueries(catalog: Catalog) {
         },
         { requiredKeys: ['dataset', 'time_range'] },
       )
-      .map(({ desc, ...q }) => {
+      .map(({ desc, zero, ...q }) => {
+        // fill "zero" where it is valid: exactly one time bucket among the dimensions.
+        if (zero && (q.dimensions ?? []).filter((x) => ['hour', 'day', 'week', 'month'].includes(x)).length === 1) (q as Record<string, unknown>).fill = 'zero';
         const first = q.measures?.[0] ?? q.dimensions?.[0];
         return first && desc ? { ...q, order_by: [{ [q.measures?.[0] ? 'measure' : 'dimension']: first, direction: 'desc' }] } : q;
       });
   });
-  const mutation = fc.tuple(fc.constantFrom('dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'filter_value'), fc.option(value, { nil: undefined }));
+  const mutation = fc.tuple(fc.constantFrom('dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'filter_value'), fc.option(value, { nil: undefined }));
   return fc.tuple(valid, fc.array(mutation, { maxLength: 2 })).map(([q, mutations]) => {
     const out: Record<string, unknown> = { ...q };
     for (const [key, v] of mutations) {

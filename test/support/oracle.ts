@@ -98,7 +98,8 @@ function fromWall(y: number, mo: number, d: number, h: number, tz: string): numb
 export function rfc3339InZone(ms: number, tz: string): string {
   if (tz === 'UTC') return new Date(ms).toISOString().replace('.000Z', 'Z');
   const off = offsetAt(ms, tz);
-  const local = new Date(ms + off).toISOString().slice(0, 19);
+  // Milliseconds only when there are some (buckets never have them; a {"last"} range ends at now).
+  const local = new Date(ms + off).toISOString().slice(0, ms % 1000 === 0 ? 19 : 23);
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off) / 60_000;
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
@@ -122,6 +123,40 @@ export function bucket(iso: string, granularity: 'hour' | 'day' | 'week' | 'mont
   const weekday = (new Date(Date.UTC(w.y, w.mo - 1, w.d)).getUTCDay() + 6) % 7; // Monday = 0
   const monday = new Date(Date.UTC(w.y, w.mo - 1, w.d - weekday));
   return rfc3339InZone(fromWall(monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate(), 0, tz), tz);
+}
+
+/**
+ * SPEC §11 calendar ranges, built from the bucket labels above (never from the code under test):
+ * a period starts at the bucket containing now and ends at the next bucket's start; the one
+ * before ends where this one starts. Years are walked month by month.
+ */
+export function calendarOracle(name: string, nowMs: number, tz: string): { from: string; to: string } {
+  const H = 3_600_000;
+  const start = (g: 'day' | 'week' | 'month', ms: number) => bucket(new Date(ms).toISOString(), g, tz);
+  const next = (g: 'day' | 'week' | 'month', label: string) => start(g, Date.parse(label) + (g === 'day' ? 30 * H : g === 'week' ? 8 * 24 * H : 32 * 24 * H));
+  const prev = (g: 'day' | 'week' | 'month', label: string) => start(g, Date.parse(label) - H);
+  const localMonth = (label: string) => Number(label.slice(5, 7));
+  const yearStart = (label: string) => {
+    while (localMonth(label) !== 1) label = prev('month', label);
+    return label;
+  };
+  const yearAfter = (label: string) => {
+    for (let i = 0; i < 12; i++) label = next('month', label);
+    return label;
+  };
+  const g = name.endsWith('day') ? 'day' : name.endsWith('week') ? 'week' : 'month';
+  if (name === 'today' || name === 'this_week' || name === 'this_month') {
+    const from = start(g, nowMs);
+    return { from, to: next(g, from) };
+  }
+  if (name === 'yesterday' || name === 'last_week' || name === 'last_month') {
+    const to = start(g, nowMs);
+    return { from: prev(g, to), to };
+  }
+  const thisYear = yearStart(start('month', nowMs));
+  if (name === 'this_year') return { from: thisYear, to: yearAfter(thisYear) };
+  if (name === 'last_year') return { from: yearStart(prev('month', thisYear)), to: thisYear };
+  throw new Error(`no calendar range ${name}`);
 }
 
 // ---- ordering as SPEC §6 describes it --------------------------------------------------

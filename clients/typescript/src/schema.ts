@@ -275,7 +275,7 @@ export interface paths {
         put?: never;
         /**
          * Export an ad-hoc query as CSV
-         * @description JSON envelope by default. With `Accept: text/csv` the CSV file itself is streamed (Content-Disposition: attachment; freshness in X-As-Of / X-Freshness-Lag-Ms).
+         * @description JSON envelope by default. With `Accept: text/csv` the CSV file itself is streamed (Content-Disposition: attachment; freshness in X-As-Of / X-Freshness-Lag-Ms, the absolute range in X-Time-Range-From / X-Time-Range-To).
          */
         post: operations["export_query"];
         delete?: never;
@@ -299,7 +299,7 @@ export interface paths {
         put?: never;
         /**
          * Save a semantic query (validated now, re-validated on every run)
-         * @description The query is validated like run_report_query (400 invalid_report_query), and may use a relative range {"last": "7d"}. Other bad fields are a 400 validation_failed.
+         * @description The query is validated like run_report_query (400 invalid_report_query), and may use a relative range ({"last": "7d"}, {"calendar": "last_week"}), resolved on every run. Other bad fields are a 400 validation_failed.
          */
         post: operations["create_saved_report"];
         delete?: never;
@@ -1203,6 +1203,21 @@ export interface components {
              */
             to: string;
         };
+        LastTimeRangeDto: {
+            /**
+             * @description A positive whole number and a unit: m (minutes), h (hours), d (days), w (weeks); at most 400 days, ending now.
+             * @example 7d
+             */
+            last: string;
+        };
+        CalendarTimeRangeDto: {
+            /**
+             * @description The whole period (its first instant to the next period's) containing now, in the query's timezone; weeks start Monday.
+             * @example this_month
+             * @enum {string}
+             */
+            calendar: "today" | "yesterday" | "this_week" | "last_week" | "this_month" | "last_month" | "this_year" | "last_year";
+        };
         ReportFilterDto: {
             /**
              * @description A filter field of the dataset (catalog filter_fields).
@@ -1228,7 +1243,8 @@ export interface components {
              * @enum {string}
              */
             dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings";
-            time_range: components["schemas"]["TimeRangeDto"];
+            /** @description Absolute {from, to}, or relative: {"last": "7d"} (ending now) or {"calendar": "this_month"} (in the query's timezone), resolved when the query runs; the result echoes the absolute range in time_range. */
+            time_range: components["schemas"]["TimeRangeDto"] | components["schemas"]["LastTimeRangeDto"] | components["schemas"]["CalendarTimeRangeDto"];
             /**
              * @description Group-by columns of the dataset, including the time buckets hour/day/week/month; no duplicates. None: one aggregate row.
              * @example [
@@ -1260,6 +1276,11 @@ export interface components {
              * @example Europe/Berlin
              */
             timezone?: string;
+            /**
+             * @description Needs exactly one time bucket among the dimensions: every bucket of the range appears for each combination of the other dimensions present in the result; sums and counts of an empty bucket are 0, averages and percentiles null.
+             * @enum {string}
+             */
+            fill?: "zero";
         };
         ReportColumnDto: {
             /** @example status */
@@ -1301,6 +1322,8 @@ export interface components {
              * @enum {string}
              */
             served_by: "facts" | "rollup";
+            /** @description The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets. */
+            time_range: components["schemas"]["TimeRangeDto"];
             /** @description More rows matched than limit. */
             truncated: boolean;
         };
@@ -1320,6 +1343,8 @@ export interface components {
              * @description now − as_of in ms (0 when nothing is pending); null when unknown.
              */
             freshness_lag_ms: number | null;
+            /** @description The absolute range exported (a relative one resolved). */
+            time_range: components["schemas"]["TimeRangeDto"];
         };
         ExportRequestDto: {
             /**
@@ -1329,54 +1354,6 @@ export interface components {
             format?: "csv";
             /** @description A ReportQuery; limit may go up to 50000 here (1000000 when streaming) and defaults to that cap. */
             query: components["schemas"]["ReportQueryDto"];
-        };
-        RelativeTimeRangeDto: {
-            /**
-             * @description A positive whole number and a unit: m (minutes), h (hours), d (days), w (weeks); at most 400 days.
-             * @example 7d
-             */
-            last: string;
-        };
-        SavedReportQueryDto: {
-            /**
-             * @description GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.
-             * @example sessions
-             * @enum {string}
-             */
-            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings";
-            /**
-             * @description Group-by columns of the dataset, including the time buckets hour/day/week/month; no duplicates. None: one aggregate row.
-             * @example [
-             *       "status"
-             *     ]
-             */
-            dimensions?: string[];
-            /**
-             * @description Aggregates of the dataset; no duplicates. None: a row_count column.
-             * @example [
-             *       "session_count",
-             *       "avg_duration_ms"
-             *     ]
-             */
-            measures?: string[];
-            /** @description ANDed predicates. */
-            filters?: components["schemas"]["ReportFilterDto"][];
-            /** @description Selected columns only. Default: time buckets ascending, else the first measure descending; ties broken by the dimensions. */
-            order_by?: (components["schemas"]["ReportOrderByDimensionDto"] | components["schemas"]["ReportOrderByMeasureDto"])[];
-            /**
-             * Format: int32
-             * @description Most rows to return (truncated says when more matched).
-             * @default 100
-             */
-            limit?: number;
-            /**
-             * @description IANA zone for time buckets.
-             * @default UTC
-             * @example Europe/Berlin
-             */
-            timezone?: string;
-            /** @description An absolute range {from, to}, or a relative one {"last": "7d"} resolved when the report runs. */
-            time_range: components["schemas"]["TimeRangeDto"] | components["schemas"]["RelativeTimeRangeDto"];
         };
         SavedReportDto: {
             /**
@@ -1388,8 +1365,8 @@ export interface components {
             name: string;
             /** @example Weekly review. */
             description: string | null;
-            /** @description The stored semantic query; time_range may be relative: {"last": "7d"} (m|h|d|w). */
-            query: components["schemas"]["SavedReportQueryDto"];
+            /** @description The stored semantic query; a relative time_range ({"last": "7d"}, {"calendar": "this_month"}) is resolved on every run. */
+            query: components["schemas"]["ReportQueryDto"];
             /**
              * Format: date-time
              * @example 2026-05-01T12:00:00Z
@@ -1412,7 +1389,7 @@ export interface components {
             name: string;
             /** @example Weekly review. */
             description?: string | null;
-            query: components["schemas"]["SavedReportQueryDto"];
+            query: components["schemas"]["ReportQueryDto"];
         };
         UpdateSavedReportDto: {
             /**
@@ -1426,7 +1403,7 @@ export interface components {
              */
             description?: string | null;
             /** @description Absent = unchanged; may not be null. */
-            query?: components["schemas"]["SavedReportQueryDto"];
+            query?: components["schemas"]["ReportQueryDto"];
         };
         SavedReportExportRequestDto: {
             /**
@@ -3220,7 +3197,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The result: columns, rows, freshness and the store that served it. */
+            /** @description The result: columns, rows, freshness, the store that served it and the absolute time range used. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3320,13 +3297,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The JSON envelope by default. With `Accept: text/csv` the CSV file itself, streamed from a database cursor (`Content-Disposition: attachment`; freshness in `X-As-Of` and `X-Freshness-Lag-Ms`). */
+            /** @description The JSON envelope by default. With `Accept: text/csv` the CSV file itself, streamed from a database cursor (`Content-Disposition: attachment`; freshness in `X-As-Of` and `X-Freshness-Lag-Ms`, the absolute range in `X-Time-Range-From` and `X-Time-Range-To`). */
             200: {
                 headers: {
                     /** @description Streamed CSV only: as_of of the data (RFC 3339). */
                     "X-As-Of"?: string;
                     /** @description Streamed CSV only: freshness_lag_ms (empty when unknown). */
                     "X-Freshness-Lag-Ms"?: string;
+                    /** @description Streamed CSV only: time_range.from, the inclusive start the export ran over (a relative range resolved). */
+                    "X-Time-Range-From"?: string;
+                    /** @description Streamed CSV only: time_range.to, the exclusive end. */
+                    "X-Time-Range-To"?: string;
                     /** @description Streamed CSV only: attachment; filename="…". */
                     "Content-Disposition"?: string;
                     [name: string]: unknown;
@@ -4029,13 +4010,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The JSON envelope by default. With `Accept: text/csv` the CSV file itself, streamed from a database cursor (`Content-Disposition: attachment`; freshness in `X-As-Of` and `X-Freshness-Lag-Ms`). */
+            /** @description The JSON envelope by default. With `Accept: text/csv` the CSV file itself, streamed from a database cursor (`Content-Disposition: attachment`; freshness in `X-As-Of` and `X-Freshness-Lag-Ms`, the absolute range in `X-Time-Range-From` and `X-Time-Range-To`). */
             200: {
                 headers: {
                     /** @description Streamed CSV only: as_of of the data (RFC 3339). */
                     "X-As-Of"?: string;
                     /** @description Streamed CSV only: freshness_lag_ms (empty when unknown). */
                     "X-Freshness-Lag-Ms"?: string;
+                    /** @description Streamed CSV only: time_range.from, the inclusive start the export ran over (a relative range resolved). */
+                    "X-Time-Range-From"?: string;
+                    /** @description Streamed CSV only: time_range.to, the exclusive end. */
+                    "X-Time-Range-To"?: string;
                     /** @description Streamed CSV only: attachment; filename="…". */
                     "Content-Disposition"?: string;
                     [name: string]: unknown;

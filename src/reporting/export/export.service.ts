@@ -11,7 +11,7 @@ import { FreshnessService } from '#src/reporting/freshness/freshness.service.js'
 import { compileReportQuery } from '#src/reporting/query/report-query.compile.js';
 import { planReportQuery } from '#src/reporting/query/report-query.plan.js';
 import { ReportQueryService } from '#src/reporting/query/report-query.service.js';
-import { formatRow } from '#src/reporting/query/report-query.wire.js';
+import { absoluteRange, formatRow } from '#src/reporting/query/report-query.wire.js';
 import type { ResolvedQuery } from '#src/reporting/query/report-query.types.js';
 import type { ValidateOptions } from '#src/reporting/query/report-query.validate.js';
 import { csvLine, toCsv } from './csv.js';
@@ -23,6 +23,8 @@ export interface ExportEnvelope {
   filename: string;
   format: 'csv';
   freshness_lag_ms: number | null;
+  /** SPEC §11: the absolute range exported (a relative one resolved). */
+  time_range: { from: string; to: string };
 }
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
@@ -51,12 +53,13 @@ export class ExportService {
       filename,
       format: 'csv',
       freshness_lag_ms: result.freshness_lag_ms,
+      time_range: result.time_range,
     };
   }
 
   /**
    * `Accept: text/csv`: the file itself, streamed from a server-side cursor with backpressure, so
-   * memory stays flat however many rows (up to 1,000,000). Freshness travels in headers.
+   * memory stays flat however many rows (up to 1,000,000). Freshness and the absolute time range travel in headers.
    */
   async stream(orgId: string, query: ResolvedQuery, filename: string, reply: FastifyReply): Promise<void> {
     const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
@@ -100,6 +103,7 @@ export class ExportService {
       const compiled = compileReportQuery(query, orgId, query.limit, planReportQuery(query));
       const rows = client.query(new QueryStream(compiled.sql, compiled.params, { batchSize: 2000 }));
       const header = compiled.columns.map((c) => c.name);
+      const range = absoluteRange(query);
       // Lines are gathered into ~64 KiB chunks: one socket write per row would cost more than the CSV itself.
       let pending = csvLine(header);
       const csv = new Transform({
@@ -129,6 +133,8 @@ export class ExportService {
         .header('content-disposition', `attachment; filename="${filename}"`)
         .header('x-as-of', fresh.as_of)
         .header('x-freshness-lag-ms', String(fresh.freshness_lag_ms ?? ''))
+        .header('x-time-range-from', range.from)
+        .header('x-time-range-to', range.to)
         .header('cache-control', 'no-store');
       await reply.send(csv);
     } catch (e) {

@@ -17,6 +17,14 @@ function compile(query: unknown) {
  */
 describe('compileReportQuery', () => {
   const REPRESENTATIVE: Record<string, unknown> = {
+    'fill zero: tool_calls by day × tool in New York, every day of the range': {
+      dataset: 'tool_calls',
+      time_range: { from: '2026-03-01T00:00:00Z', to: '2026-03-15T00:00:00Z' },
+      dimensions: ['day', 'tool'],
+      measures: ['call_count', 'avg_duration_ms'],
+      timezone: 'America/New_York',
+      fill: 'zero',
+    },
     'llm_generations by day × model in Berlin, text filters': {
       dataset: 'llm_generations',
       time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },

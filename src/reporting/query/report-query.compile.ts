@@ -120,6 +120,30 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   query.dimensions.forEach((_, i) => push(i + 1, 'ASC'));
   const groupBy = query.dimensions.length > 0 ? `\nGROUP BY ${query.dimensions.map((_, i) => i + 1).join(', ')}` : '';
   const orderBy = order.length > 0 ? `\nORDER BY ${order.join(', ')}` : '';
-  const sql = `SELECT ${select.join(', ')}\nFROM ${rollup ? rollup.table : query.dataset.table} f\nWHERE ${where.join('\n  AND ')}${groupBy}${orderBy}\nLIMIT ${p.add(rowLimit, 'int')}`;
+  const aggregated = `SELECT ${select.join(', ')}\nFROM ${rollup ? rollup.table : query.dataset.table} f\nWHERE ${where.join('\n  AND ')}${groupBy}`;
+  const body = query.fill === 'zero' ? zeroFilled(query, aggregated, from, to, tz) : aggregated;
+  const sql = `${body}${orderBy}\nLIMIT ${p.add(rowLimit, 'int')}`;
   return { sql, params: p.values, columns };
+}
+
+/** SPEC §11 fill "zero": sums and counts of an empty bucket are 0; averages and percentiles stay null. */
+const ZERO_WHEN_EMPTY: Record<Aggregation, boolean> = { count: true, sum: true, count_distinct: true, count_if: true, sum_if: true, avg: false, p50: false, p95: false };
+
+/**
+ * Every bucket of the range for each combination of the other dimensions present in the result:
+ * the buckets come from generate_series in the query's zone (so a day is 23 or 25 hours where the
+ * zone says so), from the bucket holding `from` to the last one starting before `to`, and the
+ * aggregated rows are joined onto them. Validation guarantees exactly one time bucket.
+ */
+function zeroFilled(query: ResolvedQuery, aggregated: string, from: string, to: string, tz: string): string {
+  const time = query.dimensions.find((d) => d.type === 'time')!;
+  const others = query.dimensions.filter((d) => d !== time);
+  const g = time.granularity!;
+  const series = `SELECT s AS ${q(time.name)} FROM generate_series(date_trunc('${g}', ${from}, ${tz}), ${to} - interval '1 microsecond', interval '1 ${g}', ${tz}) s`;
+  const combos = others.length > 0 ? `SELECT DISTINCT ${others.map((d) => q(d.name)).join(', ')} FROM r` : 'SELECT';
+  const on = [`r.${q(time.name)} = b.${q(time.name)}`, ...others.map((d) => `r.${q(d.name)} IS NOT DISTINCT FROM c.${q(d.name)}`)];
+  const cells = query.dimensions.map((d) => (d === time ? `b.${q(d.name)}` : `c.${q(d.name)}`));
+  if (query.rowCountOnly) cells.push(`coalesce(r.${q('row_count')}, 0) AS ${q('row_count')}`);
+  for (const m of query.measures) cells.push(ZERO_WHEN_EMPTY[m.aggregation] ? `coalesce(r.${q(m.name)}, 0) AS ${q(m.name)}` : `r.${q(m.name)}`);
+  return `WITH r AS (\n${aggregated}\n), b AS (${series}), c AS (${combos})\nSELECT ${cells.join(', ')}\nFROM b CROSS JOIN c\nLEFT JOIN r ON ${on.join(' AND ')}`;
 }

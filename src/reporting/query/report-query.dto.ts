@@ -1,6 +1,7 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, OmitType } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { DATASET_BY_NAME, DATASETS, FILTER_OPS, GRANULARITIES, LIMITS } from '#src/reporting/catalog/catalog.js';
 import { NULL_SEMANTICS } from '#src/reporting/catalog/catalog.service.js';
+import { CALENDAR_RANGES } from './time-range.js';
 
 /*
  * OpenAPI shapes of the semantic query API. Bodies are validated by the catalog-aware validator
@@ -42,9 +43,14 @@ export class ReportFilterDto {
   value: unknown;
 }
 
-/** Saved reports only (SPEC §6): a range ending when the report runs. */
-export class RelativeTimeRangeDto {
-  @ApiProperty({ pattern: '^[1-9][0-9]{0,5}[mhdw]$', example: '7d', description: 'A positive whole number and a unit: m (minutes), h (hours), d (days), w (weeks); at most 400 days.' }) last: string;
+/** SPEC §11: a range ending when the query runs. */
+export class LastTimeRangeDto {
+  @ApiProperty({ pattern: '^[1-9][0-9]{0,5}[mhdw]$', example: '7d', description: 'A positive whole number and a unit: m (minutes), h (hours), d (days), w (weeks); at most 400 days, ending now.' }) last: string;
+}
+
+/** SPEC §11: the calendar period around now, in the query's timezone. */
+export class CalendarTimeRangeDto {
+  @ApiProperty({ enum: CALENDAR_RANGES, example: 'this_month', description: "The whole period (its first instant to the next period's) containing now, in the query's timezone; weeks start Monday." }) calendar: string;
 }
 
 // An order_by entry names exactly one of dimension or measure: two schemas under oneOf, so a
@@ -59,10 +65,14 @@ export class ReportOrderByMeasureDto {
   @ApiPropertyOptional(DIRECTION) direction?: string;
 }
 
-@ApiExtraModels(ReportOrderByDimensionDto, ReportOrderByMeasureDto)
+@ApiExtraModels(ReportOrderByDimensionDto, ReportOrderByMeasureDto, TimeRangeDto, LastTimeRangeDto, CalendarTimeRangeDto)
 export class ReportQueryDto {
   @ApiProperty({ enum: DATASETS.map((d) => d.name), example: REPORT_QUERY_EXAMPLE.dataset, description: 'GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.' }) dataset: string;
-  @ApiProperty({ type: TimeRangeDto }) time_range: TimeRangeDto;
+  @ApiProperty({
+    oneOf: [{ $ref: getSchemaPath(TimeRangeDto) }, { $ref: getSchemaPath(LastTimeRangeDto) }, { $ref: getSchemaPath(CalendarTimeRangeDto) }],
+    description: 'Absolute {from, to}, or relative: {"last": "7d"} (ending now) or {"calendar": "this_month"} (in the query\'s timezone), resolved when the query runs; the result echoes the absolute range in time_range.',
+  })
+  time_range: TimeRangeDto | LastTimeRangeDto | CalendarTimeRangeDto;
   @ApiPropertyOptional({ type: [String], example: REPORT_QUERY_EXAMPLE.dimensions, maxItems: LIMITS.max_dimensions, description: `Group-by columns of the dataset, including the time buckets ${GRANULARITIES.join('/')}; no duplicates. None: one aggregate row.` }) dimensions?: string[];
   @ApiPropertyOptional({ type: [String], example: REPORT_QUERY_EXAMPLE.measures, maxItems: LIMITS.max_measures, description: 'Aggregates of the dataset; no duplicates. None: a row_count column.' }) measures?: string[];
   @ApiPropertyOptional({ type: [ReportFilterDto], maxItems: LIMITS.max_filters, description: 'ANDed predicates.' }) filters?: ReportFilterDto[];
@@ -74,6 +84,11 @@ export class ReportQueryDto {
   order_by?: (ReportOrderByDimensionDto | ReportOrderByMeasureDto)[];
   @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: LIMITS.max_limit, default: LIMITS.default_limit, description: 'Most rows to return (truncated says when more matched).' }) limit?: number;
   @ApiPropertyOptional({ example: 'Europe/Berlin', default: 'UTC', description: 'IANA zone for time buckets.' }) timezone?: string;
+  @ApiPropertyOptional({
+    enum: ['zero'],
+    description: 'Needs exactly one time bucket among the dimensions: every bucket of the range appears for each combination of the other dimensions present in the result; sums and counts of an empty bucket are 0, averages and percentiles null.',
+  })
+  fill?: string;
 }
 
 export class ReportColumnDto {
@@ -93,6 +108,7 @@ export class ReportResultDto {
   })
   rows: Record<string, unknown>[];
   @ApiProperty({ enum: ['facts', 'rollup'], description: 'Which store answered the query.' }) served_by: string;
+  @ApiProperty({ type: TimeRangeDto, description: "The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets." }) time_range: TimeRangeDto;
   @ApiProperty({ description: 'More rows matched than limit.' }) truncated: boolean;
 }
 
@@ -112,14 +128,5 @@ export class ExportEnvelopeDto {
   @ApiProperty({ example: 'report.csv' }) filename: string;
   @ApiProperty({ enum: ['csv'] }) format: string;
   @ApiProperty({ type: 'integer', format: 'int64', nullable: true, description: 'now − as_of in ms (0 when nothing is pending); null when unknown.' }) freshness_lag_ms: number | null;
-}
-
-/** A ReportQuery as saved reports store it: time_range may also be relative ({"last": "7d"}). */
-@ApiExtraModels(TimeRangeDto, RelativeTimeRangeDto)
-export class SavedReportQueryDto extends OmitType(ReportQueryDto, ['time_range'] as const) {
-  @ApiProperty({
-    oneOf: [{ $ref: getSchemaPath(TimeRangeDto) }, { $ref: getSchemaPath(RelativeTimeRangeDto) }],
-    description: 'An absolute range {from, to}, or a relative one {"last": "7d"} resolved when the report runs.',
-  })
-  time_range: TimeRangeDto | RelativeTimeRangeDto;
+  @ApiProperty({ type: TimeRangeDto, description: 'The absolute range exported (a relative one resolved).' }) time_range: TimeRangeDto;
 }

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { FreshnessService } from '#src/reporting/freshness/freshness.service.js';
 import { compileReportQuery, CompiledQuery } from './report-query.compile.js';
-import { formatRow, invalidQuery } from './report-query.wire.js';
+import { absoluteRange, formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';
 import { validateReportQuery, type ValidateOptions, type ValidationResult } from './report-query.validate.js';
 import { takeQuerySlot } from './org-concurrency.js';
@@ -16,6 +16,8 @@ export interface ReportResult {
   freshness_lag_ms: number | null;
   rows: Record<string, unknown>[];
   served_by: ServedBy;
+  /** SPEC §11: the absolute range the query ran over (a relative one resolved), in the query's zone. */
+  time_range: { from: string; to: string };
   truncated: boolean;
 }
 
@@ -62,6 +64,7 @@ export class ReportQueryService implements OnModuleInit {
         freshness_lag_ms: fresh.freshness_lag_ms,
         rows: raw.slice(0, query.limit).map((r) => formatRow(r, compiled.columns, query.timezone)),
         served_by: servedBy,
+        time_range: absoluteRange(query),
         truncated,
       };
     });

@@ -5,6 +5,8 @@ export interface ResolvedQuery {
   dataset: DatasetDef;
   from: Date;
   to: Date;
+  /** An absolute range as the client wrote it (the echo's fallback where the zone cannot print an instant in RFC 3339). */
+  rangeText?: { from: string; to: string };
   dimensions: DimensionDef[];
   measures: MeasureDef[];
   /** No measures asked: a single `row_count` column (SPEC §6). */
@@ -13,6 +15,8 @@ export interface ResolvedQuery {
   orderBy: { column: string; kind: 'dimension' | 'measure'; direction: 'asc' | 'desc' }[];
   limit: number;
   timezone: string;
+  /** SPEC §11: every bucket of the range, empty ones as zeros (validation: exactly one time bucket). */
+  fill?: 'zero';
 }
 
 export interface ResolvedFilter {
@@ -32,4 +36,5 @@ export interface ReportQueryWire {
   order_by?: { dimension?: string; measure?: string; direction?: 'asc' | 'desc' }[];
   limit?: number;
   timezone?: string;
+  fill?: 'zero';
 }

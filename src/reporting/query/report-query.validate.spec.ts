@@ -27,6 +27,7 @@ describe('validateReportQuery', () => {
       dataset: ds,
       from: new Date('2026-04-01T00:00:00Z'),
       to: new Date('2026-04-30T22:00:00Z'),
+      rangeText: RANGE,
       dimensions: [ds.dimensions.find((d) => d.name === 'day'), ds.dimensions.find((d) => d.name === 'user')],
       measures: [],
       rowCountOnly: true,
@@ -46,13 +47,27 @@ describe('validateReportQuery', () => {
     expect(ok({ dataset: 'sessions', time_range: RANGE, order_by: [{ measure: 'row_count' }] }).orderBy).toEqual([{ column: 'row_count', kind: 'measure', direction: 'asc' }]);
   });
 
-  it('relative ranges only when allowed, resolved against now', () => {
+  it('relative ranges on every query (SPEC §11), resolved against now in the query timezone', () => {
     const now = new Date('2026-05-10T12:00:00Z');
-    const q = ok({ dataset: 'sessions', time_range: { last: '36h' } }, { allowRelative: true, now });
+    const q = ok({ dataset: 'sessions', time_range: { last: '36h' } }, { now });
     expect({ from: q.from, to: q.to }).toEqual({ from: new Date('2026-05-09T00:00:00Z'), to: now });
-    expect(ok({ dataset: 'sessions', time_range: { last: '2w' } }, { allowRelative: true, now }).from).toEqual(new Date('2026-04-26T12:00:00Z'));
-    expect(errors({ dataset: 'sessions', time_range: { last: '7d' } })).toEqual([
-      { pointer: '/time_range/last', message: 'unknown field "last" (a relative range is for saved reports; give from and to here)', allowed: ['from', 'to'] },
+    expect(ok({ dataset: 'sessions', time_range: { last: '2w' } }, { now }).from).toEqual(new Date('2026-04-26T12:00:00Z'));
+    const month = ok({ dataset: 'sessions', time_range: { calendar: 'this_month' }, timezone: 'Europe/Berlin' }, { now });
+    expect({ from: month.from, to: month.to }).toEqual({ from: new Date('2026-04-30T22:00:00Z'), to: new Date('2026-05-31T22:00:00Z') });
+    expect(errors({ dataset: 'sessions', time_range: { last: '7 days', from: 'x' } })).toEqual([
+      { pointer: '/time_range/from', message: 'unknown field "from" (a relative range has only "last")', allowed: ['last'] },
+      { pointer: '/time_range/last', message: 'last must be a positive integer followed by m, h, d or w (e.g. "7d")' },
+    ]);
+    expect(errors({ dataset: 'sessions', time_range: { calendar: 'this_decade' } })).toEqual([
+      {
+        pointer: '/time_range/calendar',
+        message: 'calendar must be one of today, yesterday, this_week, last_week, this_month, last_month, this_year, last_year (periods in the query\'s timezone; weeks start Monday), got "this_decade"',
+        allowed: ['today', 'yesterday', 'this_week', 'last_week', 'this_month', 'last_month', 'this_year', 'last_year'],
+      },
+    ]);
+    expect(errors({ dataset: 'sessions', time_range: { last: '401d' } })).toEqual([{ pointer: '/time_range/last', message: 'the range may span at most 400 days' }]);
+    expect(errors({ dataset: 'sessions', time_range: { since: '7d' } })).toEqual([
+      { pointer: '/time_range/since', message: 'unknown field "since"', allowed: ['from', 'to', 'last', 'calendar'] },
       { pointer: '/time_range/from', message: 'from is required (RFC 3339)' },
       { pointer: '/time_range/to', message: 'to is required (RFC 3339)' },
     ]);
@@ -90,7 +105,7 @@ describe('validateReportQuery', () => {
 
   it('JSON pointer segments are escaped', () => {
     expect(pointerSegment('a/b~c')).toBe('a~1b~0c');
-    expect(errors({ dataset: 'sessions', time_range: RANGE, 'x/y': 1 })).toEqual([{ pointer: '/x~1y', message: 'unknown field "x/y"', allowed: ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone'] }]);
+    expect(errors({ dataset: 'sessions', time_range: RANGE, 'x/y': 1 })).toEqual([{ pointer: '/x~1y', message: 'unknown field "x/y"', allowed: ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill'] }]);
   });
 });
 

@@ -5,10 +5,10 @@ import { DATASET_BY_NAME, DATASETS, type DatasetDef, LIMITS } from '#src/reporti
 import type { Report } from './query-input.js';
 import { validateFilter } from './report-query.filter.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
+import { type AbsoluteRange, CALENDAR_RANGES, calendarRange, isCalendarRange, lastRange, lastSpanMs } from './time-range.js';
 
 export interface ValidateOptions {
-  /** Saved reports may store `{"last": "7d"}`; resolved against `now`. */
-  allowRelative?: boolean;
+  /** The instant relative ranges (`{"last"}`, `{"calendar"}`) end at or contain; default the time of the check. */
   now?: Date;
   /** Exports allow more rows than an ad-hoc query. */
   maxLimit?: number;
@@ -22,9 +22,7 @@ export interface ValidateOptions {
 
 export type ValidationResult = { ok: true; query: ResolvedQuery } | { ok: false; errors: FieldError[] };
 
-const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone'];
-const RELATIVE = /^([1-9]\d{0,5})([mhdw])$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill'];
 const DAY_MS = 86_400_000;
 
 const MAX_ERRORS = 100;
@@ -76,13 +74,16 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   for (const key of Object.keys(input)) if (!TOP_KEYS.includes(key)) err(`/${pointerSegment(key)}`, `unknown field ${show(key)}`, TOP_KEYS);
 
   const dataset = checkDataset(input.dataset, err);
-  const range = checkTimeRange(input.time_range, options, err);
+  // A calendar range needs the zone; a bad one is reported (once) at /timezone, in wire order.
+  const zone = typeof input.timezone === 'string' && isTimezone(input.timezone, options.timezones) ? input.timezone : 'UTC';
+  const range = checkTimeRange(input.time_range, zone, options, err);
   const dimNames = checkNames(input.dimensions, 'dimensions', LIMITS.max_dimensions, dataset, err);
   const measureNames = checkNames(input.measures, 'measures', LIMITS.max_measures, dataset, err);
   const filters = checkFilters(input.filters, dataset, err);
   const orderBy = checkOrderBy(input.order_by, dimNames, measureNames, err);
   const limit = checkLimit(input.limit, options, err);
   const timezone = checkTimezone(input.timezone, options, err);
+  const fill = checkFill(input.fill, dataset, dimNames, err);
 
   if (errors.length > 0 || !dataset || !range) return fail();
   return {
@@ -91,6 +92,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
       dataset,
       from: range.from,
       to: range.to,
+      ...(range.text ? { rangeText: range.text } : {}),
       dimensions: dimNames.map((n) => dataset.dimensions.find((d) => d.name === n)!),
       measures: measureNames.map((n) => dataset.measures.find((m) => m.name === n)!),
       rowCountOnly: measureNames.length === 0,
@@ -98,6 +100,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
       orderBy,
       limit,
       timezone,
+      ...(fill ? { fill } : {}),
     },
   };
 }
@@ -110,37 +113,40 @@ function checkDataset(v: unknown, err: Report): DatasetDef | undefined {
   return dataset;
 }
 
-/** Absolute `{from, to}`, or (saved reports) relative `{last}` resolved against options.now. */
-function checkTimeRange(tr: unknown, options: ValidateOptions, err: Report): { from: Date; to: Date } | undefined {
-  if (tr === undefined) err('/time_range', 'time_range is required: {"from": RFC 3339, "to": RFC 3339}');
-  else if (!isObject(tr)) err('/time_range', 'time_range must be an object {"from", "to"}');
-  else if (options.allowRelative && 'last' in tr) return checkRelativeRange(tr, options, err);
-  else return checkAbsoluteRange(tr, options, err);
+const RANGE_SHAPES = 'an absolute {"from", "to"}, {"last": "7d"} or {"calendar": "this_month"}';
+
+/** Absolute `{from, to}`, or relative (SPEC §11): `{last}` ending now, `{calendar}` in the query's zone. */
+function checkTimeRange(tr: unknown, timezone: string, options: ValidateOptions, err: Report): (AbsoluteRange & { text?: { from: string; to: string } }) | undefined {
+  if (tr === undefined) err('/time_range', `time_range is required: ${RANGE_SHAPES}`);
+  else if (!isObject(tr)) err('/time_range', `time_range must be ${RANGE_SHAPES}`);
+  else if ('last' in tr || 'calendar' in tr) return checkRelativeRange(tr, timezone, options, err);
+  else return checkAbsoluteRange(tr, err);
   return undefined;
 }
 
-function checkRelativeRange(tr: Record<string, unknown>, options: ValidateOptions, err: Report): { from: Date; to: Date } | undefined {
-  for (const key of Object.keys(tr)) if (key !== 'last') err(`/time_range/${pointerSegment(key)}`, `unknown field ${show(key)} (a relative range has only "last")`);
-  const m = typeof tr.last === 'string' ? RELATIVE.exec(tr.last) : null;
-  if (!m) {
+function checkRelativeRange(tr: Record<string, unknown>, timezone: string, options: ValidateOptions, err: Report): AbsoluteRange | undefined {
+  const kind = 'last' in tr ? 'last' : 'calendar';
+  for (const key of Object.keys(tr)) if (key !== kind) err(`/time_range/${pointerSegment(key)}`, `unknown field ${show(key)} (a relative range has only "${kind}")`, [kind]);
+  const now = options.now ?? new Date();
+  if (kind === 'calendar') {
+    if (isCalendarRange(tr.calendar)) return calendarRange(tr.calendar, now, timezone);
+    err('/time_range/calendar', `calendar must be one of ${CALENDAR_RANGES.join(', ')} (periods in the query's timezone; weeks start Monday), got ${show(tr.calendar)}`, [...CALENDAR_RANGES]);
+    return undefined;
+  }
+  const span = lastSpanMs(tr.last);
+  if (span === undefined) {
     err('/time_range/last', 'last must be a positive integer followed by m, h, d or w (e.g. "7d")');
     return undefined;
   }
-  const span = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
   if (span > LIMITS.max_range_days * DAY_MS) {
     err('/time_range/last', `the range may span at most ${LIMITS.max_range_days} days`);
     return undefined;
   }
-  const to = options.now ?? new Date();
-  return { from: new Date(to.getTime() - span), to };
+  return lastRange(span, now);
 }
 
-function checkAbsoluteRange(tr: Record<string, unknown>, options: ValidateOptions, err: Report): { from: Date; to: Date } | undefined {
-  for (const key of Object.keys(tr)) {
-    if (key === 'from' || key === 'to') continue;
-    const hint = key === 'last' ? ' (a relative range is for saved reports; give from and to here)' : '';
-    err(`/time_range/${pointerSegment(key)}`, `unknown field ${show(key)}${hint}`, options.allowRelative ? ['from', 'to', 'last'] : ['from', 'to']);
-  }
+function checkAbsoluteRange(tr: Record<string, unknown>, err: Report): (AbsoluteRange & { text: { from: string; to: string } }) | undefined {
+  for (const key of Object.keys(tr)) if (key !== 'from' && key !== 'to') err(`/time_range/${pointerSegment(key)}`, `unknown field ${show(key)}`, ['from', 'to', 'last', 'calendar']);
   for (const key of ['from', 'to'] as const) {
     if (tr[key] === undefined) err(`/time_range/${key}`, `${key} is required (RFC 3339)`);
     else if (!isRfc3339(tr[key])) err(`/time_range/${key}`, `${key} must be an RFC 3339 timestamp with a time zone, got ${show(tr[key])}`);
@@ -151,7 +157,7 @@ function checkAbsoluteRange(tr: Record<string, unknown>, options: ValidateOption
   // A range with a problem still resolves (the query fails on the error list, not on a missing range).
   if (from.getTime() >= to.getTime()) err('/time_range', 'from must be before to (from is inclusive, to exclusive)');
   else if (to.getTime() - from.getTime() > LIMITS.max_range_days * DAY_MS) err('/time_range', `the range may span at most ${LIMITS.max_range_days} days`);
-  return { from, to };
+  return { from, to, text: { from: tr.from as string, to: tr.to as string } };
 }
 
 /** The selected dimension or measure names, known to the dataset (when it is known) and distinct. */
@@ -244,4 +250,20 @@ function checkTimezone(v: unknown, options: ValidateOptions, err: Report): strin
     return 'UTC';
   }
   return v;
+}
+
+/** SPEC §11 fill: "zero" needs exactly one time bucket among the dimensions (the series it fills). */
+function checkFill(v: unknown, dataset: DatasetDef | undefined, dimNames: string[], err: Report): 'zero' | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v !== 'zero') {
+    err('/fill', `fill must be "zero", got ${show(v)}`, ['zero']);
+    return undefined;
+  }
+  const buckets = dataset?.dimensions.filter((d) => d.type === 'time').map((d) => d.name) ?? [];
+  const chosen = dimNames.filter((n) => buckets.includes(n));
+  if (dataset && chosen.length !== 1) {
+    err('/fill', `fill "zero" needs exactly one time bucket among the dimensions (${chosen.length === 0 ? 'none is selected' : `${chosen.join(' and ')} are`})`, buckets);
+    return undefined;
+  }
+  return 'zero';
 }

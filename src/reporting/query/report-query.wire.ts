@@ -1,6 +1,7 @@
 import { FieldError, ProblemException } from '#src/common/problem-details/problem.js';
 import { formatInZone } from './format-time.js';
 import type { CompiledColumn } from './report-query.compile.js';
+import type { ResolvedQuery } from './report-query.types.js';
 
 /** The wire shapes shared by every route that runs a report query: its 400 and its rows. */
 
@@ -27,4 +28,18 @@ export function formatRow(raw: Record<string, unknown>, columns: CompiledColumn[
     row[c.name] = v instanceof Date ? formatInZone(v, timezone) : v === undefined ? null : v;
   }
   return row;
+}
+
+// The echo must itself be RFC 3339: a four-digit year and an offset in whole minutes. Berlin's
+// pre-1900 local mean time (+00:53:28) or an instant past 9999 in UTC is neither; such an edge can
+// only come from an absolute range, which is then echoed as the client wrote it.
+const RFC3339_ECHO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** SPEC §11: the range a result was computed over, absolute, RFC 3339 with the query zone's offsets. */
+export function absoluteRange(query: Pick<ResolvedQuery, 'from' | 'to' | 'timezone' | 'rangeText'>): { from: string; to: string } {
+  const at = (d: Date, given: string | undefined) => {
+    const text = formatInZone(d, query.timezone);
+    return RFC3339_ECHO.test(text) || given === undefined ? text : given;
+  };
+  return { from: at(query.from, query.rangeText?.from), to: at(query.to, query.rangeText?.to) };
 }

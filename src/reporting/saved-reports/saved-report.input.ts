@@ -36,11 +36,15 @@ function checkSavedReport(reports: ReportQueryService, body: unknown, partial: b
     else out.description = body.description as string | null;
   }
   if (body.query !== undefined || !partial) {
-    const result = reports.check(body.query, { allowRelative: true }, '/query');
+    const result = reports.check(body.query, {}, '/query');
     if (!result.ok) {
       queryInvalid = true;
       errors.push(...result.errors);
-    } else out.query = body.query as Record<string, unknown>;
+    } else {
+      // A top-level null is "absent" to the validator (default dimensions, limit, zone…); stored
+      // as absent, so the saved query reads back in the documented shape (arrays, never null).
+      out.query = Object.fromEntries(Object.entries(body.query as Record<string, unknown>).filter(([, v]) => v !== null));
+    }
   }
   if (errors.length === 0) return { ok: true, value: out };
   if (queryInvalid && errors.every((e) => e.pointer === '/query' || e.pointer.startsWith('/query/'))) return { ok: false, problem: invalidQuery(errors) };

@@ -30,7 +30,7 @@ export class SavedReportsController {
 
   @Post()
   @RequirePermission('reports:manage')
-  @ApiOperation({ operationId: 'create_saved_report', summary: 'Save a semantic query (validated now, re-validated on every run)', description: 'The query is validated like run_report_query (400 invalid_report_query), and may use a relative range {"last": "7d"}. Other bad fields are a 400 validation_failed.' })
+  @ApiOperation({ operationId: 'create_saved_report', summary: 'Save a semantic query (validated now, re-validated on every run)', description: 'The query is validated like run_report_query (400 invalid_report_query), and may use a relative range ({"last": "7d"}, {"calendar": "last_week"}), resolved on every run. Other bad fields are a 400 validation_failed.' })
   @ApiBody({
     type: CreateSavedReportDto,
     examples: {

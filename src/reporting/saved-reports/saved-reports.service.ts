@@ -106,19 +106,19 @@ export class SavedReportsService {
   /** Re-validated on every run: a catalog change makes an old report a clear 400, never a 500. */
   async run(orgId: string, rawId: string): Promise<ReportResult> {
     const report = await this.find(orgId, rawId);
-    return this.reports.run(orgId, this.reports.resolve(report.query, { allowRelative: true }, '/query'));
+    return this.reports.run(orgId, this.reports.resolve(report.query, {}, '/query'));
   }
 
   /** The export envelope of a saved report (scheduled CSV deliveries, SPEC §14). */
   async exportEnvelope(orgId: string, rawId: string): Promise<ExportEnvelope> {
     const report = await this.find(orgId, rawId);
-    const query = this.reports.resolve(report.query, { ...ENVELOPE_OPTIONS, allowRelative: true }, '/query');
+    const query = this.reports.resolve(report.query, ENVELOPE_OPTIONS, '/query');
     return this.exports.envelope(orgId, query, slugFilename(report.name));
   }
 
   async export(orgId: string, rawId: string, stream: boolean, reply: FastifyReply): Promise<ExportEnvelope | void> {
     const report = await this.find(orgId, rawId);
-    const options = { ...(stream ? STREAM_OPTIONS : ENVELOPE_OPTIONS), allowRelative: true };
+    const options = stream ? STREAM_OPTIONS : ENVELOPE_OPTIONS;
     const query = this.reports.resolve(report.query, options, '/query');
     const filename = slugFilename(report.name);
     if (stream) return this.exports.stream(orgId, query, filename, reply);

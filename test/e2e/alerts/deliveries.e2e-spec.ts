@@ -119,7 +119,7 @@ describe('schedules, alerts and deliveries (SPEC §14)', () => {
       type: 'report.scheduled', timestamp: expect.stringMatching(ISO),
       data: {
         schedule_id: s.id, saved_report_id: reportId, scheduled_for: '2026-05-11T07:00:00.000Z', format: 'csv',
-        export: { as_of: expect.stringMatching(ISO), content: '"generation_count","total_tokens"\r\n"2","30"\r\n', content_type: 'text/csv; charset=utf-8', filename: 'gpt-5-calls.csv', format: 'csv', freshness_lag_ms: 0 },
+        export: { as_of: expect.stringMatching(ISO), content: '"generation_count","total_tokens"\r\n"2","30"\r\n', content_type: 'text/csv; charset=utf-8', filename: 'gpt-5-calls.csv', format: 'csv', freshness_lag_ms: 0, time_range: RANGE },
       },
     });
   });

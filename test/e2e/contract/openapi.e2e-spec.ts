@@ -135,15 +135,22 @@ describe('the OpenAPI document (issue 14: a document a generated client can trus
     expect(full.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key (fl_…)' });
   });
 
-  it('saved reports take a relative range; order_by names exactly one of dimension or measure; counts are int64', () => {
-    const query = (doc.components.schemas.SavedReportQueryDto as Json).properties as Record<string, Json>;
-    const saved = { $ref: '#/components/schemas/SavedReportQueryDto' };
-    expect(t.contract.check(saved, { dataset: 'sessions', time_range: { last: '7d' } })).toEqual([]);
-    expect(t.contract.check(saved, { dataset: 'sessions', time_range: { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' } })).toEqual([]);
-    expect(t.contract.check(saved, { dataset: 'sessions', time_range: { last: '7 days' } })).not.toEqual([]);
-    expect(query.time_range).toBeDefined();
+  it('every query takes an absolute or a relative range (SPEC §11); order_by names exactly one of dimension or measure; counts are int64', () => {
     const adHoc = { $ref: '#/components/schemas/ReportQueryDto' };
-    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7d' } })).not.toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7d' } })).toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { calendar: 'last_week' } })).toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' } })).toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7 days' } })).not.toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { calendar: 'this_decade' } })).not.toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7d' }, dimensions: ['day'], fill: 'zero' })).toEqual([]);
+    expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: { last: '7d' }, dimensions: ['day'], fill: 'previous' })).not.toEqual([]);
+    // A property with its own description is {allOf: [{$ref}], description}.
+    const refOf = (schema: string, property: string) => {
+      const p = ((doc.components.schemas[schema] as Json).properties as Record<string, Json>)[property] as { $ref?: string; allOf?: { $ref: string }[] };
+      return p.$ref ?? p.allOf?.[0]?.$ref;
+    };
+    for (const schema of ['CreateSavedReportDto', 'UpdateSavedReportDto', 'SavedReportDto']) expect({ schema, ref: refOf(schema, 'query') }).toEqual({ schema, ref: '#/components/schemas/ReportQueryDto' });
+    for (const schema of ['ReportResultDto', 'ExportEnvelopeDto']) expect({ schema, ref: refOf(schema, 'time_range') }).toEqual({ schema, ref: '#/components/schemas/TimeRangeDto' });
     const range = { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' };
     expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: range, order_by: [{ measure: 'session_count', direction: 'desc' }] })).toEqual([]);
     expect(t.contract.check(adHoc, { dataset: 'sessions', time_range: range, order_by: [{ dimension: 'status', measure: 'session_count' }] })).not.toEqual([]);

@@ -91,7 +91,7 @@ describe('export_query (SPEC §6 Export; seed export_query.txt)', () => {
     expect({ status: res.status, type: res.headers['content-type'], body: res.body }).toEqual({
       status: 200,
       type: 'application/json; charset=utf-8',
-      body: { as_of: expect.any(String), content: '"status","session_count","avg_duration_ms"\r\n', content_type: CSV, filename: 'report.csv', format: 'csv', freshness_lag_ms: 0 },
+      body: { as_of: expect.any(String), content: '"status","session_count","avg_duration_ms"\r\n', content_type: CSV, filename: 'report.csv', format: 'csv', freshness_lag_ms: 0, time_range: SEED_BODY.query.time_range },
     });
     expect(Date.parse(res.body.as_of)).not.toBeNaN();
     // The seed's shape with a status that exists, and with its order_by made valid.
@@ -114,7 +114,7 @@ describe('export_query (SPEC §6 Export; seed export_query.txt)', () => {
     const res = await api.post(EXPORT, { format: 'csv', query: trickyQuery });
     expect({ status: res.status, body: res.body }).toEqual({
       status: 200,
-      body: { as_of: expect.any(String), content: TRICKY_CSV, content_type: CSV, filename: 'report.csv', format: 'csv', freshness_lag_ms: 0 },
+      body: { as_of: expect.any(String), content: TRICKY_CSV, content_type: CSV, filename: 'report.csv', format: 'csv', freshness_lag_ms: 0, time_range: trickyQuery.time_range },
     });
   });
 

@@ -1,6 +1,6 @@
 import { newPublicId } from '#src/common/ids/public-id.js';
 import { client } from '../../support/api.js';
-import { bucket, groupBy, matches, servedBy, sortRows, type RollupCoverage, type Row, type Value } from '../../support/oracle.js';
+import { bucket, groupBy, matches, rfc3339InZone, servedBy, sortRows, type RollupCoverage, type Row, type Value } from '../../support/oracle.js';
 import { buildWorld, factsOf, MEASURES, RANGE } from '../../support/report-fixtures.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
@@ -73,7 +73,9 @@ const coverage = new Map<string, RollupCoverage>();
  */
 async function expectOracle(api: Api, facts: Row[], q: Query) {
   const body = await run(api, q);
-  expect(body).toEqual({ as_of: expect.any(String), freshness_lag_ms: 0, served_by: servedBy(q, coverage.get(q.dataset)!), ...oracle(facts, q) });
+  const tz = q.timezone ?? 'UTC';
+  const timeRange = { from: rfc3339InZone(Date.parse(q.time_range.from), tz), to: rfc3339InZone(Date.parse(q.time_range.to), tz) };
+  expect(body).toEqual({ as_of: expect.any(String), freshness_lag_ms: 0, served_by: servedBy(q, coverage.get(q.dataset)!), time_range: timeRange, ...oracle(facts, q) });
   return body;
 }
 
@@ -115,6 +117,7 @@ describe('semantic queries against the oracle (SPEC §6)', () => {
         { status: 'running', session_count: 1, avg_duration_ms: null },
       ],
       served_by: 'rollup',
+      time_range: RANGE,
       truncated: false,
     });
   });

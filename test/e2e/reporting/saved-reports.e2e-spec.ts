@@ -91,6 +91,7 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
         rows: [{ model: 'gpt-5', generation_count: 2, input_tokens: 20 }, { model: 'claude', generation_count: 1, input_tokens: 10 }],
         // model × counts and sums over whole hours: the hourly rollup answers (SPEC §6 Rollups).
         served_by: 'rollup',
+        time_range: QUERY.time_range,
         truncated: false,
       },
     });
@@ -99,7 +100,7 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
     const csv = '"model","generation_count","input_tokens"\r\n"gpt-5","2","20"\r\n"claude","1","10"\r\n';
     const exported = await member.post(`/v1/reports/saved/${id}/export`, { format: 'csv' });
     expect({ status: exported.status, body: exported.body }).toEqual({
-      status: 200, body: { as_of: expect.any(String), content: csv, content_type: 'text/csv; charset=utf-8', filename: 'tokens-by-model.csv', format: 'csv', freshness_lag_ms: 0 },
+      status: 200, body: { as_of: expect.any(String), content: csv, content_type: 'text/csv; charset=utf-8', filename: 'tokens-by-model.csv', format: 'csv', freshness_lag_ms: 0, time_range: QUERY.time_range },
     });
     expect((await member.post(`/v1/reports/saved/${id}/export`)).body.content).toBe(csv);
     const streamed = await member.post(`/v1/reports/saved/${id}/export`).set('accept', 'text/csv');
@@ -294,7 +295,7 @@ describe('saved reports (SPEC §6; seed run_saved_report.txt)', () => {
       expect({ last, body: res.body }).toEqual({ last, body: invalidQueryProblem([{ pointer: '/query/time_range/last', message }], '/v1/reports/saved') });
     }
     const mixed = await lately.post('/v1/reports/saved', { name: 'bad', query: { ...QUERY, time_range: { last: '7d', from: QUERY.time_range.from } } });
-    expect(mixed.body).toEqual(invalidQueryProblem([{ pointer: '/query/time_range/from', message: 'unknown field "from" (a relative range has only "last")' }], '/v1/reports/saved'));
+    expect(mixed.body).toEqual(invalidQueryProblem([{ pointer: '/query/time_range/from', message: 'unknown field "from" (a relative range has only "last")', allowed: ['last'] }], '/v1/reports/saved'));
   });
 
   it('re-validated on run and export: a stored query the catalog no longer accepts is a clear 400, never a 500', async () => {

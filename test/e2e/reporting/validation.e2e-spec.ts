@@ -12,7 +12,7 @@ const COMMON_NO_TURN = ['session', 'user', 'principal', 'agent', 'agent_name', '
 const SESSION_DIMENSIONS = [...COMMON_NO_TURN, 'status', 'hour', 'day', 'week', 'month'];
 const SESSION_MEASURES = ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'unique_users', 'cost_usd'];
 const SESSION_FILTER_FIELDS = [...COMMON_NO_TURN, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'total_tokens', 'created_at'];
-const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone'];
+const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill'];
 const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_null'];
 const TEXT_OPS = ['eq', 'neq', 'in', 'not_in', 'is_null'];
 const TIME_OPS = ['gt', 'gte', 'lt', 'lte', 'is_null'];
@@ -225,25 +225,26 @@ describe('report query validation: every problem at once, never a 500 (SPEC §3,
 
     it('time_range is required, an object, with RFC 3339 from and to', async () => {
       const { time_range: _, ...noRange } = BASE;
-      await expectInvalid(noRange, [{ pointer: '/time_range', message: 'time_range is required: {"from": RFC 3339, "to": RFC 3339}' }]);
-      await expectInvalid({ ...BASE, time_range: '2026-05' }, [{ pointer: '/time_range', message: 'time_range must be an object {"from", "to"}' }]);
+      await expectInvalid(noRange, [{ pointer: '/time_range', message: 'time_range is required: an absolute {"from", "to"}, {"last": "7d"} or {"calendar": "this_month"}' }]);
+      await expectInvalid({ ...BASE, time_range: '2026-05' }, [{ pointer: '/time_range', message: 'time_range must be an absolute {"from", "to"}, {"last": "7d"} or {"calendar": "this_month"}' }]);
       await expectInvalid({ ...BASE, time_range: {} }, [
         { pointer: '/time_range/from', message: 'from is required (RFC 3339)' },
         { pointer: '/time_range/to', message: 'to is required (RFC 3339)' },
       ]);
       await expectInvalid({ ...BASE, time_range: { from: '2026-05-01', to: '2026-02-30T00:00:00Z', tz: 'UTC' } }, [
-        { pointer: '/time_range/tz', message: 'unknown field "tz"', allowed: ['from', 'to'] },
+        { pointer: '/time_range/tz', message: 'unknown field "tz"', allowed: ['from', 'to', 'last', 'calendar'] },
         { pointer: '/time_range/from', message: 'from must be an RFC 3339 timestamp with a time zone, got "2026-05-01"' },
         { pointer: '/time_range/to', message: 'to must be an RFC 3339 timestamp with a time zone, got "2026-02-30T00:00:00Z"' },
       ]);
     });
 
-    it('a relative range is for saved reports only', async () => {
-      await expectInvalid({ ...BASE, time_range: { last: '7d' } }, [
-        { pointer: '/time_range/last', message: 'unknown field "last" (a relative range is for saved reports; give from and to here)', allowed: ['from', 'to'] },
+    it('a range is absolute {from, to}, {last} or {calendar} (SPEC §11): anything else lists the shapes', async () => {
+      await expectInvalid({ ...BASE, time_range: { since: '7d' } }, [
+        { pointer: '/time_range/since', message: 'unknown field "since"', allowed: ['from', 'to', 'last', 'calendar'] },
         { pointer: '/time_range/from', message: 'from is required (RFC 3339)' },
         { pointer: '/time_range/to', message: 'to is required (RFC 3339)' },
       ]);
+      await expectInvalid({ ...BASE, time_range: { last: '7d', to: RANGE.to } }, [{ pointer: '/time_range/to', message: 'unknown field "to" (a relative range has only "last")', allowed: ['last'] }]);
     });
 
     it('from must be before to; the span is at most 400 days', async () => {
@@ -261,7 +262,9 @@ describe('report query validation: every problem at once, never a 500 (SPEC §3,
         { from: '9999-12-30T00:00:00Z', to: '9999-12-31T23:59:59-23:59' },
       ]) {
         const res = await api.post('/v1/reports/query', { ...BASE, dimensions: ['day'], timezone: 'Europe/Berlin', time_range });
-        expect({ status: res.status, rows: res.body.rows }).toEqual({ status: 200, rows: [] });
+        // Berlin's local mean time (+00:53:28) is no RFC 3339 offset, nor is a year past 9999: those ends are echoed as sent.
+        const echoed = time_range.from.startsWith('0001') ? time_range : { from: '9999-12-30T01:00:00+01:00', to: time_range.to };
+        expect({ status: res.status, rows: res.body.rows, time_range: res.body.time_range }).toEqual({ status: 200, rows: [], time_range: echoed });
       }
     });
 

@@ -360,6 +360,7 @@ describe('the planner (SPEC §6)', () => {
       freshness_lag_ms: 0,
       rows: [{ generation_count: 0, avg_duration_ms: null, total_tokens: 0 }],
       served_by: 'rollup',
+      time_range: base.time_range,
       truncated: false,
     });
   });

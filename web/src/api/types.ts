@@ -29,11 +29,16 @@ export type Filter = S['ReportFilterDto'];
  * The query as the explorer holds it (and puts in the URL): the wire's ReportQuery with the
  * server-side defaults optional, plus SPEC §11's compare / top, sent only when the catalog offers them.
  */
-export type ReportQuery = Omit<S['ReportQueryDto'], 'limit' | 'timezone' | 'dataset' | 'order_by'> & {
+export type ReportQuery = Omit<S['ReportQueryDto'], 'limit' | 'timezone' | 'dataset' | 'order_by' | 'time_range'> & {
   dataset: string;
+  /** The explorer edits absolute ranges; a stored relative one is resolved when opened (saved-page.tsx). */
+  time_range: S['TimeRangeDto'];
   limit?: number;
   timezone?: string;
   order_by?: { dimension?: string; measure?: string; direction?: 'asc' | 'desc' }[];
   compare?: string;
   top?: { dimension: string; n: number; by: string; other?: boolean };
 };
+
+/** A query as saved reports store it: time_range may be relative ({"last"}, {"calendar"}). */
+export type StoredReportQuery = Omit<ReportQuery, 'time_range'> & { time_range: S['ReportQueryDto']['time_range'] };

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import type { Catalog, Problem, ReportQuery, ReportResult, SavedReport, SavedReportList } from '../api/types.js';
+import type { Catalog, Problem, ReportQuery, ReportResult, SavedReport, SavedReportList, StoredReportQuery } from '../api/types.js';
+import { calendarRange, isCalendarRange } from '../../../src/reporting/query/time-range.js';
 import { FieldProblems, ProblemBox } from '../components/problem.js';
 import { exploreHref } from '../explore/query-url.js';
 import { ResultView } from '../explore/result-view.js';
@@ -10,13 +11,20 @@ import { formatInstant } from '../format.js';
 const HOUR = 3_600_000;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: HOUR, d: 24 * HOUR, w: 7 * 24 * HOUR };
 
-/** A stored relative range (`{"last": "7d"}`) opens in Explore as the absolute range it means now. */
-function openable(query: ReportQuery): ReportQuery {
-  const last = (query.time_range as { last?: string }).last;
-  const m = last ? /^(\d+)([mhdw])$/.exec(last) : null;
-  if (!m) return query;
-  const to = Date.now();
+/**
+ * A stored relative range opens in Explore as the absolute range it means now: `{"last": "7d"}`
+ * ending now, `{"calendar": …}` by the same rule the server uses (one implementation, shared).
+ */
+function openable(query: StoredReportQuery): ReportQuery {
+  const range = query.time_range as { from?: string; to?: string; last?: string; calendar?: string };
   const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (range.calendar !== undefined && isCalendarRange(range.calendar)) {
+    const r = calendarRange(range.calendar, new Date(), query.timezone ?? 'UTC');
+    return { ...query, time_range: { from: iso(r.from.getTime()), to: iso(r.to.getTime()) } };
+  }
+  const m = range.last ? /^(\d+)([mhdw])$/.exec(range.last) : null;
+  if (!m) return { ...query, time_range: { from: range.from ?? '', to: range.to ?? '' } };
+  const to = Date.now();
   return { ...query, time_range: { from: iso(to - Number(m[1]) * UNIT_MS[m[2]]), to: iso(to) } };
 }
 
@@ -76,7 +84,7 @@ function SavedRow({ report, canManage, onRun, onChanged }: { report: SavedReport
   const [name, setName] = useState(report.name);
   const [confirming, setConfirming] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const query = report.query as ReportQuery;
+  const query = report.query as StoredReportQuery;
 
   const rename = async (e: Event) => {
     e.preventDefault();
