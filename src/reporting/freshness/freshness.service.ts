@@ -9,6 +9,17 @@ export interface SqlRunner {
   query(sql: string, params?: unknown[]): Promise<any[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/**
+ * Freshness and the watermark in one statement ($1 org, $2 the dataset's source types): one probe
+ * per outbox status, each on its own partial index (least() ignores the nulls of empty ones), and
+ * the watermark's primary-key probe.
+ */
+export const FRESHNESS_PROBE_SQL = `SELECT now() AS now, least(
+    (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'pending'),
+    (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'processing'),
+    (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'failed')) AS oldest,
+    ${WATERMARK_SQL.read} AS watermark`;
+
 export interface Freshness {
   as_of: string;
   freshness_lag_ms: number | null;
@@ -31,15 +42,7 @@ export class FreshnessService {
    * report query reads before its cache lookup. The watermark is a primary-key probe.
    */
   async probe(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<{ freshness: Freshness; watermark: string }> {
-    // One probe per status, each on its own partial index (least() ignores the nulls of empty ones).
-    const [row] = await em.query(
-      `SELECT now() AS now, least(
-         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'pending'),
-         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'processing'),
-         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'failed')) AS oldest,
-         ${WATERMARK_SQL.read} AS watermark`,
-      [orgId, dataset.sources],
-    );
+    const [row] = await em.query(FRESHNESS_PROBE_SQL, [orgId, dataset.sources]);
     const now: Date = row.now;
     const asOf: Date = row.oldest && row.oldest < now ? row.oldest : now;
     return { freshness: { as_of: asOf.toISOString(), freshness_lag_ms: Math.max(0, now.getTime() - asOf.getTime()) }, watermark: row.watermark };
