@@ -129,3 +129,52 @@ describe('report query result cache bounds (SPEC §15)', () => {
     expect([recent.hit, evicted.miss, evicted.evicted, evicted.result.body.rows]).toEqual([1, 1, 1, [{ model: 'gpt-5', generation_count: 1 }]]);
   });
 });
+
+describe('report query result cache byte bound (SPEC §15)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { REPORTING_QUERY_CACHE_MAX_BYTES: '1024' } });
+  });
+  afterAll(() => t.close());
+
+  it('does not keep an answer larger than REPORTING_QUERY_CACHE_MAX_BYTES, and keeps a small one', async () => {
+    const api = client(t, (await t.key('cache-bytes', 'owner')).key);
+    await api.ingest('llm_generations', Array.from({ length: 20 }, (_, h) => gen('gpt-5', h * 60, 1)));
+    await api.project();
+    const large = { ...QUERY, dimensions: ['hour', 'model'] };
+    await api.post('/v1/reports/query', large);
+    const again = await counted(t, () => api.post('/v1/reports/query', large));
+    expect([again.hit, again.miss, again.result.body.rows.length, JSON.stringify(again.result.body.rows).length > 1024]).toEqual([0, 1, 20, true]);
+    await api.post('/v1/reports/query', QUERY);
+    expect((await counted(t, () => api.post('/v1/reports/query', QUERY))).hit).toBe(1);
+  });
+});
+
+describe('report query result cache across instances (SPEC §15)', () => {
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    first = await startTestApp();
+    second = await startTestApp({ db: first.db });
+  });
+  afterAll(async () => {
+    await second.close();
+    await first.close();
+  });
+
+  it('an instance with a cached answer misses after another instance projects: each its own cache, one shared watermark', async () => {
+    const k = await first.key('cache-instances', 'owner');
+    const viaFirst = client(first, k.key);
+    const viaSecond = client(second, k.key);
+    await viaSecond.ingest('llm_generations', [gen('gpt-5', 1, 4)]);
+    await viaSecond.project();
+    await viaFirst.post('/v1/reports/query', QUERY);
+    const cached = await counted(first, () => viaFirst.post('/v1/reports/query', QUERY));
+    expect([cached.hit, cached.result.body.rows]).toEqual([1, [{ model: 'gpt-5', generation_count: 1, total_tokens: 4 }]]);
+
+    await viaSecond.ingest('llm_generations', [gen('gpt-5', 2, 6)]);
+    await viaSecond.project();
+    const after = await counted(first, () => viaFirst.post('/v1/reports/query', QUERY));
+    expect([after.hit, after.miss, after.result.body.rows]).toEqual([0, 1, [{ model: 'gpt-5', generation_count: 2, total_tokens: 10 }]]);
+  });
+});
