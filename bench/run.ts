@@ -16,6 +16,7 @@ import { rebuildRollup } from '#src/projector/rollups/rollup-maintenance.js';
 import { DATASET_BY_NAME } from '#src/reporting/catalog/catalog.js';
 import { alertsBench } from './benches/alerts.bench.js';
 import { appRunsBench } from './benches/app-runs.bench.js';
+import { cacheBench } from './benches/cache.bench.js';
 import { backfillBench } from './benches/backfill.bench.js';
 import { costBench } from './benches/cost.bench.js';
 import { explorerBench, seedDemo } from './benches/explorer.bench.js';
@@ -33,7 +34,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,export,app-runs,limits,mcp,cost,projector,freshness,explorer,alerts] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,cache,export,app-runs,limits,mcp,cost,projector,freshness,explorer,alerts] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and §16 and prints each figure beside a baseline
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
       // The backfill's outbox rows were deleted and the facts written in bulk: vacuum, as
       // autovacuum would before long, so the reads below do not pay for dead tuples.
       await ds.query('VACUUM ANALYZE');
-      for (const b of [queryBench, exportBench, appRunsBench, limitsBench, mcpBench]) await runBench(b, service);
+      for (const b of [queryBench, cacheBench, exportBench, appRunsBench, limitsBench, mcpBench]) await runBench(b, service);
       await service.stop();
       // Writes, with the scheduled projector on, as deployed.
       service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });

@@ -83,6 +83,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) REPORTING_PROJECTOR_INTERVAL_MS = 1000;
   /** Concurrent projector loops in this instance (claims skip each other's rows). */
   @Transform(toInt) @IsInt() @Min(1) @Max(16) REPORTING_PROJECTOR_WORKERS = 2;
+  /** Result cache bound by approximate size (SPEC §15): the JSON bytes of the cached answers. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(17_179_869_184) REPORTING_QUERY_CACHE_MAX_BYTES = 67_108_864;
+  /** Result cache bound by entries; 0 turns the cache off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) REPORTING_QUERY_CACHE_MAX_ENTRIES = 1000;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) REPORTING_QUERY_CONCURRENCY_PER_ORG = 4;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPORTING_QUERY_TIMEOUT_MS = 15_000;
 
@@ -108,7 +112,7 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   outbox: { backoffBaseMs: number; backoffCapMs: number; leaseMs: number; maxAttempts: number; retentionHours: number };
   projector: { batchSize: number; enabled: boolean; intervalMs: number; workers: number };
-  query: { concurrencyPerOrg: number; timeoutMs: number };
+  query: { cacheMaxBytes: number; cacheMaxEntries: number; concurrencyPerOrg: number; timeoutMs: number };
   deliveries: {
     allowPrivate: boolean; backoffBaseMs: number; backoffCapMs: number; enabled: boolean; intervalMs: number;
     leaseMs: number; maxAttempts: number; timeoutMs: number;
@@ -174,7 +178,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       intervalMs: vars.REPORTING_PROJECTOR_INTERVAL_MS,
       workers: vars.REPORTING_PROJECTOR_WORKERS,
     },
-    query: { concurrencyPerOrg: vars.REPORTING_QUERY_CONCURRENCY_PER_ORG, timeoutMs: vars.REPORTING_QUERY_TIMEOUT_MS },
+    query: {
+      cacheMaxBytes: vars.REPORTING_QUERY_CACHE_MAX_BYTES,
+      cacheMaxEntries: vars.REPORTING_QUERY_CACHE_MAX_ENTRIES,
+      concurrencyPerOrg: vars.REPORTING_QUERY_CONCURRENCY_PER_ORG,
+      timeoutMs: vars.REPORTING_QUERY_TIMEOUT_MS,
+    },
     deliveries: {
       allowPrivate: vars.WEBHOOK_ALLOW_PRIVATE,
       backoffBaseMs: vars.REPORTING_DELIVERIES_BACKOFF_BASE_MS,

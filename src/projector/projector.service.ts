@@ -14,6 +14,7 @@ import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projec
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
 import { PROJECT_USAGE_LEDGER_SQL } from './projections/usage-ledger.projection.js';
 import { PRICE_LOCK_SQL } from '#src/reporting/prices/price-rule.sql.js';
+import { WATERMARK_SQL } from '#src/reporting/freshness/watermark.sql.js';
 
 /** One set-based statement per source type (SPEC §5). */
 const PROJECTIONS: Record<SourceType, string> = {
@@ -110,6 +111,9 @@ export class ProjectorService {
           const mine = rows.filter((r) => owned.has(r.id));
           await this.project(em, mine);
           await this.outbox.complete(em, mine.map((r) => r.id));
+          // SPEC §15: last, so the row lock is held only to the commit; cached answers of these
+          // orgs' datasets miss from the moment the facts are visible.
+          if (mine.length > 0) await em.query(WATERMARK_SQL.bump, [mine.map((r) => r.org_id), mine.map((r) => r.source_type)]);
           return mine;
         }),
       );

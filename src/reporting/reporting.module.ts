@@ -3,6 +3,7 @@ import { CatalogService } from './catalog/catalog.service.js';
 import { ExportQueryValidator, SavedReportExportValidator } from './export/export.input.js';
 import { ExportService } from './export/export.service.js';
 import { FreshnessService } from './freshness/freshness.service.js';
+import { ReportQueryCache } from './query/report-query.cache.js';
 import { PricesController } from './prices/prices.controller.js';
 import { PricesService } from './prices/prices.service.js';
 import { ReportQueryValidator } from './query/report-query.input.js';
@@ -15,7 +16,7 @@ import { SavedReportsService } from './saved-reports/saved-reports.service.js';
 @Module({
   controllers: [ReportingController, SavedReportsController, PricesController],
   providers: [
-    CatalogService, FreshnessService, ReportQueryService, ExportService, SavedReportsService, PricesService,
+    CatalogService, FreshnessService, ReportQueryCache, ReportQueryService, ExportService, SavedReportsService, PricesService,
     // Run by the global pipe for the inputs they are named on (@ValidatedBy).
     ReportQueryValidator, ExportQueryValidator, SavedReportExportValidator, CreateSavedReportValidator, UpdateSavedReportValidator,
   ],

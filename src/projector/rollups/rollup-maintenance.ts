@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '#src/database/query-rows.js';
 import { DATASETS, type DatasetDef } from '#src/reporting/catalog/catalog.js';
+import { WATERMARK_SQL } from '#src/reporting/freshness/watermark.sql.js';
 import { rollupOf } from '#src/reporting/catalog/rollup.js';
 
 /**
@@ -85,6 +86,10 @@ export async function rebuildRollup(
         onProgress({ dataset: dataset.name, done, total });
       }
     }
+    // SPEC §15: answers cached from the old rollup rows miss from the commit on (on every instance).
+    await em.query(WATERMARK_SQL.bumpExisting, [orgId, dataset.sources]);
+    const orgs = spans.map((x) => x.org_id);
+    if (orgs.length > 0) await em.query(WATERMARK_SQL.bump, [orgs.flatMap((o) => dataset.sources.map(() => o)), orgs.flatMap(() => dataset.sources)]);
     return written;
   });
 }

@@ -2,11 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DatasetDef } from '#src/reporting/catalog/catalog.js';
+import { WATERMARK_SQL } from './watermark.sql.js';
 
 /** Anything that runs SQL and returns rows: an EntityManager, or an adapter over a pg client. */
 export interface SqlRunner {
   query(sql: string, params?: unknown[]): Promise<any[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+
+/**
+ * Freshness and the watermark in one statement ($1 org, $2 the dataset's source types): one probe
+ * per outbox status, each on its own partial index (least() ignores the nulls of empty ones), and
+ * the watermark's primary-key probe.
+ */
+export const FRESHNESS_PROBE_SQL = `SELECT now() AS now, least(
+    (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'pending'),
+    (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'processing'),
+    (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'failed')) AS oldest,
+    ${WATERMARK_SQL.read} AS watermark`;
 
 export interface Freshness {
   as_of: string;
@@ -22,16 +34,17 @@ export class FreshnessService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async of(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<Freshness> {
-    // One probe per status, each on its own partial index (least() ignores the nulls of empty ones).
-    const [row] = await em.query(
-      `SELECT now() AS now, least(
-         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'pending'),
-         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'processing'),
-         (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'failed')) AS oldest`,
-      [orgId, dataset.sources],
-    );
+    return (await this.probe(orgId, dataset, em)).freshness;
+  }
+
+  /**
+   * Freshness and the dataset's projection watermark (watermark.sql.ts) in one round trip: what a
+   * report query reads before its cache lookup. The watermark is a primary-key probe.
+   */
+  async probe(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<{ freshness: Freshness; watermark: string }> {
+    const [row] = await em.query(FRESHNESS_PROBE_SQL, [orgId, dataset.sources]);
     const now: Date = row.now;
     const asOf: Date = row.oldest && row.oldest < now ? row.oldest : now;
-    return { as_of: asOf.toISOString(), freshness_lag_ms: Math.max(0, now.getTime() - asOf.getTime()) };
+    return { freshness: { as_of: asOf.toISOString(), freshness_lag_ms: Math.max(0, now.getTime() - asOf.getTime()) }, watermark: row.watermark };
   }
 }

@@ -2,13 +2,14 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
-import { FreshnessService } from '#src/reporting/freshness/freshness.service.js';
+import { type Freshness, FreshnessService } from '#src/reporting/freshness/freshness.service.js';
 import { compileReportQuery, CompiledQuery } from './report-query.compile.js';
 import { absoluteRange, formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';
 import { validateReportQuery, type ValidateOptions, type ValidationResult } from './report-query.validate.js';
 import { takeQuerySlot } from './org-concurrency.js';
 import { planReportQuery, type ServedBy } from './report-query.plan.js';
+import { normalizedQuery, ReportQueryCache } from './report-query.cache.js';
 
 export interface ReportResult {
   as_of: string;
@@ -30,6 +31,7 @@ export class ReportQueryService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly freshness: FreshnessService,
+    private readonly cache: ReportQueryCache,
   ) {}
 
   /** The zones PostgreSQL accepts, read once: the set changes only with the server's tzdata. */
@@ -50,24 +52,40 @@ export class ReportQueryService implements OnModuleInit {
     return result.query;
   }
 
-  /** `source` overrides the planner: tests and benchmarks run one query down both paths. */
+  /**
+   * `source` overrides the planner: tests and benchmarks run one query down both paths.
+   * SPEC §15: an identical query of the org at the same projection watermark is answered from the
+   * cache (report-query.cache.ts); freshness is read on every call, hit or miss, with the watermark.
+   */
   async run(orgId: string, query: ResolvedQuery, source?: ServedBy): Promise<ReportResult> {
     const servedBy = source ?? planReportQuery(query);
+    if (!this.cache.enabled) {
+      return this.withQuerySlot(orgId, async (em) => this.execute(orgId, query, servedBy, await this.freshness.of(orgId, query.dataset, em), em));
+    }
+    // Read before the facts (READ COMMITTED: the query's snapshot is at least as new), so an
+    // answer is never kept under a watermark newer than the facts it was computed from.
+    const { freshness, watermark } = await this.freshness.probe(orgId, query.dataset);
+    const key = this.cache.key(orgId, watermark, normalizedQuery(query, servedBy));
+    const hit = this.cache.get(key);
+    if (hit) return { as_of: freshness.as_of, columns: hit.columns, freshness_lag_ms: freshness.freshness_lag_ms, rows: hit.rows, served_by: hit.served_by, time_range: absoluteRange(query), truncated: hit.truncated };
+    const result = await this.withQuerySlot(orgId, (em) => this.execute(orgId, query, servedBy, freshness, em));
+    this.cache.set(key, { columns: result.columns, rows: result.rows, served_by: result.served_by, truncated: result.truncated });
+    return result;
+  }
+
+  private async execute(orgId: string, query: ResolvedQuery, servedBy: ServedBy, fresh: Freshness, em: EntityManager): Promise<ReportResult> {
     const compiled = compileReportQuery(query, orgId, query.limit + 1, servedBy);
-    return this.withQuerySlot(orgId, async (em) => {
-      const fresh = await this.freshness.of(orgId, query.dataset, em);
-      const raw: Record<string, unknown>[] = await em.query(compiled.sql, compiled.params);
-      const truncated = raw.length > query.limit;
-      return {
-        as_of: fresh.as_of,
-        columns: compiled.columns.map(({ name, kind }) => ({ name, kind })),
-        freshness_lag_ms: fresh.freshness_lag_ms,
-        rows: raw.slice(0, query.limit).map((r) => formatRow(r, compiled.columns, query.timezone)),
-        served_by: servedBy,
-        time_range: absoluteRange(query),
-        truncated,
-      };
-    });
+    const raw: Record<string, unknown>[] = await em.query(compiled.sql, compiled.params);
+    const truncated = raw.length > query.limit;
+    return {
+      as_of: fresh.as_of,
+      columns: compiled.columns.map(({ name, kind }) => ({ name, kind })),
+      freshness_lag_ms: fresh.freshness_lag_ms,
+      rows: raw.slice(0, query.limit).map((r) => formatRow(r, compiled.columns, query.timezone)),
+      served_by: servedBy,
+      time_range: absoluteRange(query),
+      truncated,
+    };
   }
 
   /** The SQL the API runs for a query (as planned), e.g. for benchmarks against the same SQL run directly. */

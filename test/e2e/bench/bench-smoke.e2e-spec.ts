@@ -31,6 +31,7 @@ describe('npm run bench -- --quick', () => {
         'rollup query (30-day day × model)',
         'uncovered query (p95 duration by user)',
         'facts vs canonical (30-day day × model report)',
+        'cached repeat (30-day day × model)',
         'streaming CSV export',
         'app runs 7-day histogram',
         'shared limits overhead',
@@ -61,6 +62,7 @@ describe('npm run bench -- --quick', () => {
         'rollup query (30-day day × model): day × model from canonical llm_generations',
         'rollup query (30-day day × model): day × agent_name from the facts',
         'rollup query (30-day day × model): day × agent_name from canonical tables',
+        'cached repeat (30-day day × model): freshness + watermark probe (every query, hit or miss)',
         'app runs 7-day histogram: hourly histogram (what the API runs)',
         'app runs 7-day histogram: histogram counted from app_runs',
       ]);
