@@ -52,7 +52,7 @@ describe('report query result cache (SPEC §15)', () => {
     const again = await counted(t, () => api.post('/v1/reports/query', QUERY));
     expect({ status: again.result.status, hit: again.hit, miss: again.miss }).toEqual({ status: 200, hit: 1, miss: 0 });
     expect(again.result.body).toEqual({ ...first.result.body, as_of: again.result.body.as_of, freshness_lag_ms: again.result.body.freshness_lag_ms });
-    expect(again.result.body).toEqual({ as_of: expect.any(String), columns: COLUMNS, freshness_lag_ms: 0, rows: before, served_by: 'rollup', truncated: false });
+    expect(again.result.body).toEqual({ as_of: expect.any(String), columns: COLUMNS, freshness_lag_ms: 0, rows: before, served_by: 'rollup', time_range: { from: FROM, to: TO }, truncated: false });
 
     // Ingested, not yet projected: the facts (and so the answer) are unchanged, but as_of says so.
     await api.ingest('llm_generations', [gen('gpt-5', 3, 100), gen('o3', 4, 7)]);
@@ -67,7 +67,7 @@ describe('report query result cache (SPEC §15)', () => {
     const after = await counted(t, () => api.post('/v1/reports/query', QUERY));
     expect({ hit: after.hit, miss: after.miss }).toEqual({ hit: 0, miss: 1 });
     expect(after.result.body).toEqual({
-      as_of: expect.any(String), columns: COLUMNS, freshness_lag_ms: 0, served_by: 'rollup', truncated: false,
+      as_of: expect.any(String), columns: COLUMNS, freshness_lag_ms: 0, served_by: 'rollup', time_range: { from: FROM, to: TO }, truncated: false,
       rows: [{ model: 'gpt-5', generation_count: 3, total_tokens: 130 }, { model: 'o3', generation_count: 1, total_tokens: 7 }],
     });
     expect(Date.parse(after.result.body.as_of)).toBeGreaterThanOrEqual(sent - 1000);
@@ -105,6 +105,19 @@ describe('report query result cache (SPEC §15)', () => {
     const run = await counted(t, () => api.post(`/v1/reports/saved/${created.body.id}/run`));
     const adHoc = await counted(t, () => api.post('/v1/reports/query', { ...QUERY, time_range: { to: TO, from: FROM }, limit: 100, timezone: 'UTC' }));
     expect([run.result.status, run.result.body.rows, run.miss, adHoc.result.body.rows, adHoc.hit]).toEqual([200, rows, 1, rows, 1]);
+  });
+
+  it('a query with fill: "zero" is another question than the same query without it (its own entry, its own rows)', async () => {
+    const api = client(t, (await t.key('cache-fill', 'owner')).key);
+    await api.ingest('llm_generations', [gen('gpt-5', 1, 3)]);
+    await api.project();
+    const byHour = { ...QUERY, time_range: { from: FROM, to: at(120) }, dimensions: ['hour'], measures: ['generation_count'] };
+    const plain = await counted(t, () => api.post('/v1/reports/query', byHour));
+    const filled = await counted(t, () => api.post('/v1/reports/query', { ...byHour, fill: 'zero' }));
+    expect([plain.result.body.rows, plain.miss, filled.result.body.rows, filled.miss, filled.hit]).toEqual([
+      [{ hour: '2026-01-01T00:00:00Z', generation_count: 1 }], 1,
+      [{ hour: '2026-01-01T00:00:00Z', generation_count: 1 }, { hour: '2026-01-01T01:00:00Z', generation_count: 0 }], 1, 0,
+    ]);
   });
 });
 
