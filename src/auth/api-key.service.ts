@@ -9,8 +9,34 @@ import { API_KEY_PATTERN, generateApiKey, hashApiKey, keyHint, sameHash } from '
 import type { ApiKeyDto, ApiKeyListDto, CreatedApiKeyDto } from './keys/api-keys.dto.js';
 import { OrgEntity } from './org.entity.js';
 import { Caller, canGrantRole, Role } from './permissions.js';
+import { RateLimiter, takeTokenSql } from './rate-limiter.js';
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
+/**
+ * `rateLimitWait`: present when authentication also took the request's rate-limit token (the
+ * hook's single statement): 0 when allowed, else the whole seconds to wait.
+ */
+export type AuthResult = { ok: true; caller: Caller; rateLimitWait?: number } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
+
+/** The key row as authentication reads it. */
+interface KeyRow {
+  id: string;
+  org_id: string;
+  role: Role;
+  key_hash: Buffer;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const KEY_COLUMNS = 'id, org_id, role, key_hash, revoked_at, last_used_at';
+const KEY_SQL = `SELECT ${KEY_COLUMNS} FROM api_keys WHERE key_hash = $1`;
+/**
+ * The key and, when it is live, one token of its rate-limit bucket, in one round trip: the
+ * floor under every authenticated request is its round trips (BENCHMARKS.md, result cache).
+ * $1 the key hash, $2/$3 the bucket's capacity and refill rate (rate-limiter.ts).
+ */
+const KEY_AND_TOKEN_SQL = `WITH k AS (${KEY_SQL}),
+  t AS (${takeTokenSql(`SELECT id, $2::float8 - 1, now(), true FROM k WHERE revoked_at IS NULL`)})
+  SELECT k.*, t.allowed, t.tokens FROM k LEFT JOIN t ON t.key_id = k.id`;
 
 export interface CreatedKey {
   key: string;
@@ -38,26 +64,35 @@ function toDto(k: ApiKeyEntity): ApiKeyDto {
 export class ApiKeyService {
   /** keyId → the minute (ms) this instance last wrote, so a burst of requests writes once. */
   private readonly touched = new Map<string, number>();
+  /** The per-key token bucket (SPEC §8), shared by every instance on the database. */
+  readonly limiter: RateLimiter;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.limiter = new RateLimiter(dataSource, config.rateLimitPerMinute);
+  }
 
   /**
    * Reads the key on every request, with no cache: a revocation is effective on the next request,
-   * on every instance (SPEC §15a).
+   * on every instance (SPEC §15a). With `takeToken` (the onRequest hook) the same statement takes
+   * the request's rate-limit token from a live key's bucket, and the result says how long to wait.
    */
-  async authenticate(authorization: string | undefined): Promise<AuthResult> {
+  async authenticate(authorization: string | undefined, options: { takeToken?: boolean } = {}): Promise<AuthResult> {
     if (!authorization) return { ok: false, reason: 'missing' };
     const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
     if (!match || !API_KEY_PATTERN.test(match[1])) return { ok: false, reason: 'malformed' };
     const hash = hashApiKey(match[1]);
-    const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash } });
+    const [key]: (KeyRow & { allowed?: boolean | null; tokens?: number | null })[] = options.takeToken
+      ? await this.dataSource.query(KEY_AND_TOKEN_SQL, [hash, ...this.limiter.params])
+      : await this.dataSource.query(KEY_SQL, [hash]);
     // A revoked key answers exactly like one that never existed: nothing tells its holder it once worked.
-    if (!key || !sameHash(key.keyHash, hash) || key.revokedAt) return { ok: false, reason: 'unknown' };
+    if (!key || !sameHash(key.key_hash, hash) || key.revoked_at) return { ok: false, reason: 'unknown' };
     await this.touch(key);
-    return { ok: true, caller: { orgId: key.orgId, keyId: key.id, role: key.role } };
+    const caller: Caller = { orgId: key.org_id, keyId: key.id, role: key.role };
+    if (!options.takeToken) return { ok: true, caller };
+    return { ok: true, caller, rateLimitWait: this.limiter.wait({ allowed: key.allowed!, tokens: key.tokens! }) };
   }
 
   /**
@@ -67,9 +102,9 @@ export class ApiKeyService {
    * concurrent writers (other requests, other instances) no-ops. A failed write never fails the
    * request: the timestamp is informational.
    */
-  private async touch(key: ApiKeyEntity): Promise<void> {
+  private async touch(key: KeyRow): Promise<void> {
     const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
-    if ((key.lastUsedAt && key.lastUsedAt.getTime() >= minute) || this.touched.get(key.id) === minute) return;
+    if ((key.last_used_at && key.last_used_at.getTime() >= minute) || this.touched.get(key.id) === minute) return;
     if (this.touched.size > 10_000) this.touched.clear();
     this.touched.set(key.id, minute);
     await this.dataSource

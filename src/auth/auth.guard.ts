@@ -1,14 +1,10 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ProblemException } from '#src/common/problem-details/problem.js';
-import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { ApiKeyService } from './api-key.service.js';
 import { ANY_PERMISSION_KEY, PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { unauthorized, type AuthenticatedRequest } from './auth.hook.js';
 import { Caller, Permission, ROLE_PERMISSIONS } from './permissions.js';
-import { RateLimiter } from './rate-limiter.js';
 
 /**
  * Global guard: every route is authenticated unless marked @Public, then checked against the
@@ -16,16 +12,10 @@ import { RateLimiter } from './rate-limiter.js';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly limiter: RateLimiter;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyService,
-    @Inject(APP_CONFIG) config: AppConfig,
-    @InjectDataSource() dataSource: DataSource,
-  ) {
-    this.limiter = new RateLimiter(dataSource, config.rateLimitPerMinute);
-  }
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -34,8 +24,9 @@ export class AuthGuard implements CanActivate {
     // Normally authenticated already by the onRequest hook (auth.hook.ts), before the body was read.
     const result = request.auth ?? (await this.keys.authenticate(request.headers.authorization));
     if (!result.ok) throw unauthorized(result.reason);
-    // An internal call (an MCP tool running its route) was counted as the request that carried it.
-    const wait = request.internal ? 0 : await this.limiter.take(result.caller.keyId);
+    // An internal call (an MCP tool running its route) was counted as the request that carried it;
+    // the hook's authentication normally took the token in its own statement.
+    const wait = request.internal ? 0 : (result.rateLimitWait ?? (await this.keys.limiter.take(result.caller.keyId)));
     if (wait > 0) {
       throw new ProblemException('rate_limited', `Rate limit exceeded for this API key; retry in ${wait} s.`, {
         retryAfterSeconds: wait,

@@ -53,7 +53,7 @@ export function registerEarlyAuth(
       return;
     }
     const result: AuthResult | { ok: false; reason: 'duplicate' } =
-      authorizationHeaders(request.raw) > 1 ? { ok: false, reason: 'duplicate' } : await keys.authenticate(request.headers.authorization);
+      authorizationHeaders(request.raw) > 1 ? { ok: false, reason: 'duplicate' } : await keys.authenticate(request.headers.authorization, { takeToken: true });
     if (result.ok) {
       request.auth = result;
       return;
