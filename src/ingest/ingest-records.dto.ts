@@ -43,10 +43,10 @@ export class EventRecordDto {
   @ApiProperty(id('event')) @IsPublicId('event') id: string;
   @ApiProperty(ID) @IsPublicId('session') session_id: string;
   @ApiPropertyOptional(optId('turn')) @IsOptional() @IsPublicId('turn') turn_id?: string | null;
-  @ApiProperty({ example: 'tool.completed', description: 'tool.completed and turn.completed|failed|cancelled feed facts; other types are stored only.' })
+  @ApiProperty({ example: 'tool.completed', description: 'tool.completed, turn.completed|failed|cancelled and capability.usage feed facts; other types are stored only.' })
   @IsString() @Length(1, 100) type: string;
   @ApiProperty(TIME) @IsRfc3339() created_at: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?}' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?}; capability.usage: {capability_id, capability_name?, kind: configured|resolved|exposed|invoked|effect_ran, tool_name?, duration_ms?}' })
   @IsOptional() @IsObject() data?: Record<string, unknown> | null;
 }
 

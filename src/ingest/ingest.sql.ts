@@ -1,5 +1,5 @@
 import {
-  PROJECTED_EVENT_TYPES_SQL as PROJECTED, sourceTypeSql as src, TOOL_CALL_EVENT_TYPE as TOOL_CALL, TURN_EVENT_TYPES_SQL as TURN_TYPES,
+  PROJECTED_EVENT_TYPES_SQL as PROJECTED, SESSION_COUNTED_EVENT_TYPES_SQL as COUNTED, sourceTypeSql as src, TOOL_CALL_EVENT_TYPE as TOOL_CALL, TURN_EVENT_TYPES_SQL as TURN_TYPES,
 } from '#src/pipeline/pipeline.vocabulary.js';
 
 /**
@@ -102,7 +102,8 @@ export const INGEST_SESSIONS_SQL = `
 const EVENT_COLUMNS: [string, string][] = [['session_id', 'uuid'], ['turn_id', 'uuid'], ['type', 'text'], ['created_at', 'timestamptz'], ['data', 'jsonb']];
 
 /**
- * A fact-feeding event re-projects itself and its session (turn and tool-call counts); a tool call
+ * A fact-feeding event re-projects itself; a turn or tool call also its session (turn and
+ * tool-call counts: capability usage counts in no session number, so it does not); a tool call
  * also re-projects its turn (the turn's tool-call count). An event that stops feeding facts is
  * enqueued too, so its stale fact is removed.
  */
@@ -117,7 +118,8 @@ export const INGEST_EVENTS_SQL = `
   ),
   ${enqueue(`
     SELECT ${src('event')}, c.id FROM changed c
-    UNION ALL SELECT ${src('session')}, s.session_id FROM changed c CROSS JOIN LATERAL (VALUES (c.session_id), (c.old_session_id)) s(session_id) WHERE s.session_id IS NOT NULL
+    UNION ALL SELECT ${src('session')}, s.session_id FROM changed c CROSS JOIN LATERAL (VALUES (c.session_id), (c.old_session_id)) s(session_id)
+      WHERE s.session_id IS NOT NULL AND (c.type IN ${COUNTED} OR c.old_type IN ${COUNTED})
     UNION ALL SELECT ${src('event')}, e.id FROM (
         SELECT c.session_id, c.turn_id FROM changed c WHERE c.type = '${TOOL_CALL}' AND c.turn_id IS NOT NULL
         UNION SELECT c.old_session_id, c.old_turn_id FROM changed c WHERE c.old_type = '${TOOL_CALL}' AND c.old_turn_id IS NOT NULL

@@ -44,7 +44,7 @@ const CORRECT = 'An invalid query returns the problem with errors[] (a JSON poin
  */
 export const TOOL_GUIDES: Record<string, string> = {
   get_report_catalog:
-    'Lists what can be asked: datasets (llm_generations, tool_calls, turns, sessions, budget_postings, …) with their dimensions, measures ' +
+    'Lists what can be asked: datasets (llm_generations, tool_calls, turns, sessions, budget_postings, capability_usage, …) with their dimensions, measures ' +
     '(aggregation, unit), filter fields and ops, time buckets and limits. Call it before building any query.',
   run_report_query:
     'Answers an analytical question about agent activity in your org: counts, tokens, durations, error rates, budget amounts — ' +

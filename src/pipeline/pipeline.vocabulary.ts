@@ -16,13 +16,22 @@ export const OUTBOX_CHANNEL = 'factline_outbox';
 
 export const TOOL_CALL_EVENT_TYPE = 'tool.completed';
 export const TURN_EVENT_TYPES = ['turn.completed', 'turn.failed', 'turn.cancelled'] as const;
+/** SPEC §11: capability usage (dataset capability_usage). */
+export const CAPABILITY_USAGE_EVENT_TYPE = 'capability.usage';
+/**
+ * The event types a session's turn and tool-call counts come from (SPEC §4): only these re-project
+ * their session, and only their update times make a session fact stale. Capability usage feeds
+ * its own facts and no session number, so it stays out.
+ */
+export const SESSION_COUNTED_EVENT_TYPES = [TOOL_CALL_EVENT_TYPE, ...TURN_EVENT_TYPES] as const;
 /** Event types that feed facts; every other type is stored and never projected (SPEC §4). */
-export const PROJECTED_EVENT_TYPES = [TOOL_CALL_EVENT_TYPE, ...TURN_EVENT_TYPES] as const;
+export const PROJECTED_EVENT_TYPES = [...SESSION_COUNTED_EVENT_TYPES, CAPABILITY_USAGE_EVENT_TYPE] as const;
 
 /** `('a', 'b')`: an SQL list of code constants. */
 export const sqlList = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`;
 export const PROJECTED_EVENT_TYPES_SQL = sqlList(PROJECTED_EVENT_TYPES);
 export const TURN_EVENT_TYPES_SQL = sqlList(TURN_EVENT_TYPES);
+export const SESSION_COUNTED_EVENT_TYPES_SQL = sqlList(SESSION_COUNTED_EVENT_TYPES);
 
 /** Outbox source types, in the order backfill walks them (SPEC §5) and the projector projects them. */
 export const SOURCE_TYPES = ['event', 'session', 'llm_generation', 'usage_ledger'] as const;
@@ -34,7 +43,7 @@ export const sourceTypeSql = (type: SourceType) => `'${type}'`;
 /**
  * The update times a fact's `source_updated_at` is the greatest of: the source row's own, its
  * session's, the newest of its turn's tool calls (a turn's tool-call count), the newest of the
- * session's fact-feeding events (a session's turn and tool-call counts). The projection records
+ * session's counted events (SESSION_COUNTED_EVENT_TYPES: a session's turn and tool-call counts). The projection records
  * that greatest; backfill calls a fact stale when the same greatest is newer.
  */
 export type SourceTime = 'row' | 'session' | 'turn_tool_calls' | 'session_events';
@@ -62,6 +71,7 @@ export const SOURCES: Record<SourceType, SourceDef> = {
     facts: [
       { table: 'fact_tool_call', eventTypes: [TOOL_CALL_EVENT_TYPE], staleness: ['row', 'session'] },
       { table: 'fact_turn', eventTypes: TURN_EVENT_TYPES, staleness: ['row', 'session', 'turn_tool_calls'] },
+      { table: 'fact_capability_usage', eventTypes: [CAPABILITY_USAGE_EVENT_TYPE], staleness: ['row', 'session'] },
     ],
   },
   session: { type: 'session', table: 'sessions', idPrefix: 'session', facts: [{ table: 'fact_session', staleness: ['row', 'session_events'] }] },

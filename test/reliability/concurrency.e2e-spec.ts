@@ -108,7 +108,7 @@ describe('concurrent projector processes and manual runs (SPEC §5)', () => {
       expect(diffs).toEqual([]);
       expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(9000);
     }
-    expect(await rollupDrift(t.app.get(DataSource))).toEqual({ llm_generations: 0, tool_calls: 0, turns: 0, sessions: 0, budget_postings: 0 });
+    expect(await rollupDrift(t.app.get(DataSource))).toEqual({ llm_generations: 0, tool_calls: 0, turns: 0, sessions: 0, budget_postings: 0, capability_usage: 0 });
 
     // The API's answers (served from the rollups) equal the oracle's totals.
     for (const [i, o] of orgs.entries()) {

@@ -113,7 +113,7 @@ describe('crash recovery: SIGKILL mid-batch, restart (SPEC §5)', () => {
 
     const { diffs } = await compareFacts(t.db.pool, owner.orgId, finalState(first, second));
     expect(diffs).toEqual([]);
-    expect(await rollupDrift(t.app.get(DataSource))).toEqual({ llm_generations: 0, tool_calls: 0, turns: 0, sessions: 0, budget_postings: 0 });
+    expect(await rollupDrift(t.app.get(DataSource))).toEqual({ llm_generations: 0, tool_calls: 0, turns: 0, sessions: 0, budget_postings: 0, capability_usage: 0 });
 
     console.log(
       `crash: ${total} outbox rows; killed with ${kills.map((k) => k.length).join(' and ')} rows in flight ` +

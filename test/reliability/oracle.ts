@@ -10,7 +10,7 @@ import type { Rec, Workload } from './workload.js';
  */
 
 type Row = Record<string, string | number | boolean | null>;
-export type FactTable = 'fact_llm_generation' | 'fact_tool_call' | 'fact_turn' | 'fact_session' | 'fact_budget_posting';
+export type FactTable = 'fact_llm_generation' | 'fact_tool_call' | 'fact_turn' | 'fact_session' | 'fact_budget_posting' | 'fact_capability_usage';
 
 const ATTRIBUTION = ['user_id', 'principal_id', 'agent_id', 'agent_name', 'harness_id', 'harness_name', 'app_id', 'blueprint_id'] as const;
 const ID_COLUMNS = new Set(['session_id', 'turn_id', 'user_id', 'principal_id', 'agent_id', 'harness_id', 'app_id', 'budget_id']);
@@ -22,9 +22,10 @@ export const FACT_COLUMNS: Record<FactTable, string[]> = {
   fact_turn: ['turn_id', 'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'iterations', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'created_at'],
   fact_session: ['session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'created_at'],
   fact_budget_posting: ['session_id', ...ATTRIBUTION, 'budget_id', 'subject_type', 'subject_id', 'currency', 'meter_source', 'ref_type', 'amount', 'created_at'],
+  fact_capability_usage: ['turn_id', 'session_id', ...ATTRIBUTION, 'capability', 'capability_name', 'kind', 'tool', 'duration_ms', 'created_at'],
 };
 
-const TEXT = new Set(['agent_name', 'harness_name', 'blueprint_id', 'model', 'provider', 'finish_reason', 'tool', 'tool_display_name', 'capability', 'status', 'subject_type', 'subject_id', 'currency', 'meter_source', 'ref_type']);
+const TEXT = new Set(['agent_name', 'harness_name', 'blueprint_id', 'model', 'provider', 'finish_reason', 'tool', 'tool_display_name', 'capability', 'capability_name', 'kind', 'status', 'subject_type', 'subject_id', 'currency', 'meter_source', 'ref_type']);
 
 function selectExpr(column: string): string {
   if (ID_COLUMNS.has(column)) return `${column}::text AS ${column}`;
@@ -63,7 +64,7 @@ export function expectedFacts(w: Workload): Record<FactTable, Map<string, Row>> 
   const turnsPerSession = countBy(turns, (e) => String(e.session_id));
 
   const out: Record<FactTable, Map<string, Row>> = {
-    fact_llm_generation: new Map(), fact_tool_call: new Map(), fact_turn: new Map(), fact_session: new Map(), fact_budget_posting: new Map(),
+    fact_llm_generation: new Map(), fact_tool_call: new Map(), fact_turn: new Map(), fact_session: new Map(), fact_budget_posting: new Map(), fact_capability_usage: new Map(),
   };
   for (const g of w.llm_generations) {
     out.fact_llm_generation.set(`llm_generation:${g.id}`, {
@@ -90,6 +91,13 @@ export function expectedFacts(w: Workload): Record<FactTable, Map<string, Row>> 
       status: (e.type as string).slice(5), duration_ms: n(d.duration_ms), iterations: n(d.iterations),
       tool_call_count: e.turn_id ? toolsPerTurn.get(`${e.session_id} ${e.turn_id}`) ?? 0 : 0,
       input_tokens: n(d.input_tokens), output_tokens: n(d.output_tokens), total_tokens: total, created_at: ms(e.created_at),
+    });
+  }
+  for (const e of w.events.filter((x) => x.type === 'capability.usage')) {
+    const d = data(e);
+    out.fact_capability_usage.set(`event:${e.id}`, {
+      turn_id: id(e.turn_id), session_id: id(e.session_id), ...attribution(e.session_id),
+      capability: s(d.capability_id), capability_name: s(d.capability_name), kind: s(d.kind), tool: s(d.tool_name), duration_ms: n(d.duration_ms), created_at: ms(e.created_at),
     });
   }
   for (const x of w.sessions) {

@@ -14,7 +14,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 4242);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
-const DATASETS = ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings'];
+const DATASETS = ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings', 'capability_usage'];
 const NAMES = [
   'session', 'turn', 'user', 'principal', 'agent', 'agent_name', 'harness', 'harness_name', 'app', 'blueprint', 'model', 'provider', 'finish_reason',
   'tool', 'tool_display_name', 'status', 'capability', 'budget', 'subject_type', 'subject', 'currency', 'meter_source', 'ref_type', 'hour', 'day', 'week',

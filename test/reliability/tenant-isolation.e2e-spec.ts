@@ -1,11 +1,11 @@
 import { newPublicId, toPublicId } from '#src/common/ids/public-id.js';
 import { client, uuidOf } from '../support/api.js';
-import { generation, ledger, session, toolEvent, turnEvent } from '../support/factories.js';
+import { capabilityEvent, generation, ledger, session, toolEvent, turnEvent } from '../support/factories.js';
 import { METRICS_TOKEN, startTestApp, type TestApp, type TestKey } from '../support/test-app.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 const RANGE = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
-const DATASETS = ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings'];
+const DATASETS = ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings', 'capability_usage'];
 
 /**
  * SPEC §2 tenancy: org B's key, aimed at everything of org A — its ids in paths, its entities in
@@ -51,7 +51,7 @@ describe('tenant isolation matrix (SPEC §2)', () => {
     // projected — then one pending change, one failed outbox row and one fact deleted (stale).
     const sA = session({ agent_id: newPublicId('agent'), app_id: newPublicId('app') }) as ReturnType<typeof session> & { app_id: string };
     const turnA = newPublicId('turn');
-    const eventsA = [toolEvent(sA.id, { turn_id: turnA }), turnEvent(sA.id, turnA)];
+    const eventsA = [toolEvent(sA.id, { turn_id: turnA }), turnEvent(sA.id, turnA), capabilityEvent(sA.id, { turn_id: turnA })];
     const gensA = [generation({ session_id: sA.id }), generation({ session_id: sA.id })];
     const ledgerA = [ledger({ session_id: sA.id, budget_id: newPublicId('budget') })];
     const appA = { id: newPublicId('app'), name: 'A bot', channels: [{ id: newPublicId('appchan'), type: 'slack', name: '#a' }] };

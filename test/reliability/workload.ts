@@ -2,8 +2,8 @@ import { newPublicId } from '#src/common/ids/public-id.js';
 import { prng } from '../support/prng.js';
 
 /**
- * Reproducible mixed workloads for the reliability tests: sessions with turns, tool calls and
- * other events, LLM generations and ledger postings (some hanging off sessions, some not), and a
+ * Reproducible mixed workloads for the reliability tests: sessions with turns, tool calls,
+ * capability usage and other events, LLM generations and ledger postings (some hanging off sessions, some not), and a
  * second wave of changes to them (re-attribution, new numbers, events that stop feeding facts or
  * move to another turn). Records are in the wire shape of POST /v1/ingest/*.
  */
@@ -28,6 +28,9 @@ export const MODELS = [['gpt-5', 'openai'], ['gpt-5-mini', 'openai'], ['claude-4
 const TOOLS = [['search', 'Web search', 'browse'], ['calc', null, null], ['fetch', 'Fetch URL', 'browse'], ['sql', 'SQL', 'data']] as const;
 const TOOL_STATUSES = ['success', 'success', 'error', 'timeout', 'cancelled'];
 const TURN_TYPES = ['turn.completed', 'turn.completed', 'turn.failed', 'turn.cancelled'];
+const CAPABILITY_KINDS = ['configured', 'resolved', 'exposed', 'invoked', 'effect_ran'];
+/** Capability usage draws from its own stream, so the other records stay as they were before it existed. */
+const CAPABILITY_SALT = 7919;
 export const CURRENCIES = ['USD', 'EUR', 'credits'];
 
 export interface WorkloadSize {
@@ -39,6 +42,7 @@ export interface WorkloadSize {
 
 export function makeWorkload(seed: number, size: WorkloadSize): Workload {
   const r = prng(seed);
+  const rc = prng(seed + CAPABILITY_SALT);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const maybe = <T>(v: T, p = 0.2): T | undefined => (r() < p ? undefined : v);
   const at = () => new Date(START + Math.floor(r() * SPAN_MS)).toISOString();
@@ -76,6 +80,19 @@ export function makeWorkload(seed: number, size: WorkloadSize): Workload {
       });
     }
     if (r() < 0.5) w.events.push({ id: newPublicId('event'), session_id: s.id, type: 'message.created', created_at: at(), data: { n: 1 } });
+    // SPEC §11 capability usage, with and without a turn, name, tool and duration.
+    for (let c = Math.floor(rc() * 4); c > 0; c--) {
+      const [tool, , capability] = TOOLS[Math.floor(rc() * TOOLS.length)];
+      const capabilityId = capability ?? 'math';
+      w.events.push({
+        id: newPublicId('event'), session_id: s.id, turn_id: rc() < 0.5 ? newPublicId('turn') : undefined, type: 'capability.usage',
+        created_at: new Date(START + Math.floor(rc() * SPAN_MS)).toISOString(),
+        data: {
+          capability_id: capabilityId, capability_name: rc() < 0.3 ? undefined : capabilityId.toUpperCase(), kind: CAPABILITY_KINDS[Math.floor(rc() * CAPABILITY_KINDS.length)],
+          tool_name: rc() < 0.4 ? undefined : tool, duration_ms: rc() < 0.3 ? undefined : Math.floor(rc() * 2000),
+        },
+      });
+    }
   }
   const sessionOrNone = () => (r() < 0.1 ? (r() < 0.5 ? undefined : newPublicId('session')) : pick(w.sessions).id);
   for (let i = Math.round(size.sessions * size.generationsPerSession); i > 0; i--) {
@@ -119,6 +136,13 @@ export function makeChanges(seed: number, w: Workload): Workload {
       const [sessionId, turnId] = turns[Math.floor(r() * turns.length)].split(' ');
       out.events.push({ ...e, session_id: sessionId, turn_id: turnId });
     } else if (String(e.type).startsWith('turn.') && x < 0.1) out.events.push({ ...e, type: e.type === 'turn.failed' ? 'turn.completed' : 'turn.failed' });
+  }
+  // Capability usage changes kind and duration, moves hour, or stops feeding facts (own stream, as above).
+  const rc = prng(seed + CAPABILITY_SALT);
+  for (const e of w.events.filter((x) => x.type === 'capability.usage')) {
+    const x = rc();
+    if (x < 0.05) out.events.push({ ...e, type: 'capability.noted' });
+    else if (x < 0.15) out.events.push({ ...e, created_at: new Date(Date.parse(e.created_at as string) + 3_600_000).toISOString(), data: { ...(e.data as object), kind: 'invoked', duration_ms: Math.floor(rc() * 100) } });
   }
   for (const g of w.llm_generations) if (r() < 0.15) out.llm_generations.push({ ...g, output_tokens: (g.output_tokens as number) + 7, model: 'gpt-5' });
   for (const l of w.usage_ledger) if (r() < 0.15) out.usage_ledger.push({ ...l, amount: -(l.amount as number) });

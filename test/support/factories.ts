@@ -46,6 +46,18 @@ export function toolEvent(sessionId: string, over: Record<string, unknown> = {},
   };
 }
 
+/** SPEC §11: a capability.usage event. */
+export function capabilityEvent(sessionId: string, over: Record<string, unknown> = {}, data: Record<string, unknown> = {}) {
+  return {
+    id: newPublicId('event'),
+    session_id: sessionId,
+    type: 'capability.usage',
+    created_at: iso(tick()),
+    data: { capability_id: 'browse', capability_name: 'Browsing', kind: 'invoked', tool_name: 'web.search', duration_ms: 40, ...data },
+    ...over,
+  };
+}
+
 export function turnEvent(sessionId: string, turnId: string, type = 'turn.completed', data: Record<string, unknown> = {}) {
   return {
     id: newPublicId('event'),

@@ -39,6 +39,17 @@ export function buildWorld() {
     ev(s2, turns[2], 'turn.completed', at(2, 15, 2), { duration_ms: 1500, iterations: 5, input_tokens: 10 }),
     ev(s3, turns[3], 'turn.cancelled', at(3, 8, 1), {}),
     ev(s2, null, 'message.created', at(2, 15, 3), { text: 'stored, never projected' }),
+    // SPEC §11 capability usage: every kind, nulls in every nullable field, one without a known
+    // session (no attribution), one late in the UTC day (the next day in Berlin).
+    ev(s1, turns[0], 'capability.usage', at(2, 9, 0), { capability_id: 'web', capability_name: 'Web', kind: 'configured' }),
+    ev(s1, turns[0], 'capability.usage', at(2, 9, 1), { capability_id: 'web', capability_name: 'Web', kind: 'invoked', tool_name: 'search', duration_ms: 90 }),
+    ev(s1, turns[0], 'capability.usage', at(2, 9, 2), { capability_id: 'web', kind: 'invoked', tool_name: 'search', duration_ms: 310 }),
+    ev(s1, turns[1], 'capability.usage', at(2, 9, 4), { capability_id: 'math', capability_name: 'Math', kind: 'resolved', duration_ms: 4 }),
+    ev(s2, null, 'capability.usage', at(2, 15, 0), { capability_id: 'web', capability_name: 'Web', kind: 'exposed' }),
+    ev(s2, turns[2], 'capability.usage', at(2, 15, 1), { capability_id: 'web', capability_name: 'Web', kind: 'effect_ran', tool_name: 'search', duration_ms: null }),
+    ev(s3, turns[3], 'capability.usage', at(3, 8, 1), { capability_id: 'math', capability_name: 'Math', kind: 'invoked', tool_name: 'calc', duration_ms: 25 }),
+    ev(s1, null, 'capability.usage', at(2, 23, 30), { capability_id: 'web', capability_name: 'Web', kind: 'invoked', tool_name: 'search', duration_ms: 1000 }),
+    ev({ id: newPublicId('session') }, null, 'capability.usage', at(4, 12), { capability_id: 'math', capability_name: 'Math', kind: 'invoked', tool_name: 'calc', duration_ms: 7 }),
   ];
   const g = (over: Rec): Rec => ({ id: newPublicId('gen'), model: 'gpt-5', provider: 'openai', input_tokens: 10, output_tokens: 5, ...over });
   const generations: Rec[] = [
@@ -150,6 +161,16 @@ export function factsOf(w: World): Record<string, Row[]> {
         total_tokens: inTok === null && outTok === null ? n(s.total_tokens) : (inTok ?? 0) + (outTok ?? 0),
       };
     }),
+    capability_usage: w.events.filter((e) => e.type === 'capability.usage').map((e) => ({
+      ...attribution(w.sessions, e.session_id),
+      turn: str(e.turn_id),
+      capability: data(e).capability_id,
+      capability_name: str(data(e).capability_name),
+      kind: data(e).kind,
+      tool: str(data(e).tool_name),
+      created_at: e.created_at,
+      duration_ms: n(data(e).duration_ms),
+    })),
     budget_postings: w.ledger.map((p) => ({
       ...attribution(w.sessions, p.session_id),
       budget: str(p.budget_id),
@@ -218,6 +239,11 @@ export const MEASURES: Record<string, Record<string, (rows: Row[]) => number | n
     output_tokens: (r) => sum(col(r, 'output_tokens')),
     total_tokens: (r) => sum(col(r, 'total_tokens')),
     unique_users: (r) => countDistinct(r.map((x) => x.user)),
+  },
+  capability_usage: {
+    usage_count: (r) => r.length,
+    duration_ms: (r) => sum(col(r, 'duration_ms')),
+    avg_duration_ms: (r) => avg(col(r, 'duration_ms')),
   },
   budget_postings: {
     amount: (r) => decimalSum(col(r, 'amount') as number[]),

@@ -923,7 +923,7 @@ export interface components {
             /** @example turn_0190b5a0000070008000000000000001 */
             turn_id?: string | null;
             /**
-             * @description tool.completed and turn.completed|failed|cancelled feed facts; other types are stored only.
+             * @description tool.completed, turn.completed|failed|cancelled and capability.usage feed facts; other types are stored only.
              * @example tool.completed
              */
             type: string;
@@ -932,7 +932,7 @@ export interface components {
              * @example 2026-05-01T12:00:00Z
              */
             created_at: string;
-            /** @description tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?} */
+            /** @description tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?}; capability.usage: {capability_id, capability_name?, kind: configured|resolved|exposed|invoked|effect_ran, tool_name?, duration_ms?} */
             data?: {
                 [key: string]: unknown;
             } | null;
@@ -1242,7 +1242,7 @@ export interface components {
              * @example sessions
              * @enum {string}
              */
-            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings";
+            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings" | "capability_usage";
             /** @description Absolute {from, to}, or relative: {"last": "7d"} (ending now) or {"calendar": "this_month"} (in the query's timezone), resolved when the query runs; the result echoes the absolute range in time_range. */
             time_range: components["schemas"]["TimeRangeDto"] | components["schemas"]["LastTimeRangeDto"] | components["schemas"]["CalendarTimeRangeDto"];
             /**

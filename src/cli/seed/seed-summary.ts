@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 
 export const CANONICAL_TABLES = ['sessions', 'events', 'llm_generations', 'usage_ledger', 'apps', 'app_channels', 'app_runs'] as const;
-export const FACT_TABLES = ['fact_session', 'fact_turn', 'fact_tool_call', 'fact_llm_generation', 'fact_budget_posting'] as const;
+export const FACT_TABLES = ['fact_session', 'fact_turn', 'fact_tool_call', 'fact_llm_generation', 'fact_budget_posting', 'fact_capability_usage'] as const;
 
 export type TableCounts<T extends string> = Record<T, number>;
 

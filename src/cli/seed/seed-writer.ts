@@ -6,7 +6,7 @@ import { APP_RUN_PARAMS, SEED_APP_RUNS_SQL, SEED_APPS_SQL, SEED_ORG_SQL, SEED_TO
 import type { OrgPlan, SeedPlan } from './seed-plan.js';
 import { SEED_SESSIONS_SQL, SESSION_PARAMS } from './seed.sql.js';
 import {
-  ITERATIONS_PER_TURN_WEIGHTS, MODELS, REFUND_SHARE, SESSION_OUTCOMES, TOOLS, TURN_FAILURE_RATE, TURNS_PER_SESSION_WEIGHTS,
+  CAPABILITY_NAMES, ITERATIONS_PER_TURN_WEIGHTS, MODELS, REFUND_SHARE, SESSION_OUTCOMES, TOOLS, TURN_FAILURE_RATE, TURNS_PER_SESSION_WEIGHTS,
 } from './vocabulary.js';
 
 const SESSIONS_PER_CHUNK = 2_000;
@@ -106,6 +106,8 @@ function sessionParams(plan: SeedPlan, org: OrgPlan, orgId: string, from: number
     tool_names: TOOLS.map((t) => t.name),
     tool_display: TOOLS.map((t) => t.displayName),
     tool_caps: TOOLS.map((t) => t.capability),
+    tool_cap_names: TOOLS.map((t) => CAPABILITY_NAMES[t.capability]),
+    tool_effect: TOOLS.map((t) => t.effect),
     tool_median: TOOLS.map((t) => t.medianMs),
     tool_err: TOOLS.map((t) => t.errorRate),
     tool_timeout: TOOLS.map((t) => t.timeoutRate),

@@ -22,7 +22,7 @@ export const SESSION_PARAMS = new NamedParams({
   model_names: 'text[]', model_providers: 'text[]', model_ttft: 'float8[]', model_ms_tok: 'float8[]', model_err: 'float8[]',
   model_price_in: 'float8[]', model_price_out: 'float8[]', model_cache_read: 'bool[]', model_cache_write: 'bool[]',
   fr_tool: 'text[]', fr_stop: 'text[]', fr_length: 'text[]',
-  tool_cum: 'float8[]', tool_names: 'text[]', tool_display: 'text[]', tool_caps: 'text[]', tool_median: 'float8[]', tool_err: 'float8[]',
+  tool_cum: 'float8[]', tool_names: 'text[]', tool_display: 'text[]', tool_caps: 'text[]', tool_cap_names: 'text[]', tool_effect: 'bool[]', tool_median: 'float8[]', tool_err: 'float8[]',
   tool_timeout: 'float8[]', tool_price: 'float8[]', n_tools: 'int',
   budget_ids: 'uuid[]', budget_currency: 'text[]',
 });
@@ -30,6 +30,8 @@ export const SESSION_PARAMS = new NamedParams({
 const P = SESSION_PARAMS.ref;
 const U = (key: string, salt: number) => uniform(P.seed, key, salt);
 const ID = (ms: string, key: string, salt: number) => uuid7(P.seed, ms, key, salt);
+/** The first tool of an agent's rotated tool mix (see g1): whose capability the agent is configured with. */
+const MAIN_TOOL = (agent: string) => `1 + (${agent} * 3) % ${P.n_tools}`;
 /**
  * Sessions [from, to) of one org with everything hanging off them. Keys: session i, turn
  * tk = i·64 + j, generation gk = tk·16 + k. A turn is K iterations — an LLM call, then a tool
@@ -173,6 +175,32 @@ export const SEED_SESSIONS_SQL = `
     SELECT ${ID('t.end_ms', 't.tk', 65)}, x.id, t.turn_id, 'turn.' || t.status, t.end_ms,
            jsonb_build_object('duration_ms', t.dur_ms, 'iterations', t.iters, 'input_tokens', t.input_tokens, 'output_tokens', t.output_tokens)
     FROM turns t JOIN sess x ON x.i = t.i
+    -- SPEC §11 capability usage: the agent's main capability (its first tool's) is configured and
+    -- resolved as the session starts and exposed to the model at every turn; each tool call
+    -- invokes its tool's capability, and a successful call of a tool with an effect runs it.
+    UNION ALL
+    SELECT ${ID('x.created_ms + x.queue_ms', 'x.i', 71)}, x.id, NULL::uuid, 'capability.usage', x.created_ms + x.queue_ms,
+           jsonb_build_object('capability_id', (${P.tool_caps})[${MAIN_TOOL('x.agent')}], 'capability_name', (${P.tool_cap_names})[${MAIN_TOOL('x.agent')}], 'kind', 'configured')
+    FROM sess x
+    UNION ALL
+    SELECT ${ID('x.created_ms + x.queue_ms', 'x.i', 72)}, x.id, NULL::uuid, 'capability.usage', x.created_ms + x.queue_ms,
+           jsonb_build_object('capability_id', (${P.tool_caps})[${MAIN_TOOL('x.agent')}], 'capability_name', (${P.tool_cap_names})[${MAIN_TOOL('x.agent')}], 'kind', 'resolved',
+                              'duration_ms', 5 + floor(${U('x.i', 73)} * 60)::bigint)
+    FROM sess x
+    UNION ALL
+    SELECT ${ID('t.start_ms', 't.tk', 74)}, x.id, t.turn_id, 'capability.usage', t.start_ms,
+           jsonb_build_object('capability_id', (${P.tool_caps})[${MAIN_TOOL('x.agent')}], 'capability_name', (${P.tool_cap_names})[${MAIN_TOOL('x.agent')}], 'kind', 'exposed')
+    FROM turns t JOIN sess x ON x.i = t.i
+    UNION ALL
+    SELECT ${ID('g.tool_end_ms', 'g.gk', 75)}, x.id, g.turn_id, 'capability.usage', g.tool_end_ms,
+           jsonb_build_object('capability_id', (${P.tool_caps})[g.tool], 'capability_name', (${P.tool_cap_names})[g.tool], 'kind', 'invoked',
+                              'tool_name', (${P.tool_names})[g.tool], 'duration_ms', g.tool_ms)
+    FROM gens g JOIN sess x ON x.i = g.i WHERE g.tool IS NOT NULL
+    UNION ALL
+    SELECT ${ID('g.tool_end_ms', 'g.gk', 76)}, x.id, g.turn_id, 'capability.usage', g.tool_end_ms,
+           jsonb_build_object('capability_id', (${P.tool_caps})[g.tool], 'capability_name', (${P.tool_cap_names})[g.tool], 'kind', 'effect_ran',
+                              'tool_name', (${P.tool_names})[g.tool])
+    FROM gens g JOIN sess x ON x.i = g.i WHERE g.tool IS NOT NULL AND g.tool_status = 'success' AND (${P.tool_effect})[g.tool]
   ),
   ins_events AS (
     INSERT INTO events (org_id, id, session_id, turn_id, type, created_at, data)

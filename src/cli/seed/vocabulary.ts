@@ -36,21 +36,29 @@ export interface ToolDef {
   /** Per call, in the budget's currency; 0 = not metered. */
   price: number;
   weight: number;
+  /** A successful call changes something outside the agent (capability usage `effect_ran`, SPEC §11). */
+  effect: boolean;
 }
 
 export const TOOLS: readonly ToolDef[] = [
-  { name: 'web_search', displayName: 'Web search', capability: 'search', medianMs: 1400, errorRate: 0.02, timeoutRate: 0.01, price: 0.005, weight: 14 },
-  { name: 'read_file', displayName: 'Read file', capability: 'filesystem', medianMs: 40, errorRate: 0.01, timeoutRate: 0, price: 0, weight: 18 },
-  { name: 'write_file', displayName: 'Write file', capability: 'filesystem', medianMs: 60, errorRate: 0.015, timeoutRate: 0, price: 0, weight: 9 },
-  { name: 'run_shell', displayName: 'Shell', capability: 'code_execution', medianMs: 2600, errorRate: 0.08, timeoutRate: 0.02, price: 0.002, weight: 10 },
-  { name: 'http_request', displayName: 'HTTP request', capability: 'network', medianMs: 700, errorRate: 0.05, timeoutRate: 0.02, price: 0, weight: 7 },
-  { name: 'sql_query', displayName: 'SQL query', capability: 'data', medianMs: 350, errorRate: 0.04, timeoutRate: 0.01, price: 0.001, weight: 8 },
-  { name: 'vector_search', displayName: 'Knowledge search', capability: 'retrieval', medianMs: 180, errorRate: 0.005, timeoutRate: 0.002, price: 0.0005, weight: 12 },
-  { name: 'slack_post_message', displayName: 'Post to Slack', capability: 'messaging', medianMs: 420, errorRate: 0.02, timeoutRate: 0.005, price: 0, weight: 5 },
-  { name: 'github_create_pull_request', displayName: 'Open pull request', capability: 'code_review', medianMs: 1900, errorRate: 0.03, timeoutRate: 0.01, price: 0, weight: 3 },
-  { name: 'jira_create_issue', displayName: 'Create Jira issue', capability: 'ticketing', medianMs: 950, errorRate: 0.03, timeoutRate: 0.01, price: 0, weight: 3 },
-  { name: 'send_email', displayName: 'Send email', capability: 'messaging', medianMs: 600, errorRate: 0.01, timeoutRate: 0.005, price: 0.0002, weight: 3 },
+  { name: 'web_search', displayName: 'Web search', capability: 'search', medianMs: 1400, errorRate: 0.02, timeoutRate: 0.01, price: 0.005, weight: 14, effect: false },
+  { name: 'read_file', displayName: 'Read file', capability: 'filesystem', medianMs: 40, errorRate: 0.01, timeoutRate: 0, price: 0, weight: 18, effect: false },
+  { name: 'write_file', displayName: 'Write file', capability: 'filesystem', medianMs: 60, errorRate: 0.015, timeoutRate: 0, price: 0, weight: 9, effect: true },
+  { name: 'run_shell', displayName: 'Shell', capability: 'code_execution', medianMs: 2600, errorRate: 0.08, timeoutRate: 0.02, price: 0.002, weight: 10, effect: true },
+  { name: 'http_request', displayName: 'HTTP request', capability: 'network', medianMs: 700, errorRate: 0.05, timeoutRate: 0.02, price: 0, weight: 7, effect: false },
+  { name: 'sql_query', displayName: 'SQL query', capability: 'data', medianMs: 350, errorRate: 0.04, timeoutRate: 0.01, price: 0.001, weight: 8, effect: false },
+  { name: 'vector_search', displayName: 'Knowledge search', capability: 'retrieval', medianMs: 180, errorRate: 0.005, timeoutRate: 0.002, price: 0.0005, weight: 12, effect: false },
+  { name: 'slack_post_message', displayName: 'Post to Slack', capability: 'messaging', medianMs: 420, errorRate: 0.02, timeoutRate: 0.005, price: 0, weight: 5, effect: true },
+  { name: 'github_create_pull_request', displayName: 'Open pull request', capability: 'code_review', medianMs: 1900, errorRate: 0.03, timeoutRate: 0.01, price: 0, weight: 3, effect: true },
+  { name: 'jira_create_issue', displayName: 'Create Jira issue', capability: 'ticketing', medianMs: 950, errorRate: 0.03, timeoutRate: 0.01, price: 0, weight: 3, effect: true },
+  { name: 'send_email', displayName: 'Send email', capability: 'messaging', medianMs: 600, errorRate: 0.01, timeoutRate: 0.005, price: 0.0002, weight: 3, effect: true },
 ];
+
+/** Capability names by the ids the tools carry (capability usage, SPEC §11). */
+export const CAPABILITY_NAMES: Readonly<Record<string, string>> = {
+  search: 'Web search', filesystem: 'Files', code_execution: 'Code execution', network: 'Network access', data: 'Databases',
+  retrieval: 'Knowledge base', messaging: 'Messaging', code_review: 'Code review', ticketing: 'Ticketing',
+};
 
 export const HARNESSES = ['claude-code', 'codex-cli', 'langgraph', 'openai-agents-sdk', 'factline-runner'] as const;
 

@@ -1,5 +1,5 @@
 import {
-  type FactTarget, PROJECTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
+  type FactTarget, SESSION_COUNTED_EVENT_TYPES_SQL, type SourceDef, SOURCES, sourceKeySql, type SourceTime, type SourceType, sourceTypeSql, sourceUpdatedSql,
   sqlList, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
 } from '#src/pipeline/pipeline.vocabulary.js';
 import { applicablePrice } from '#src/reporting/prices/price-rule.sql.js';
@@ -41,7 +41,7 @@ export const BACKFILL_PLAN_SQL = {
 export type BackfillMode = keyof typeof BACKFILL_PLAN_SQL;
 
 const sessionUpdated = (sessionId: string) => `(SELECT s.updated_at FROM sessions s WHERE s.org_id = $1 AND s.id = ${sessionId})`;
-/** The newest update of the session's events that feed facts. FILTER keeps max() from being
+/** The newest update of the session's events that its counts come from. FILTER keeps max() from being
  * planned as a backward walk of the (org_id, updated_at) index until the session turns up. */
 const eventsUpdated = (where: string) => `(SELECT max(t.updated_at) FILTER (WHERE true) FROM events t WHERE t.org_id = $1 AND ${where})`;
 
@@ -50,7 +50,7 @@ const TIMES: Record<SourceTime, string> = {
   row: 'x.updated_at',
   session: sessionUpdated('x.session_id'),
   turn_tool_calls: eventsUpdated(`t.session_id = x.session_id AND t.turn_id = x.turn_id AND t.type = '${TOOL_CALL_EVENT_TYPE}'`),
-  session_events: eventsUpdated(`t.session_id = x.id AND t.type IN ${PROJECTED_EVENT_TYPES_SQL}`),
+  session_events: eventsUpdated(`t.session_id = x.id AND t.type IN ${SESSION_COUNTED_EVENT_TYPES_SQL}`),
 };
 
 /**

@@ -1,5 +1,7 @@
 import { DATASET_BY_NAME } from '#src/reporting/catalog/catalog.js';
-import { factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL } from '#src/pipeline/pipeline.vocabulary.js';
+import {
+  CAPABILITY_USAGE_EVENT_TYPE, factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL,
+} from '#src/pipeline/pipeline.vocabulary.js';
 import { generationsCostBy } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, factByKey, jsonBigint, KEYS, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
@@ -9,13 +11,15 @@ const TURN_COLS = [
   'turn_id', 'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'iterations', 'tool_call_count', 'input_tokens', 'output_tokens',
   'total_tokens', 'cost_usd', 'created_at', 'source_updated_at',
 ];
+const CAPABILITY_COLS = ['turn_id', 'session_id', ...ATTRIBUTION, 'capability', 'capability_name', 'kind', 'tool', 'duration_ms', 'created_at', 'source_updated_at'];
 const KEY = (alias: string) => sourceKeySql('event', `${alias}.id`);
 const TOOL = factOfEventType(TOOL_CALL_EVENT_TYPE).table;
 const TURN = factOfEventType(TURN_EVENT_TYPES[0]);
+const CAPABILITY = factOfEventType(CAPABILITY_USAGE_EVENT_TYPE);
 
 /**
- * One statement per batch: events → fact_tool_call (tool.completed) and fact_turn (turn.*), with
- * both rollups. An event that no longer feeds a table has its fact removed; every fact of the
+ * One statement per batch: events → fact_tool_call (tool.completed), fact_turn (turn.*) and
+ * fact_capability_usage (capability.usage, SPEC §11), with their rollups. An event that no longer feeds a table has its fact removed; every fact of the
  * batch's events as stored before the statement is subtracted from the rollups, every new one
  * added. Strict casts of `data` make a malformed event fail (a poison row) instead of projecting
  * a wrong number.
@@ -56,21 +60,33 @@ const projectEventsSql = (priced: boolean) => `
         JOIN llm_generations g ON g.org_id = t.org_id AND g.session_id = t.session_id AND g.turn_id = t.turn_id`, ['session_id', 'turn_id'])} tg
       ON tg.org_id = e.org_id AND tg.session_id = e.session_id AND tg.turn_id = e.turn_id` : `WHERE e.type IN ${TURN_EVENT_TYPES_SQL}`}
   ),
+  nc AS (
+    SELECT e.org_id, e.source_key, e.turn_id, e.session_id, ${ATTRIBUTION.map((c) => `e.s_${c} AS ${c}`).join(', ')},
+           e.data->>'capability_id' AS capability, e.data->>'capability_name' AS capability_name, e.data->>'kind' AS kind,
+           e.data->>'tool_name' AS tool, ${jsonBigint(`e.data->'duration_ms'`)} AS duration_ms, e.created_at,
+           ${sourceUpdatedSql(CAPABILITY, { row: 'e.updated_at', session: 'e.s_updated_at' })} AS source_updated_at
+    FROM ev e WHERE e.type = '${CAPABILITY_USAGE_EVENT_TYPE}'
+  ),
   ot AS (SELECT f.* FROM k CROSS JOIN ${factByKey(TOOL, 'k.org_id', KEY('k'))}),
   ou AS (SELECT f.* FROM k CROSS JOIN ${factByKey(TURN.table, 'k.org_id', KEY('k'))}),
+  oc AS (SELECT f.* FROM k CROSS JOIN ${factByKey(CAPABILITY.table, 'k.org_id', KEY('k'))}),
   ${upsertFacts('tools', TOOL, TOOL_COLS, 'nt')},
   ${upsertFacts('turns', TURN.table, TURN_COLS, 'nu')},
+  ${upsertFacts('caps', CAPABILITY.table, CAPABILITY_COLS, 'nc')},
   -- Facts whose event no longer feeds their table; EXCEPT is a hashed set difference (a NOT
   -- EXISTS against the CTE would be planned as a nested loop over it: quadratic in the batch).
   gone_tools AS (SELECT org_id, source_key FROM ot EXCEPT SELECT org_id, source_key FROM nt),
   gone_turns AS (SELECT org_id, source_key FROM ou EXCEPT SELECT org_id, source_key FROM nu),
+  gone_caps AS (SELECT org_id, source_key FROM oc EXCEPT SELECT org_id, source_key FROM nc),
   stale_tools AS (DELETE FROM ${TOOL} f USING gone_tools g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
   stale_turns AS (DELETE FROM ${TURN.table} f USING gone_turns g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
+  stale_caps AS (DELETE FROM ${CAPABILITY.table} f USING gone_caps g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
   ${rollupDeltaCtes('roll_tools', DATASET_BY_NAME.get('tool_calls')!, 'nt', 'ot')},
-  ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nu', 'ou')}
-  SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM turns) AS projected,
-         (SELECT count(*) FROM stale_tools) + (SELECT count(*) FROM stale_turns) AS removed,
-         (SELECT count(*) FROM roll_tools) + (SELECT count(*) FROM roll_turns) AS rollup_rows`;
+  ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nu', 'ou')},
+  ${rollupDeltaCtes('roll_caps', DATASET_BY_NAME.get('capability_usage')!, 'nc', 'oc')}
+  SELECT (SELECT count(*) FROM tools) + (SELECT count(*) FROM turns) + (SELECT count(*) FROM caps) AS projected,
+         (SELECT count(*) FROM stale_tools) + (SELECT count(*) FROM stale_turns) + (SELECT count(*) FROM stale_caps) AS removed,
+         (SELECT count(*) FROM roll_tools) + (SELECT count(*) FROM roll_turns) + (SELECT count(*) FROM roll_caps) AS rollup_rows`;
 
 export const PROJECT_EVENTS_SQL = projectEventsSql(true);
 /** Without the turns' cost: the baseline of the cost benchmark. */

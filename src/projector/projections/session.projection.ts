@@ -1,5 +1,5 @@
 import {
-  onlyFact, PROJECTED_EVENT_TYPES_SQL, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
+  onlyFact, SESSION_COUNTED_EVENT_TYPES_SQL, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES_SQL,
 } from '#src/pipeline/pipeline.vocabulary.js';
 import { generationsCostBy } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
@@ -38,7 +38,7 @@ const projectSessionsSql = (priced: boolean) => oneTableProjection('session', CO
              max(e.updated_at) AS updated_at
       FROM events e
       WHERE e.org_id = s.org_id AND e.session_id = s.id
-        AND e.type IN ${PROJECTED_EVENT_TYPES_SQL}
+        AND e.type IN ${SESSION_COUNTED_EVENT_TYPES_SQL}
     ) ev ON true`);
 
 export const PROJECT_SESSIONS_SQL = projectSessionsSql(true);

@@ -140,6 +140,14 @@ const toolDims = [
   str('capability', 'capability', 'Capability id the tool belongs to.'),
   ...TIME_DIMENSIONS,
 ];
+const capabilityDims = [
+  ...commonDimensions(true),
+  str('capability', 'capability', 'Capability id (as tool_calls.capability).'),
+  str('capability_name', 'capability_name', 'Capability name.'),
+  str('kind', 'kind', 'configured | resolved | exposed | invoked | effect_ran.'),
+  str('tool', 'tool', 'Tool the capability was used through.'),
+  ...TIME_DIMENSIONS,
+];
 /** The token sums of turns and of sessions (a turn's and a session's tokens are their generations'). */
 const tokenSums = () => [
   sum('input_tokens', 'input_tokens', 'Input tokens.', 'tokens'),
@@ -286,6 +294,24 @@ export const DATASETS: DatasetDef[] = [
       countIf('credit_count', 'f.amount < 0', 'Number of credits.'),
     ],
     filter_fields: filtersFor(budgetDims, [num('amount')]),
+  },
+  {
+    name: 'capability_usage',
+    description: 'One row per capability usage (capability.usage events): a capability configured, resolved, exposed to the model, invoked, or its effect ran.',
+    table: 'fact_capability_usage',
+    time_column: 'created_at',
+    sources: ['event'],
+    rollup: {
+      table: 'rollup_capability_usage_hourly', dimensions: ['capability', 'capability_name', 'kind', 'tool'],
+      sizeNote: 'Not measured at demo size yet; like tool_calls (same own dimensions, fewer of them) rows grow with hours × combinations in use, not with facts.',
+    },
+    dimensions: capabilityDims,
+    measures: [
+      count('usage_count', 'Number of capability usages.'),
+      sum('duration_ms', 'duration_ms', 'Total usage time.', 'ms'),
+      avg('avg_duration_ms', 'duration_ms', 'Mean usage time.', 'ms'),
+    ],
+    filter_fields: filtersFor(capabilityDims, [num('duration_ms')]),
   },
 ];
 

@@ -79,7 +79,7 @@ describe('validateReportQuery', () => {
   });
 
   it('pointers carry the base (the query inside an export or a saved report)', () => {
-    expect(errors({ dataset: 'nope', time_range: RANGE }, {}, '/query')).toEqual([{ pointer: '/query/dataset', message: 'unknown dataset "nope"', allowed: ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings'] }]);
+    expect(errors({ dataset: 'nope', time_range: RANGE }, {}, '/query')).toEqual([{ pointer: '/query/dataset', message: 'unknown dataset "nope"', allowed: ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings', 'capability_usage'] }]);
     expect(errors(null, {}, '/query')).toEqual([{ pointer: '/query', message: 'the query must be a JSON object' }]);
   });
 

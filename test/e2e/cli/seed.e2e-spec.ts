@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/test-db.js'
 const END = '2026-05-01T12:34:56Z';
 const SEED = ['seed', '--size', 'demo', '--end', END, '--seed', '42'];
 const CANONICAL = ['sessions', 'events', 'llm_generations', 'usage_ledger', 'apps', 'app_channels', 'app_runs'];
-const FACTS = ['fact_session', 'fact_turn', 'fact_tool_call', 'fact_llm_generation', 'fact_budget_posting'];
+const FACTS = ['fact_session', 'fact_turn', 'fact_tool_call', 'fact_llm_generation', 'fact_budget_posting', 'fact_capability_usage'];
 const SLUGS = ['acme', 'globex', 'initech'];
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -113,7 +113,8 @@ describe('npm run cli -- seed (issue 7: demo data)', () => {
       SELECT o.slug,
         (SELECT count(*)::int FROM events e WHERE e.org_id = o.id AND e.type = 'tool.completed') AS tool_events,
         (SELECT count(*)::int FROM events e WHERE e.org_id = o.id AND e.type IN ('turn.completed', 'turn.failed', 'turn.cancelled')) AS turn_events,
-        (SELECT count(*)::int FROM events e WHERE e.org_id = o.id AND e.type NOT LIKE 'tool.completed' AND e.type NOT IN ('turn.completed', 'turn.failed', 'turn.cancelled')) AS other_events
+        (SELECT count(*)::int FROM events e WHERE e.org_id = o.id AND e.type = 'capability.usage') AS capability_events,
+        (SELECT count(*)::int FROM events e WHERE e.org_id = o.id AND e.type NOT IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled', 'capability.usage')) AS other_events
       FROM orgs o ORDER BY o.slug`);
     const facts = await counts(a, FACTS);
     const canonical = await counts(a, CANONICAL);
@@ -124,6 +125,7 @@ describe('npm run cli -- seed (issue 7: demo data)', () => {
         fact_tool_call: r.tool_events,
         fact_llm_generation: canonical[r.slug].llm_generations,
         fact_budget_posting: canonical[r.slug].usage_ledger,
+        fact_capability_usage: r.capability_events,
       });
       expect(r.other_events).toBeGreaterThan(0);
     }
@@ -146,6 +148,7 @@ describe('npm run cli -- seed (issue 7: demo data)', () => {
     expect(await statuses(`SELECT DISTINCT type AS s FROM app_channels ORDER BY 1`)).toEqual(['a2a', 'ag_ui', 'api_endpoint', 'fcp', 'schedule', 'slack', 'webhook']);
     expect(await statuses(`SELECT DISTINCT status AS s FROM fact_tool_call ORDER BY 1`)).toEqual(['cancelled', 'error', 'success', 'timeout']);
     expect(await statuses(`SELECT DISTINCT status AS s FROM fact_turn ORDER BY 1`)).toEqual(['cancelled', 'completed', 'failed']);
+    expect(await statuses(`SELECT DISTINCT kind AS s FROM fact_capability_usage ORDER BY 1`)).toEqual(['configured', 'effect_ran', 'exposed', 'invoked', 'resolved']);
     expect(await statuses(`SELECT DISTINCT provider AS s FROM llm_generations ORDER BY 1`)).toEqual(['anthropic', 'google', 'mistral', 'openai']);
     expect(await statuses(`SELECT DISTINCT sign(amount)::int AS s FROM usage_ledger ORDER BY 1`)).toEqual([-1, 1]);
   });

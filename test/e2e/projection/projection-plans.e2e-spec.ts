@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../../support/test-app.js';
 import { explainJson, type PlanNode } from '../../support/plans.js';
 import { batches, makeWorkload, SOURCES } from '../../reliability/workload.js';
 
-const FACT_TABLES = new Set(['fact_llm_generation', 'fact_session', 'fact_budget_posting', 'fact_tool_call', 'fact_turn']);
+const FACT_TABLES = new Set(['fact_llm_generation', 'fact_session', 'fact_budget_posting', 'fact_tool_call', 'fact_turn', 'fact_capability_usage']);
 
 /** How each fact table is read by a plan, outside DELETE targets: "<node type> <index>". */
 function factReads(node: PlanNode, out: string[] = [], underDelete = false): string[] {
@@ -53,7 +53,7 @@ describe('projection statements read stored facts by primary key (SPEC §5)', ()
     ['llm_generations', PROJECT_LLM_GENERATIONS_SQL, ['fact_llm_generation']],
     ['sessions', PROJECT_SESSIONS_SQL, ['fact_session']],
     ['usage_ledger', PROJECT_USAGE_LEDGER_SQL, ['fact_budget_posting']],
-    ['events', PROJECT_EVENTS_SQL, ['fact_tool_call', 'fact_turn']],
+    ['events', PROJECT_EVENTS_SQL, ['fact_tool_call', 'fact_turn', 'fact_capability_usage']],
   ])('%s: every read of the fact table is an index scan of its primary key', async (_source, sql, tables) => {
     const ids = Array.from({ length: 500 }, () => randomUUID());
     const orgs = ids.map(() => orgId);

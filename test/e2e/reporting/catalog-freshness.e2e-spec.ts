@@ -1,5 +1,5 @@
 import { client } from '../../support/api.js';
-import { generation, session, toolEvent } from '../../support/factories.js';
+import { capabilityEvent, generation, session, toolEvent } from '../../support/factories.js';
 import { PROBLEM } from '../../support/problems.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
@@ -35,6 +35,11 @@ const SPEC_DATASETS: Record<string, { dimensions: string[]; measures: string[] }
     dimensions: [...NO_TURN, 'budget', 'subject_type', 'subject', 'currency', 'meter_source', 'ref_type', ...BUCKETS],
     measures: ['amount', 'debit_amount', 'credit_amount', 'debit_count', 'credit_count'],
   },
+  // SPEC §11
+  capability_usage: {
+    dimensions: [...COMMON, 'capability', 'capability_name', 'kind', 'tool', ...BUCKETS],
+    measures: ['usage_count', 'duration_ms', 'avg_duration_ms'],
+  },
 };
 
 describe('GET /v1/reports/catalog (SPEC §6)', () => {
@@ -46,7 +51,7 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
   });
   afterAll(() => t.close());
 
-  it('lists the five datasets with the dimensions and measures of SPEC §6, and nothing of the SQL behind them', async () => {
+  it('lists the datasets with the dimensions and measures of SPEC §6, and nothing of the SQL behind them', async () => {
     const res = await api.get('/v1/reports/catalog');
     expect({ status: res.status, type: res.headers['content-type'] }).toEqual({ status: 200, type: 'application/json; charset=utf-8' });
     const shape = Object.fromEntries(
@@ -271,5 +276,21 @@ describe('honest freshness: as_of and freshness_lag_ms from the outbox (SPEC §6
     expect((await timed(api, 'turns')).as_of).toBe('2026-02-01T00:00:00.000Z');
     expect((await timed(api, 'sessions')).lag).toBe(0);
     expect((await timed(api, 'budget_postings')).lag).toBe(0);
+  });
+
+  it('capability_usage is stale while its events wait (and re-enqueues no session); the other datasets of events too', async () => {
+    const owner = await t.key('fresh-capability', 'owner');
+    const api = client(t, owner.key);
+    const s = session();
+    await api.ingest('sessions', [s]);
+    await api.project();
+    expect(await api.ingest('events', [capabilityEvent(s.id as string)])).toEqual({ accepted: 1, enqueued: 1 });
+    await t.db.pool.query(`UPDATE reporting_outbox SET created_at = '2026-03-01T00:00:00Z' WHERE org_id = $1 AND status = 'pending' AND source_type = 'event'`, [owner.orgId]);
+    expect((await timed(api, 'capability_usage')).as_of).toBe('2026-03-01T00:00:00.000Z');
+    expect((await timed(api, 'tool_calls')).as_of).toBe('2026-03-01T00:00:00.000Z');
+    expect((await timed(api, 'sessions')).lag).toBe(0);
+    await api.project();
+    const drained = await timed(api, 'capability_usage');
+    expect(drained.lag).toBe(0);
   });
 });

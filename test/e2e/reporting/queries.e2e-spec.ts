@@ -130,6 +130,7 @@ describe('semantic queries against the oracle (SPEC §6)', () => {
     turns: [['status'], ['turn'], ['agent_name'], []],
     sessions: [['status'], ['user'], ['agent', 'app', 'blueprint'], []],
     budget_postings: [['currency'], ['budget'], ['subject_type', 'subject', 'meter_source', 'ref_type'], []],
+    capability_usage: [['kind'], ['session'], ['capability', 'capability_name', 'tool'], ['agent_name', 'turn'], []],
   };
   for (const [dataset, groupings] of Object.entries(GROUPINGS)) {
     for (const dims of groupings) {
@@ -139,6 +140,29 @@ describe('semantic queries against the oracle (SPEC §6)', () => {
       });
     }
   }
+
+  it('capability_usage: each measure by kind and tool, per day in UTC and in Berlin, from the rollup', async () => {
+    const usage = facts.capability_usage;
+    for (const timezone of ['UTC', 'Europe/Berlin']) {
+      for (const measure of Object.keys(MEASURES.capability_usage)) {
+        const body = await expectOracle(api, usage, { dataset: 'capability_usage', time_range: RANGE, timezone, dimensions: ['day', 'kind', 'tool'], measures: [measure], limit: 1000 });
+        expect(body.served_by).toBe('rollup');
+      }
+    }
+    // The 23:30 UTC invocation on 2 March is 3 March in Berlin: the two zones cut the days apart.
+    const invokedSearch = async (timezone: string) => (await run(api, {
+      dataset: 'capability_usage', time_range: RANGE, timezone, dimensions: ['day'], measures: ['usage_count', 'duration_ms', 'avg_duration_ms'],
+      filters: [{ field: 'kind', op: 'eq', value: 'invoked' }, { field: 'tool', op: 'eq', value: 'search' }],
+    })).rows;
+    expect(await invokedSearch('UTC')).toEqual([{ day: '2026-03-02T00:00:00Z', usage_count: 3, duration_ms: 1400, avg_duration_ms: 1400 / 3 }]);
+    expect(await invokedSearch('Europe/Berlin')).toEqual([
+      { day: '2026-03-02T00:00:00+01:00', usage_count: 2, duration_ms: 400, avg_duration_ms: 200 },
+      { day: '2026-03-03T00:00:00+01:00', usage_count: 1, duration_ms: 1000, avg_duration_ms: 1000 },
+    ]);
+    // Filter fields: the numeric duration, and a null tool; avg ignores unknown durations.
+    await expectOracle(api, usage, { dataset: 'capability_usage', time_range: RANGE, dimensions: ['capability'], measures: ['usage_count', 'avg_duration_ms'], filters: [{ field: 'tool', op: 'is_null', value: true }] });
+    await expectOracle(api, usage, { dataset: 'capability_usage', time_range: RANGE, dimensions: ['kind'], measures: ['usage_count', 'duration_ms'], filters: [{ field: 'duration_ms', op: 'gte', value: 25 }] });
+  });
 
   it('per-day buckets in UTC over every dataset', async () => {
     for (const dataset of Object.keys(MEASURES)) {

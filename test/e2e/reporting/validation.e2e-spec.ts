@@ -7,7 +7,7 @@ const RANGE = { from: '2026-04-24T00:00:00Z', to: '2026-05-24T00:00:00Z' };
 const BASE = { dataset: 'sessions', time_range: RANGE, dimensions: ['status'], measures: ['session_count'] };
 
 // The names SPEC §6 gives; the allowed lists of the errors must say exactly these.
-const DATASETS = ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings'];
+const DATASETS = ['llm_generations', 'tool_calls', 'turns', 'sessions', 'budget_postings', 'capability_usage'];
 const COMMON_NO_TURN = ['session', 'user', 'principal', 'agent', 'agent_name', 'harness', 'harness_name', 'app', 'blueprint'];
 const SESSION_DIMENSIONS = [...COMMON_NO_TURN, 'status', 'hour', 'day', 'week', 'month'];
 const SESSION_MEASURES = ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'unique_users', 'cost_usd'];

@@ -18,6 +18,8 @@ const MODELS = [['gpt-5', 'openai'], ['gpt-5-mini', 'openai'], ['claude-4', 'ant
 const TOOLS = [['search', 'Web search', 'browse'], ['calc', null, null], ['fetch', 'Fetch URL', 'browse'], ['sql', 'SQL', 'data']] as const;
 const TOOL_STATUSES = ['success', 'success', 'error', 'timeout', 'cancelled'];
 const BUDGETS = [newPublicId('budget'), newPublicId('budget'), null];
+const CAPABILITY_KINDS = ['configured', 'resolved', 'exposed', 'invoked', 'effect_ran'];
+const CAPABILITY_NAMES: Record<string, string> = { browse: 'Browsing', data: 'Data' };
 
 /** A varied data set: nulls in every nullable column, times on and off the hour. */
 function dataset(seed: number) {
@@ -48,6 +50,15 @@ function dataset(seed: number) {
         events.push({
           id: newPublicId('event'), session_id: s.id, turn_id: turn, type: 'tool.completed', created_at: at(),
           data: { tool_name: tool, tool_display_name: display, capability_id: capability, status: pick(TOOL_STATUSES), duration_ms: maybe(Math.floor(r() * 3000)) },
+        });
+      }
+      // SPEC §11 capability usage, with and without a tool, name and duration.
+      for (let c = Math.floor(r() * 4); c > 0; c--) {
+        const [tool, , capability] = pick(TOOLS);
+        const capabilityId = capability ?? pick(['browse', 'data']);
+        events.push({
+          id: newPublicId('event'), session_id: s.id, turn_id: maybe(turn), type: 'capability.usage', created_at: at(),
+          data: { capability_id: capabilityId, capability_name: maybe(CAPABILITY_NAMES[capabilityId]), kind: pick(CAPABILITY_KINDS), tool_name: maybe(tool, 0.4), duration_ms: maybe(Math.floor(r() * 2000), 0.4) },
         });
       }
       events.push({
@@ -83,6 +94,8 @@ function valuesFor(dimension: string): unknown[] {
     case 'tool': return [...TOOLS.map((t) => t[0]), 'nope'];
     case 'tool_display_name': return ['Web search', 'Fetch URL', 'SQL', 'nope'];
     case 'capability': return ['browse', 'data', 'nope'];
+    case 'capability_name': return ['Browsing', 'Data', 'nope'];
+    case 'kind': return [...CAPABILITY_KINDS, 'nope'];
     case 'status': return ['success', 'error', 'timeout', 'cancelled', 'completed', 'failed', 'running', 'nope'];
     case 'budget': return [...BUDGETS.filter(Boolean), newPublicId('budget')];
     case 'subject_type': return ['agent', 'user', 'nope'];
@@ -198,6 +211,12 @@ describe('hourly rollups: kept exact by the projector, chosen by the planner (SP
       ...tools.slice(0, 30).map((e) => ({ ...e, data: { ...(e.data as object), status: 'error', duration_ms: 1 } })),
       ...tools.slice(30, 40).map((e) => ({ ...e, type: 'tool.started' })),
       ...data.events.filter((e) => e.type === 'turn.completed').slice(0, 10).map((e) => ({ ...e, type: 'turn.failed' })),
+      // Capability usage changes kind, tool, duration and hour; some stops feeding facts.
+      ...data.events.filter((e) => e.type === 'capability.usage').slice(0, 25).map((e, i) => ({
+        ...e, created_at: i % 4 ? e.created_at : new Date(START + 5 * HOUR).toISOString(),
+        data: { ...(e.data as object), kind: CAPABILITY_KINDS[i % CAPABILITY_KINDS.length], tool_name: i % 3 ? 'sql' : null, duration_ms: i % 2 ? i : null },
+      })),
+      ...data.events.filter((e) => e.type === 'capability.usage').slice(25, 30).map((e) => ({ ...e, type: 'capability.noted' })),
     ];
     const ledger = data.ledger.slice(0, 50).map((l, i) => ({ ...l, amount: -l.amount, currency: i % 2 ? 'EUR' : l.currency, budget_id: BUDGETS[i % 3] }));
     // Sessions finish, change status and agent (re-projecting everything hanging off them).
@@ -325,6 +344,8 @@ describe('the planner (SPEC §6)', () => {
     ['a range that does not start on the hour', { ...base, time_range: { from: '2026-05-01T00:30:00Z', to: '2026-05-31T00:00:00Z' } }, 'facts'],
     ['day buckets in a half-hour zone', { ...base, dimensions: ['day'], timezone: 'Asia/Kolkata' }, 'facts'],
     ['no buckets in a half-hour zone (the zone does not matter)', { ...base, dimensions: ['model'], timezone: 'Asia/Kolkata' }, 'rollup'],
+    ['capability usage: day × kind × tool, every measure', { ...base, dataset: 'capability_usage', dimensions: ['day', 'kind', 'tool'], measures: ['usage_count', 'duration_ms', 'avg_duration_ms'] }, 'rollup'],
+    ['capability usage by agent (not kept)', { ...base, dataset: 'capability_usage', dimensions: ['agent'], measures: ['usage_count'] }, 'facts'],
   ])('%s → %s', async (_, query, servedBy) => {
     const res = await api.post('/v1/reports/query', query);
     expect(res.status).toBe(200);
@@ -346,6 +367,7 @@ describe('the planner (SPEC §6)', () => {
     });
     expect(rollups.sessions).toMatchObject({ dimensions: ['status'], measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd'] });
     expect(rollups.budget_postings).toMatchObject({ dimensions: ['budget', 'subject_type', 'currency', 'meter_source', 'ref_type'], measures: ['amount', 'debit_amount', 'credit_amount', 'debit_count', 'credit_count'] });
+    expect(rollups.capability_usage).toMatchObject({ dimensions: ['capability', 'capability_name', 'kind', 'tool'], measures: ['usage_count', 'duration_ms', 'avg_duration_ms'] });
   });
 
   it('answers an empty org the same way down both paths', async () => {
