@@ -72,7 +72,7 @@ describe('mixed traffic under load (SPEC §8)', () => {
     return [
       authed(() => ({ method: 'POST', path: '/v1/ingest/llm_generations', body: JSON.stringify({ records: Array.from({ length: 10 }, () => generation({ created_at: '2026-05-03T10:00:00Z' })) }) })),
       authed(() => ({ method: 'POST', path: '/v1/reports/query', body: query({ dataset: 'llm_generations', time_range: RANGE, dimensions: ['day', 'model'], measures: ['generation_count', 'total_tokens'] }) })),
-      authed(() => ({ method: 'POST', path: '/v1/reports/query', body: query({ dataset: 'llm_generations', time_range: RANGE, dimensions: ['model'], measures: ['p95_duration_ms'], limit: 50 }) })),
+      authed(() => ({ method: 'POST', path: '/v1/reports/query', body: query({ dataset: 'llm_generations', time_range: RANGE, dimensions: ['model'], measures: ['p95_duration_ms'], limit: 50, exact: true }) })),
       authed((o) => ({ method: 'POST', path: '/v1/ingest/app_runs', body: JSON.stringify({ records: [{ id: newPublicId('apprun'), app_id: o.app.id, channel_id: o.app.channel, status: 'ok', created_at: new Date().toISOString() }] }) })),
       authed(() => ({ method: 'POST', path: '/v1/reports/query/export', body: query({ query: { dataset: 'llm_generations', time_range: RANGE, dimensions: ['model', 'provider'], measures: ['input_tokens'] } }) })),
       authed(() => ({ method: 'POST', path: '/v1/reports/query/export', body: query({ query: { dataset: 'llm_generations', time_range: RANGE, dimensions: ['hour'], measures: ['generation_count'] } }), headers: { accept: 'text/csv' } })),

@@ -107,6 +107,7 @@ function catalogQueries(catalog: Catalog) {
           limit: fc.integer({ min: 1, max: 10_000 }),
           timezone: fc.constantFrom('UTC', 'Europe/Berlin', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'Etc/GMT-14'),
           desc: fc.boolean(),
+          exact: fc.boolean(),
         },
         { requiredKeys: ['dataset', 'time_range'] },
       )
@@ -117,7 +118,7 @@ function catalogQueries(catalog: Catalog) {
         return first && desc ? { ...q, order_by: [{ [q.measures?.[0] ? 'measure' : 'dimension']: first, direction: 'desc' }] } : q;
       });
   });
-  const mutation = fc.tuple(fc.constantFrom('dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'filter_value'), fc.option(value, { nil: undefined }));
+  const mutation = fc.tuple(fc.constantFrom('dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'exact', 'filter_value'), fc.option(value, { nil: undefined }));
   return fc.tuple(valid, fc.array(mutation, { maxLength: 2 })).map(([q, mutations]) => {
     const out: Record<string, unknown> = { ...q };
     for (const [key, v] of mutations) {

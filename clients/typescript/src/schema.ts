@@ -1088,6 +1088,13 @@ export interface components {
             unit?: string;
             /** @description What it means, in a sentence. */
             description: string;
+            /** @description Present (true) on percentiles the hourly rollup answers from sketches: approximate when served_by is "rollup" (exact: true on a query forces the exact answer). */
+            approximate?: boolean;
+            /**
+             * @description With approximate: the bound on |answer − exact| ÷ |exact| of a rollup-served answer.
+             * @example 0.01
+             */
+            relative_error?: number;
         };
         CatalogFilterFieldDto: {
             /** @example model */
@@ -1129,7 +1136,7 @@ export interface components {
              */
             dimensions: string[];
             /**
-             * @description Measures it can answer (sums, counts, averages).
+             * @description Measures it can answer: sums, counts and averages exactly; percentiles approximately (measures marked approximate).
              * @example [
              *       "generation_count",
              *       "total_tokens",
@@ -1281,6 +1288,23 @@ export interface components {
              * @enum {string}
              */
             fill?: "zero";
+            /**
+             * @description true: answer from the facts, so percentiles are exact (served_by "facts"). Otherwise a percentile on dimensions the rollup covers is answered from its sketches, within 1 % (see approximate in the result).
+             * @default false
+             */
+            exact?: boolean;
+        };
+        ReportApproximationDto: {
+            /**
+             * @description A selected measure.
+             * @example p95_duration_ms
+             */
+            measure: string;
+            /**
+             * @description Bound on |answer − exact| ÷ |exact|, exact being percentile_cont's value over the same rows (for values of one sign; durations are never negative).
+             * @example 0.01
+             */
+            relative_error: number;
         };
         ReportColumnDto: {
             /** @example status */
@@ -1292,6 +1316,8 @@ export interface components {
             kind: "dimension" | "measure";
         };
         ReportResultDto: {
+            /** @description Present only when some measure is approximate: percentiles answered from the hourly rollup's sketches (served_by "rollup"). Send exact: true for the exact values from the facts. */
+            approximate?: components["schemas"]["ReportApproximationDto"][];
             /**
              * Format: date-time
              * @description Every change of the dataset sources up to this instant is reflected.

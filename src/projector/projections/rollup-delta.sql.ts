@@ -1,5 +1,5 @@
 import type { DatasetDef } from '#src/reporting/catalog/catalog.js';
-import { rollupOf } from '#src/reporting/catalog/rollup.js';
+import { rollupOf, rollupRowsSql } from '#src/reporting/catalog/rollup.js';
 
 /**
  * CTEs that keep a dataset's hourly rollup exact as a projection rewrites facts (SPEC §6
@@ -9,6 +9,9 @@ import { rollupOf } from '#src/reporting/catalog/rollup.js';
  * — a data-modifying WITH never sees its own writes, so reading the fact table in the same
  * statement yields the old values).
  *
+ * Percentile sketches (SPEC §15) move the same way: each new fact adds one to its value's bucket,
+ * each replaced fact takes one from its old bucket.
+ *
  * Rows are upserted in key order so concurrent projectors lock rollup rows in the same order;
  * groups whose delta is zero (a replay, or an attribution change the rollup does not keep) are
  * not written at all.
@@ -16,24 +19,30 @@ import { rollupOf } from '#src/reporting/catalog/rollup.js';
 export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string, minus: string): string {
   const spec = rollupOf(dataset);
   const dims = spec.dimensions.map((d) => d.column);
-  const key = ['org_id', 'hour', ...dims];
   const cols = spec.columns.map((c) => c.name);
   const side = (from: string, sign: string) =>
     `SELECT f.org_id, ${spec.hourOfFact} AS hour, ${dims.map((d) => `f.${d}`).join(', ')}, ` +
-    `${spec.columns.map((c) => `${sign}(${c.perFact}) AS ${c.name}`).join(', ')} FROM ${from} f`;
+    `${spec.columns.map((c) => `${sign}(${c.perFact}) AS ${c.name}`).join(', ')}` +
+    `${spec.sketches.map((k) => `, ${k.keyOfFact} AS k_${k.column}`).join('')} FROM ${from} f`;
+  const rows = rollupRowsSql(spec, `${name}_delta`);
+  // Stored + delta, merged bucket by bucket; a bucket whose count reaches 0 is dropped, so a row's
+  // arrays stay what a rebuild from its facts computes.
+  const merge = (k: { keys: string; counts: string }) =>
+    `(${k.keys}, ${k.counts}) = (SELECT coalesce(array_agg(u.k ORDER BY u.k), '{}'), coalesce(array_agg(u.n ORDER BY u.k), '{}') FROM ` +
+    `(SELECT k, sum(n)::int AS n FROM unnest(r.${k.keys} || excluded.${k.keys}, r.${k.counts} || excluded.${k.counts}) AS m(k, n) GROUP BY k HAVING sum(n) <> 0) u)`;
+  const set = [...cols.map((c) => `${c} = r.${c} + excluded.${c}`), ...spec.sketches.map(merge)];
+  const changed = [...cols.map((c) => `g.${c} <> 0`), ...spec.sketches.map((k) => `cardinality(g.${k.keys}) > 0`)];
   return `${name}_delta AS (
     ${side(plus, '')}
     UNION ALL
     ${side(minus, '-')}
   ),
   ${name} AS (
-    INSERT INTO ${spec.table} AS r (${[...key, ...cols].join(', ')})
-    SELECT ${key.join(', ')}, ${cols.map((c) => `sum(${c})`).join(', ')}
-    FROM ${name}_delta
-    GROUP BY ${key.join(', ')}
-    HAVING ${cols.map((c) => `sum(${c}) <> 0`).join(' OR ')}
-    ORDER BY ${key.join(', ')}
-    ON CONFLICT ON CONSTRAINT ${spec.table}_key DO UPDATE SET ${cols.map((c) => `${c} = r.${c} + excluded.${c}`).join(', ')}
+    INSERT INTO ${spec.table} AS r (${[...rows.key, ...rows.stored].join(', ')})
+    SELECT ${[...rows.key, ...rows.stored].join(', ')} FROM (${rows.select}) g
+    WHERE ${changed.join(' OR ')}
+    ORDER BY ${rows.key.join(', ')}
+    ON CONFLICT ON CONSTRAINT ${spec.table}_key DO UPDATE SET ${set.join(', ')}
     RETURNING 1
   )`;
 }

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '#src/database/query-rows.js';
 import { DATASETS, type DatasetDef } from '#src/reporting/catalog/catalog.js';
 import { WATERMARK_SQL } from '#src/reporting/freshness/watermark.sql.js';
-import { rollupOf } from '#src/reporting/catalog/rollup.js';
+import { rollupOf, rollupRowsSql } from '#src/reporting/catalog/rollup.js';
 
 /**
  * Rollups recomputed from facts (`rollups rebuild`) and compared with them (`rollups check`),
@@ -32,17 +32,19 @@ const WEEK_MS = 7 * 86_400_000;
 function factsGrouped(dataset: DatasetDef, where: string): string {
   const spec = rollupOf(dataset);
   const dims = spec.dimensions.map((d) => `f.${d.column}`);
-  return `SELECT f.org_id, ${spec.hourOfFact} AS hour, ${dims.join(', ')}, ${spec.columns.map((c) => `sum(${c.perFact}) AS ${c.name}`).join(', ')}
-    FROM ${dataset.table} f WHERE ${where}
-    GROUP BY ${['f.org_id', spec.hourOfFact, ...dims].join(', ')}`;
+  const perFact = `SELECT f.org_id, ${spec.hourOfFact} AS hour, ${dims.join(', ')}, ${spec.columns.map((c) => `${c.perFact} AS ${c.name}`).join(', ')}` +
+    `${spec.sketches.map((k) => `, ${k.keyOfFact} AS k_${k.column}`).join('')} FROM ${dataset.table} f WHERE ${where}`;
+  // The projector's own grouping (rollup-delta.sql.ts), over every fact counted once.
+  return `WITH x AS (${perFact}) ${rollupRowsSql(spec, 'x').select}`;
 }
 
 function storedNonZero(dataset: DatasetDef, where: string): string {
   const spec = rollupOf(dataset);
   const cols = spec.columns.map((c) => c.name);
-  // A row whose every sum is zero stands for "no facts" (all of its facts moved elsewhere).
-  return `SELECT f.org_id, f.hour, ${spec.dimensions.map((d) => `f.${d.column}`).join(', ')}, ${cols.map((c) => `f.${c}`).join(', ')}
-    FROM ${spec.table} f WHERE ${where} AND NOT (${cols.map((c) => `f.${c} = 0`).join(' AND ')})`;
+  const stored = rollupRowsSql(spec, '').stored;
+  // A row whose every sum is zero and whose sketches are empty stands for "no facts" (all of its facts moved elsewhere).
+  return `SELECT f.org_id, f.hour, ${spec.dimensions.map((d) => `f.${d.column}`).join(', ')}, ${stored.map((c) => `f.${c}`).join(', ')}
+    FROM ${spec.table} f WHERE ${where} AND NOT (${[...cols.map((c) => `f.${c} = 0`), ...spec.sketches.map((k) => `cardinality(f.${k.keys}) = 0`)].join(' AND ')})`;
 }
 
 /**
@@ -70,7 +72,8 @@ export async function rebuildRollup(
     let done = 0;
     let written = 0;
     onProgress({ dataset: dataset.name, done, total });
-    const cols = ['org_id', 'hour', ...spec.dimensions.map((d) => d.column), ...spec.columns.map((c) => c.name)];
+    const { key, stored } = rollupRowsSql(spec, '');
+    const cols = [...key, ...stored];
     for (const span of spans) {
       // Week-sized slices on whole hours: each slice's groups are complete, and progress moves.
       const start = Math.floor(span.lo.getTime() / 3_600_000) * 3_600_000;

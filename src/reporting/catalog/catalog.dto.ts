@@ -12,6 +12,8 @@ export class CatalogMeasureDto {
   @ApiProperty({ enum: ['integer', 'number'] }) type: string;
   @ApiPropertyOptional({ example: 'tokens' }) unit?: string;
   @ApiProperty({ description: 'What it means, in a sentence.' }) description: string;
+  @ApiPropertyOptional({ description: 'Present (true) on percentiles the hourly rollup answers from sketches: approximate when served_by is "rollup" (exact: true on a query forces the exact answer).' }) approximate?: boolean;
+  @ApiPropertyOptional({ example: 0.01, description: 'With approximate: the bound on |answer − exact| ÷ |exact| of a rollup-served answer.' }) relative_error?: number;
 }
 export class CatalogFilterFieldDto {
   @ApiProperty({ example: 'model' }) name: string;
@@ -32,7 +34,7 @@ export class CatalogLimitsDto {
 export class CatalogRollupDto {
   @ApiProperty({ enum: ['hour'] }) granularity: string;
   @ApiProperty({ type: [String], example: ['model', 'provider', 'finish_reason'], description: 'Dimensions (and filter fields) the rollup keeps.' }) dimensions: string[];
-  @ApiProperty({ type: [String], example: ['generation_count', 'total_tokens', 'avg_duration_ms'], description: 'Measures it can answer (sums, counts, averages).' }) measures: string[];
+  @ApiProperty({ type: [String], example: ['generation_count', 'total_tokens', 'avg_duration_ms'], description: 'Measures it can answer: sums, counts and averages exactly; percentiles approximately (measures marked approximate).' }) measures: string[];
   @ApiProperty({ description: 'When the planner uses it, and how large it is compared with the facts.' }) description: string;
 }
 export class CatalogDatasetDto {

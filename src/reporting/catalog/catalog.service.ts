@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DATASETS, GRANULARITIES, LIMITS } from './catalog.js';
 import type { CatalogDto } from './catalog.dto.js';
-import { rollupCovers } from './rollup.js';
+import { rollupApproximates, rollupCovers, SKETCH_RELATIVE_ERROR } from './rollup.js';
 
 export const ROLLUP_PLANNING =
   'A query is answered from this hourly rollup when all its dimensions and filter fields are among these, all its measures are, ' +
   'its time range starts and ends on whole UTC hours, and its time buckets (if any) start on whole UTC hours in its timezone ' +
-  '(UTC and zones with whole-hour offsets). Otherwise it is answered from the facts; the result is the same either way.';
+  '(UTC and zones with whole-hour offsets). Otherwise it is answered from the facts; the result is the same either way, but for percentiles: ' +
+  'from the rollup they come from log-bucket sketches, within their relative_error of the exact value (the result lists them in approximate); ' +
+  'a query with exact: true is answered from the facts.';
 
 export const NULL_SEMANTICS = 'eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.';
 
@@ -19,7 +21,10 @@ export class CatalogService {
       description: d.description,
       time_column: d.time_column,
       dimensions: d.dimensions.map(({ name, type, description }) => ({ name, type, description })),
-      measures: d.measures.map(({ name, aggregation, type, unit, description }) => ({ name, aggregation, type, ...(unit ? { unit } : {}), description })),
+      measures: d.measures.map(({ name, aggregation, type, unit, description }) => ({
+        name, aggregation, type, ...(unit ? { unit } : {}), description,
+        ...(rollupApproximates(d, name) ? { approximate: true, relative_error: SKETCH_RELATIVE_ERROR } : {}),
+      })),
       filter_fields: d.filter_fields.map(({ name, type, ops }) => ({ name, type, ops })),
       granularities: [...GRANULARITIES],
       limits: { ...LIMITS },

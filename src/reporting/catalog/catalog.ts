@@ -66,7 +66,8 @@ export interface DatasetDef {
    * The hourly rollup (SPEC §6 Rollups): its table and the dimensions it keeps. Only the dataset's
    * own low-cardinality dimensions: ids such as session, turn, user (and agent, app, …) would make
    * nearly every fact its own rollup row. Covered measures follow from their aggregation
-   * (rollup.ts): counts, sums and averages are; percentiles and distinct counts are not.
+   * (rollup.ts): counts, sums and averages are, exactly; percentiles are, approximately (SPEC §15:
+   * from log-bucket sketches, within 1 %); distinct counts are not.
    */
   rollup: { table: string; dimensions: string[]; /** Measured rollup size against the facts (docs). */ sizeNote: string };
 }

@@ -38,8 +38,9 @@ export function normalizedQuery(query: ResolvedQuery, servedBy: ServedBy): strin
     limit: query.limit,
     timezone: query.timezone,
     fill: query.fill ?? null,
+    exact: query.exact ?? false,
   };
-  return JSON.stringify([parts.dataset, parts.from, parts.to, parts.dimensions, parts.measures, parts.rowCountOnly, parts.filters, parts.orderBy, parts.limit, parts.timezone, parts.fill, servedBy]);
+  return JSON.stringify([parts.dataset, parts.from, parts.to, parts.dimensions, parts.measures, parts.rowCountOnly, parts.filters, parts.orderBy, parts.limit, parts.timezone, parts.fill, parts.exact, servedBy]);
 }
 
 /**

@@ -63,6 +63,13 @@ describe('compileReportQuery', () => {
     });
   }
 
+  it('SPEC §15: p95 by day × model from the rollup merges the hours\' sketches per group', () => {
+    const result = validateReportQuery({ dataset: 'llm_generations', time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' }, dimensions: ['day', 'model'], measures: ['generation_count', 'p95_duration_ms'] });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const { sql } = compileReportQuery(result.query, ORG, undefined, 'rollup');
+    expect(sql.split('\n')).toMatchSnapshot();
+  });
+
   it('values never reach the SQL text; the org is always the first predicate', () => {
     const { sql, params } = compile({
       dataset: 'llm_generations',

@@ -89,6 +89,17 @@ export class ReportQueryDto {
     description: 'Needs exactly one time bucket among the dimensions: every bucket of the range appears for each combination of the other dimensions present in the result; sums and counts of an empty bucket are 0, averages and percentiles null.',
   })
   fill?: string;
+  @ApiPropertyOptional({
+    default: false,
+    description: 'true: answer from the facts, so percentiles are exact (served_by "facts"). Otherwise a percentile on dimensions the rollup covers is answered from its sketches, within 1 % (see approximate in the result).',
+  })
+  exact?: boolean;
+}
+
+/** SPEC §15: a measure answered approximately. */
+export class ReportApproximationDto {
+  @ApiProperty({ example: 'p95_duration_ms', description: 'A selected measure.' }) measure: string;
+  @ApiProperty({ example: 0.01, description: "Bound on |answer − exact| ÷ |exact|, exact being percentile_cont's value over the same rows (for values of one sign; durations are never negative)." }) relative_error: number;
 }
 
 export class ReportColumnDto {
@@ -97,6 +108,11 @@ export class ReportColumnDto {
 }
 
 export class ReportResultDto {
+  @ApiPropertyOptional({
+    type: [ReportApproximationDto],
+    description: 'Present only when some measure is approximate: percentiles answered from the hourly rollup\'s sketches (served_by "rollup"). Send exact: true for the exact values from the facts.',
+  })
+  approximate?: ReportApproximationDto[];
   @ApiProperty({ format: 'date-time', description: 'Every change of the dataset sources up to this instant is reflected.' }) as_of: string;
   @ApiProperty({ type: [ReportColumnDto], description: 'Dimensions first, in query order.' }) columns: ReportColumnDto[];
   @ApiProperty({ type: 'integer', format: 'int64', nullable: true, description: 'now − as_of in ms (0 when nothing is pending); null when unknown.' }) freshness_lag_ms: number | null;

@@ -1,4 +1,4 @@
-import { rollupCovers, rollupOf } from '#src/reporting/catalog/rollup.js';
+import { rollupApproximates, rollupCovers, rollupOf, SKETCH_RELATIVE_ERROR } from '#src/reporting/catalog/rollup.js';
 import type { ResolvedQuery } from './report-query.types.js';
 
 export type ServedBy = 'facts' | 'rollup';
@@ -12,12 +12,14 @@ const DAY_MS = 86_400_000;
  * either way; only the work differs.
  *
  * The rollup can answer when every selected dimension and every filter field is a dimension it
- * keeps (time buckets aside), every measure is one it stores (not percentiles or distinct counts),
+ * keeps (time buckets aside), every measure is one it stores (not distinct counts; percentiles
+ * approximately, from sketches — SPEC §15 — unless the query asks `exact: true`),
  * the time range starts and ends on whole UTC hours, and — when the query buckets time — every
  * bucket boundary in the query's time zone falls on a whole UTC hour (true for UTC and every zone
  * whose offset is a whole number of hours throughout the range; not for e.g. Asia/Kolkata).
  */
 export function planReportQuery(query: ResolvedQuery): ServedBy {
+  if (query.exact) return 'facts';
   const rollup = rollupOf(query.dataset);
   const kept = new Set(rollup.dimensions.map((d) => d.name));
   if (!query.dimensions.every((d) => d.type === 'time' || kept.has(d.name))) return 'facts';
@@ -26,6 +28,18 @@ export function planReportQuery(query: ResolvedQuery): ServedBy {
   if (query.from.getTime() % HOUR_MS !== 0 || query.to.getTime() % HOUR_MS !== 0) return 'facts';
   if (query.dimensions.some((d) => d.type === 'time') && !onWholeHours(query.timezone, query.from, query.to)) return 'facts';
   return 'rollup';
+}
+
+/** SPEC §15: a measure answered approximately, and its bound relative to the exact value. */
+export interface Approximation {
+  measure: string;
+  relative_error: number;
+}
+
+/** The query's measures that the chosen path answers approximately (percentiles from the rollup's sketches). */
+export function approximations(query: ResolvedQuery, servedBy: ServedBy): Approximation[] {
+  if (servedBy === 'facts') return [];
+  return query.measures.filter((m) => rollupApproximates(query.dataset, m.name)).map((m) => ({ measure: m.name, relative_error: SKETCH_RELATIVE_ERROR }));
 }
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();

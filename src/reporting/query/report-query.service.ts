@@ -8,10 +8,12 @@ import { absoluteRange, formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';
 import { validateReportQuery, type ValidateOptions, type ValidationResult } from './report-query.validate.js';
 import { takeQuerySlot } from './org-concurrency.js';
-import { planReportQuery, type ServedBy } from './report-query.plan.js';
+import { type Approximation, approximations, planReportQuery, type ServedBy } from './report-query.plan.js';
 import { normalizedQuery, ReportQueryCache } from './report-query.cache.js';
 
 export interface ReportResult {
+  /** SPEC §15: the measures answered approximately and their bound; absent when every measure is exact. */
+  approximate?: Approximation[];
   as_of: string;
   columns: { name: string; kind: 'dimension' | 'measure' }[];
   freshness_lag_ms: number | null;
@@ -20,6 +22,11 @@ export interface ReportResult {
   /** SPEC §11: the absolute range the query ran over (a relative one resolved), in the query's zone. */
   time_range: { from: string; to: string };
   truncated: boolean;
+}
+
+function approximate(query: ResolvedQuery, servedBy: ServedBy): Pick<ReportResult, 'approximate'> {
+  const list = approximations(query, servedBy);
+  return list.length > 0 ? { approximate: list } : {};
 }
 
 /** Validates, plans, runs (timeout + per-org cap) and shapes report queries (SPEC §6). */
@@ -67,7 +74,7 @@ export class ReportQueryService implements OnModuleInit {
     const { freshness, watermark } = await this.freshness.probe(orgId, query.dataset);
     const key = this.cache.key(orgId, watermark, normalizedQuery(query, servedBy));
     const hit = this.cache.get(key);
-    if (hit) return { as_of: freshness.as_of, columns: hit.columns, freshness_lag_ms: freshness.freshness_lag_ms, rows: hit.rows, served_by: hit.served_by, time_range: absoluteRange(query), truncated: hit.truncated };
+    if (hit) return { ...approximate(query, hit.served_by), as_of: freshness.as_of, columns: hit.columns, freshness_lag_ms: freshness.freshness_lag_ms, rows: hit.rows, served_by: hit.served_by, time_range: absoluteRange(query), truncated: hit.truncated };
     const result = await this.withQuerySlot(orgId, (em) => this.execute(orgId, query, servedBy, freshness, em));
     this.cache.set(key, { columns: result.columns, rows: result.rows, served_by: result.served_by, truncated: result.truncated });
     return result;
@@ -78,6 +85,7 @@ export class ReportQueryService implements OnModuleInit {
     const raw: Record<string, unknown>[] = await em.query(compiled.sql, compiled.params);
     const truncated = raw.length > query.limit;
     return {
+      ...approximate(query, servedBy),
       as_of: fresh.as_of,
       columns: compiled.columns.map(({ name, kind }) => ({ name, kind })),
       freshness_lag_ms: fresh.freshness_lag_ms,

@@ -17,6 +17,8 @@ export interface ResolvedQuery {
   timezone: string;
   /** SPEC §11: every bucket of the range, empty ones as zeros (validation: exactly one time bucket). */
   fill?: 'zero';
+  /** SPEC §15: answer from the facts (exact percentiles), whatever the rollup covers. */
+  exact?: boolean;
 }
 
 export interface ResolvedFilter {
@@ -37,4 +39,5 @@ export interface ReportQueryWire {
   limit?: number;
   timezone?: string;
   fill?: 'zero';
+  exact?: boolean;
 }

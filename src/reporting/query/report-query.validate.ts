@@ -22,7 +22,7 @@ export interface ValidateOptions {
 
 export type ValidationResult = { ok: true; query: ResolvedQuery } | { ok: false; errors: FieldError[] };
 
-const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill'];
+const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'exact'];
 const DAY_MS = 86_400_000;
 
 const MAX_ERRORS = 100;
@@ -84,6 +84,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   const limit = checkLimit(input.limit, options, err);
   const timezone = checkTimezone(input.timezone, options, err);
   const fill = checkFill(input.fill, dataset, dimNames, err);
+  const exact = checkExact(input.exact, err);
 
   if (errors.length > 0 || !dataset || !range) return fail();
   return {
@@ -101,6 +102,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
       limit,
       timezone,
       ...(fill ? { fill } : {}),
+      ...(exact ? { exact } : {}),
     },
   };
 }
@@ -266,4 +268,14 @@ function checkFill(v: unknown, dataset: DatasetDef | undefined, dimNames: string
     return undefined;
   }
   return 'zero';
+}
+
+/** SPEC §15: `exact: true` answers from the facts, never from a rollup's approximate sketches. */
+function checkExact(v: unknown, err: Report): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') {
+    err('/exact', `exact must be a boolean (true: answer from the facts, exact percentiles), got ${show(v)}`);
+    return false;
+  }
+  return v;
 }

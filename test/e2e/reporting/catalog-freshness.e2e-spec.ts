@@ -79,7 +79,7 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
         { name: 'session_count', aggregation: 'count', type: 'integer', description: 'Number of sessions.' },
         { name: 'duration_ms', aggregation: 'sum', type: 'integer', unit: 'ms', description: expect.stringContaining('Unknown values count as 0.') },
         { name: 'avg_duration_ms', aggregation: 'avg', type: 'number', unit: 'ms', description: expect.stringContaining('Rows where it is unknown are ignored') },
-        { name: 'p95_duration_ms', aggregation: 'p95', type: 'number', unit: 'ms', description: expect.stringContaining('Rows where it is unknown are ignored') },
+        { name: 'p95_duration_ms', aggregation: 'p95', type: 'number', unit: 'ms', description: expect.stringContaining('Rows where it is unknown are ignored'), approximate: true, relative_error: 0.01 },
         { name: 'turn_count', aggregation: 'sum', type: 'integer', description: expect.any(String) },
         { name: 'tool_call_count', aggregation: 'sum', type: 'integer', description: expect.any(String) },
         { name: 'input_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', description: expect.any(String) },
@@ -104,11 +104,11 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
         max_dimensions: 8, max_measures: 16, max_filters: 20, max_in_values: 500, max_limit: 10000, default_limit: 100, max_range_days: 400,
         export_max_rows: 50000, stream_max_rows: 1000000,
       },
-      // The hourly rollup: status only (ids stay out), and every measure but percentiles and distinct counts.
+      // The hourly rollup: status only (ids stay out), and every measure but distinct counts (the percentile from its sketch, SPEC §15).
       rollup: {
         granularity: 'hour',
         dimensions: ['status'],
-        measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd'],
+        measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd'],
         description: expect.stringContaining('answered from this hourly rollup'),
       },
     });

@@ -66,6 +66,14 @@ async function run(api: Api, q: Query) {
 
 /** What each dataset's rollup covers, read once from the catalog (GET /v1/reports/catalog). */
 const coverage = new Map<string, RollupCoverage>();
+/** SPEC §15: each dataset's measures the catalog marks approximate when rollup-served, with their bound. */
+const approximate = new Map<string, Map<string, number>>();
+
+/** A number within `relative` of `exact` (relative to |exact|), for a measure answered from a sketch. */
+const within = (exact: number, relative: number) => ({
+  asymmetricMatch: (v: unknown) => typeof v === 'number' && Math.abs(v - exact) <= relative * Math.abs(exact) + 1e-9,
+  toAsymmetricMatcher: () => `within ${relative * 100} % of ${exact}`,
+});
 
 /**
  * Runs the query and checks the whole body against the oracle (facts drained: lag 0). Whichever
@@ -75,7 +83,16 @@ async function expectOracle(api: Api, facts: Row[], q: Query) {
   const body = await run(api, q);
   const tz = q.timezone ?? 'UTC';
   const timeRange = { from: rfc3339InZone(Date.parse(q.time_range.from), tz), to: rfc3339InZone(Date.parse(q.time_range.to), tz) };
-  expect(body).toEqual({ as_of: expect.any(String), freshness_lag_ms: 0, served_by: servedBy(q, coverage.get(q.dataset)!), time_range: timeRange, ...oracle(facts, q) });
+  const path = servedBy(q, coverage.get(q.dataset)!);
+  const expected = oracle(facts, q);
+  // Percentiles from the rollup's sketches: within the catalog's bound of percentile_cont over the facts.
+  const bounds = approximate.get(q.dataset)!;
+  const approx = path === 'rollup' ? (q.measures ?? []).filter((m) => bounds.has(m)) : [];
+  const rows = expected.rows.map((row) => ({ ...row, ...Object.fromEntries(approx.map((m) => [m, row[m] === null ? null : within(row[m] as number, bounds.get(m)!)])) }));
+  expect(body).toEqual({
+    ...(approx.length > 0 ? { approximate: approx.map((measure) => ({ measure, relative_error: bounds.get(measure) })) } : {}),
+    as_of: expect.any(String), freshness_lag_ms: 0, served_by: path, time_range: timeRange, ...expected, rows,
+  });
   return body;
 }
 
@@ -88,7 +105,10 @@ describe('semantic queries against the oracle (SPEC §6)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     api = client(t, (await t.key('oracle', 'member')).key);
-    for (const d of (await api.get('/v1/reports/catalog')).body.datasets) coverage.set(d.name, d.rollup);
+    for (const d of (await api.get('/v1/reports/catalog')).body.datasets) {
+      coverage.set(d.name, d.rollup);
+      approximate.set(d.name, new Map(d.measures.filter((m: { approximate?: boolean }) => m.approximate).map((m: { name: string; relative_error: number }) => [m.name, m.relative_error])));
+    }
     const owner = client(t, (await t.key('oracle', 'owner')).key);
     await owner.ingest('sessions', world.sessions);
     await owner.ingest('events', world.events);

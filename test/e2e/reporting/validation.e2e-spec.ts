@@ -12,7 +12,7 @@ const COMMON_NO_TURN = ['session', 'user', 'principal', 'agent', 'agent_name', '
 const SESSION_DIMENSIONS = [...COMMON_NO_TURN, 'status', 'hour', 'day', 'week', 'month'];
 const SESSION_MEASURES = ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'unique_users', 'cost_usd'];
 const SESSION_FILTER_FIELDS = [...COMMON_NO_TURN, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'total_tokens', 'created_at'];
-const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill'];
+const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'exact'];
 const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'is_null'];
 const TEXT_OPS = ['eq', 'neq', 'in', 'not_in', 'is_null'];
 const TIME_OPS = ['gt', 'gte', 'lt', 'lte', 'is_null'];
@@ -275,6 +275,17 @@ describe('report query validation: every problem at once, never a 500 (SPEC §3,
       for (const [timezone, shown] of [['Mars/Olympus', '"Mars/Olympus"'], ['+05:00', '"+05:00"'], ['', '""'], [5, '5'], [['UTC'], 'an array']] as const) {
         await expectInvalid({ ...BASE, timezone }, [{ pointer: '/timezone', message: `timezone must be an IANA time zone such as "Europe/Berlin", got ${shown}` }]);
       }
+    });
+
+    it('exact (SPEC §15) must be a boolean; null is absent; its problem is listed with the others', async () => {
+      for (const exact of [true, false, null]) expect({ exact, status: (await api.post('/v1/reports/query', { ...BASE, exact })).status }).toEqual({ exact, status: 200 });
+      for (const [exact, shown] of [['true', '"true"'], [1, '1'], [{}, 'an object'], [[true], 'an array']] as const) {
+        await expectInvalid({ ...BASE, exact }, [{ pointer: '/exact', message: `exact must be a boolean (true: answer from the facts, exact percentiles), got ${shown}` }]);
+      }
+      await expectInvalid({ ...BASE, limit: 0, exact: 'yes' }, [
+        { pointer: '/limit', message: 'limit must be an integer from 1 to 10000' },
+        { pointer: '/exact', message: 'exact must be a boolean (true: answer from the facts, exact percentiles), got "yes"' },
+      ]);
     });
   });
 
