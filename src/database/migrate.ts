@@ -6,9 +6,20 @@ import { buildDataSourceOptions } from './data-source-options.js';
 const MIGRATION_LOCK_KEY = 7_321_650_001;
 
 /**
+ * SPEC §15 (migration 14): partitions for every org that lacks one of its fact tables' — an org
+ * whose creation gave up on them (lock timeout) has its facts moved out of the default partition.
+ */
+const ORGS_WITHOUT_PARTITIONS_SQL = `
+  SELECT fact_partitions_ensure(o.id) FROM orgs o
+  WHERE EXISTS (
+    SELECT 1 FROM pg_partitioned_table pt JOIN pg_class c ON c.oid = pt.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = current_schema() AND NOT c.relispartition AND c.relname LIKE 'fact\\_%'
+      AND to_regclass(format('%I.%I', n.nspname, fact_partition_name(c.relname, o.id))) IS NULL)`;
+
+/**
  * Applies pending migrations under an advisory lock, then loads the built-in prices (SPEC §10:
  * at boot, idempotently — the service, the CLI and the test template all pass here); returns the
- * names of the migrations applied.
+ * names of the migrations applied. Then every org's fact partitions (migration 14).
  */
 export async function runMigrations(url: string): Promise<string[]> {
   const ds = new DataSource(buildDataSourceOptions({ url, poolSize: 2, applicationName: 'factline-migrate' }));
@@ -19,6 +30,7 @@ export async function runMigrations(url: string): Promise<string[]> {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       const applied = await ds.runMigrations({ transaction: 'each' });
+      await ds.query(ORGS_WITHOUT_PARTITIONS_SQL);
       await loadBuiltinPrices(ds);
       return applied.map((m) => m.name);
     } finally {

@@ -10,13 +10,18 @@ import { batches, makeWorkload, SOURCES } from '../../reliability/workload.js';
 
 const FACT_TABLES = new Set(['fact_llm_generation', 'fact_session', 'fact_budget_posting', 'fact_tool_call', 'fact_turn', 'fact_capability_usage']);
 
+/** SPEC §15 (migration 14): an org's partition (`<table>_<org hex>`, `<table>_default`) and its indexes, named after the table's. */
+const PARTITION = /_(?:[0-9a-f]{32}|default)(?=$|_)/;
+const unpartitioned = (name: string) => name.replace(PARTITION, '');
+
 /** How each fact table is read by a plan, outside DELETE targets: "<node type> <index>". */
 function factReads(node: PlanNode, out: string[] = [], underDelete = false): string[] {
   const deleting = underDelete || (node['Node Type'] === 'ModifyTable' && node.Operation === 'Delete');
-  if (!deleting && node['Relation Name'] && FACT_TABLES.has(node['Relation Name']) && node['Node Type'] !== 'ModifyTable') {
+  const table = node['Relation Name'] && unpartitioned(node['Relation Name']);
+  if (!deleting && table && FACT_TABLES.has(table) && node['Node Type'] !== 'ModifyTable') {
     // A probe has the key in its index condition; a full read of the same index would not.
     const byKey = /source_key = /.test(node['Index Cond'] ?? '') ? ' by key' : '';
-    out.push(`${node['Relation Name']}: ${node['Node Type']} ${node['Index Name'] ?? ''}${byKey}`.trim());
+    out.push(`${table}: ${node['Node Type']} ${unpartitioned(node['Index Name'] ?? '')}${byKey}`.trim());
   }
   for (const child of node.Plans ?? []) factReads(child, out, deleting);
   return out;
