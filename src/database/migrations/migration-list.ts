@@ -10,8 +10,9 @@ import { AlertsDeliveries1732600000008 } from './1732600000008-alerts-deliveries
 import { SharedRateLimits1732600000009 } from './1732600000009-shared-rate-limits.js';
 import { ServerSecrets1732600000010 } from './1732600000010-server-secrets.js';
 import { ProjectionWatermarks1732600000011 } from './1732600000011-projection-watermarks.js';
+import { RepriceWork1732600000016 } from './1732600000016-reprice-work.js';
 
 /** Every migration, in order. Listed explicitly (no globs) so the ESM build and the CLI agree. */
 export const MIGRATIONS = [Foundation1732600000000, CanonicalOutboxFacts1732600000001, SavedReports1732600000002, Rollups1732600000003, AppRunHourly1732600000004,
   BackfillPositions1732600000005, ApiKeyNames1732600000006, Prices1732600000007, AlertsDeliveries1732600000008, SharedRateLimits1732600000009, ServerSecrets1732600000010,
-  ProjectionWatermarks1732600000011];
+  ProjectionWatermarks1732600000011, RepriceWork1732600000016];
