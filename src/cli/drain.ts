@@ -22,7 +22,7 @@ export function cliProjector(ds: DataSource, config: AppConfig): ProjectorServic
   // Its warnings go to stderr: the CLI's stdout is for machine-read results.
   const logger = new JsonLogger(config.logLevel, (line) => process.stderr.write(line));
   const outbox = new OutboxRepository();
-  return new ProjectorService(ds, config, outbox, new RepriceService(ds, config, outbox), logger, new MetricsService());
+  return new ProjectorService(ds, config, outbox, new RepriceService(ds, config, outbox, logger), logger, new MetricsService());
 }
 
 export async function outboxCounts(ds: DataSource, orgIds: string[] | null): Promise<DrainResult['remaining']> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { JsonLogger } from '#src/common/logging/json-logger.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { queryRows } from '#src/database/query-rows.js';
 import { REPRICE_WORK } from '#src/pipeline/pipeline.vocabulary.js';
@@ -26,6 +27,7 @@ export class RepriceService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbox: OutboxRepository,
+    private readonly logger: JsonLogger,
   ) {}
 
   /** Runs `step` until the work is finished or lost; a step that fails throws (the work keeps its progress). */
@@ -45,13 +47,16 @@ export class RepriceService {
     const params = [row.org_id, row.source_id];
     const size = this.config.projector.repriceStepSize;
     const [state] = await queryRows<{ generations_done: boolean }>(em, REPRICE_STATE_SQL, params);
+    const started = Date.now();
     let more = false;
     if (state && !state.generations_done) {
-      await queryRows(em, REPRICE_GENERATIONS_SQL, [...params, size]);
+      const [r] = await queryRows<Record<string, number | boolean>>(em, REPRICE_GENERATIONS_SQL, [...params, size]);
+      this.logger.emit('debug', 're-pricing step: generations', { outbox_id: row.id, ms: Date.now() - started, ...r });
       more = true;
     } else if (state) {
-      const [{ sessions }] = await queryRows<{ sessions: number }>(em, REPRICE_SESSIONS_SQL, [...params, Math.max(1, Math.floor(size / 10))]);
-      more = sessions > 0;
+      const [r] = await queryRows<{ sessions: number }>(em, REPRICE_SESSIONS_SQL, [...params, Math.max(1, Math.floor(size / 10))]);
+      this.logger.emit('debug', 're-pricing step: sessions', { outbox_id: row.id, ms: Date.now() - started, ...r });
+      more = r.sessions > 0;
     }
     if (!more) {
       await queryRows(em, REPRICE_FINISH_SQL, params);

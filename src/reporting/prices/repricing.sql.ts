@@ -17,26 +17,35 @@ export const CHANGE_JSON = (p: string, deleted: boolean) => `jsonb_build_object(
   'model', ${p}.model, 'match', ${p}.match, 'effective_from', ${p}.effective_from, 'deleted', ${deleted})`;
 
 /**
- * One org's change ($1 org, $2 JSON array of changes, $3 a new work id). While the org has work
- * that no step has started yet (its outbox row still live), the change joins it: the first step
- * reads the changes under the org's price lock, which this statement holds too (PRICE_LOCK_SQL),
- * so a step sees all of them or runs before the change. Otherwise a new unit of work is written.
- * Returns how many outbox rows were added (0 or 1).
+ * One org's change ($1 org, $2 JSON array of changes, $3 a new work id). A change joins the org's
+ * live unit of work (the latest) wherever it is, since its steps read the work under the
+ * org's price lock, which this statement holds too (PRICE_LOCK_SQL) — a step sees the change or
+ * ran before it. The walk of the generations (reprice.projection.ts) has checked the facts before
+ * `generations_from` against the changes it knew; joining moves it back to the new change's
+ * effective_from when that is earlier (facts in between are checked again: a superset, each
+ * written only if its price differs), and a walk that had finished starts again there (its sessions
+ * still to recompute stay recorded). Only work whose outbox row is live is joined (a row that
+ * failed for good is retried by an operator, not fed). Otherwise a new unit of work is written.
+ * Returns how many outbox rows were added (0 or 1) and whether the change joined live work.
  */
 export const ENQUEUE_REPRICE_SQL = `
-  WITH unstarted AS (
+  WITH live AS (
     SELECT r.id FROM reporting_reprices r
-    WHERE r.org_id = $1 AND r.generations_from IS NULL AND NOT r.generations_done
+    WHERE r.org_id = $1
       AND EXISTS (SELECT 1 FROM reporting_outbox o WHERE o.org_id = $1 AND o.source_type = '${REPRICE_WORK.type}' AND o.source_id = r.id
                   AND o.status IN ('pending', 'processing'))
     ORDER BY r.created_at DESC LIMIT 1
   ),
+  since AS (SELECT min((c->>'effective_from')::timestamptz) AS at FROM jsonb_array_elements($2::jsonb) c),
   joined AS (
-    UPDATE reporting_reprices r SET changes = r.changes || $2::jsonb, updated_at = clock_timestamp()
-    FROM unstarted u WHERE r.id = u.id AND r.org_id = $1 RETURNING r.id
+    UPDATE reporting_reprices r
+       SET changes = r.changes || $2::jsonb,
+           generations_from = CASE WHEN r.generations_done THEN since.at WHEN r.generations_from IS NULL THEN NULL ELSE least(r.generations_from, since.at) END,
+           generations_done = false, updated_at = clock_timestamp()
+      FROM live, since WHERE r.id = live.id AND r.org_id = $1 RETURNING r.id
   ),
   work AS (
-    INSERT INTO reporting_reprices (id, org_id, changes) SELECT $3::uuid, $1::uuid, $2::jsonb WHERE NOT EXISTS (SELECT 1 FROM unstarted) RETURNING id, org_id
+    INSERT INTO reporting_reprices (id, org_id, changes) SELECT $3::uuid, $1::uuid, $2::jsonb WHERE NOT EXISTS (SELECT 1 FROM live) RETURNING id, org_id
   ),
   enq AS (INSERT INTO reporting_outbox (org_id, source_type, source_id) SELECT org_id, '${REPRICE_WORK.type}', id FROM work RETURNING 1)
   SELECT (SELECT count(*) FROM enq)::int AS enqueued, (SELECT count(*) FROM joined)::int AS joined`;

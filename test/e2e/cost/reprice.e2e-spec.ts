@@ -205,18 +205,35 @@ describe('re-pricing work: resumable steps, honest freshness, races (SPEC §10)'
     expect(await snapshot(b.orgId)).toEqual(bBefore);
   });
 
-  it('two changes in flight at once, each with its own work, claimed by concurrent projector passes, end exact', async () => {
+  it('a change while the work is under way joins it: the walk goes back to its effective_from, or starts again once it had finished', async () => {
     const api = client(t, a.key);
-    const p1 = await createPrice(a, { provider: 'openai', model: 'gpt-5-mini', match: 'prefix', input_per_mtok: '0.3', output_per_mtok: '1.2', effective_from: iso(T0 + 2 * 60_000) });
-    const first = await claimReprice(a.orgId);
-    expect(await step(first)).toBe('more');
-    // The first work has started, so the next change gets its own.
-    const p2 = await createPrice(a, { provider: 'openai', model: 'gpt-5-mini-2025-08-07', match: 'exact', input_per_mtok: '0.31', output_per_mtok: '1.3', effective_from: iso(T0 + 9 * 60_000) });
-    prices = [...prices, p1, p2];
-    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_reprices WHERE org_id = $1`, [a.orgId])).rows[0].n).toBe(2);
-    await t.db.pool.query(`UPDATE reporting_outbox SET lease_until = now() - interval '1 second' WHERE id = $1`, [first.id]);
+    const work = async () => (await t.db.pool.query(
+      `SELECT r.id, r.generations_from, r.generations_done, jsonb_array_length(r.changes) AS changes FROM reporting_reprices r WHERE r.org_id = $1`, [a.orgId])).rows;
+    const p1 = await createPrice(a, { provider: 'openai', model: 'gpt-5-mini', match: 'prefix', input_per_mtok: '0.3', output_per_mtok: '1.2', effective_from: iso(T0 + 6 * 60_000) });
+    const row = await claimReprice(a.orgId);
+    expect(await step(row)).toBe('more');
+    const [started] = await work();
+    expect(started.generations_from.getTime()).toBeGreaterThan(T0 + 6 * 60_000);
+    // Earlier than where the walk is: it goes back.
+    const p2 = await createPrice(a, { provider: 'openai', model: 'gpt-5-mini-2025-08-07', match: 'exact', input_per_mtok: '0.31', output_per_mtok: '1.3', effective_from: iso(T0 + 60_000) });
+    expect(await work()).toEqual([{ ...started, generations_from: new Date(T0 + 60_000), changes: 2 }]);
+    // Walk to its end; the sessions are left.
+    let steps = 0;
+    while ((await work())[0].generations_done === false) {
+      expect(await step(row)).toBe('more');
+      steps++;
+    }
+    expect(steps).toBeGreaterThan(1);
+    // A change once the walk has finished starts it again from that change's effective_from.
+    const p3 = await createPrice(a, { provider: 'anthropic', model: 'claude-sonnet-4-5', match: 'prefix', input_per_mtok: '3.3', output_per_mtok: '0', effective_from: iso(T0 + 12 * 60_000) });
+    expect(await work()).toEqual([{ ...started, generations_from: new Date(T0 + 12 * 60_000), generations_done: false, changes: 3 }]);
+    prices = [...prices, p1, p2, p3];
+    // The dead worker's lease runs out; concurrent passes finish the one row.
+    await t.db.pool.query(`UPDATE reporting_outbox SET lease_until = now() - interval '1 second' WHERE id = $1`, [row.id]);
     await Promise.all([api.project(1), api.project(1), api.project(1)]);
     await api.project();
+    expect(await work()).toEqual([]);
+    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox WHERE org_id = $1 AND source_type = 'reprice'`, [a.orgId])).rows[0].n).toBe(3);
     await expectExact(a, A);
   });
 });
