@@ -85,6 +85,13 @@ export const costBench: Bench = {
         if (res.status !== 201) throw new Error(`create_price → ${res.status} ${await res.text()}`);
       }
     });
+    // Where the time goes: the walk of the generation facts (step 1 of the work), then the sessions.
+    for (let i = 0; i < 18_000; i++) {
+      const [{ walking }] = await ctx.ds.query(`SELECT EXISTS (SELECT 1 FROM reporting_reprices WHERE org_id = $1 AND NOT generations_done) AS walking`, [big.id]);
+      if (!walking) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const walked = (Date.now() - started) / 1000;
     await drained(ctx.ds, big.id);
     const seconds = (Date.now() - started) / 1000;
     const [{ repriced }] = await ctx.ds.query(
@@ -103,12 +110,13 @@ export const costBench: Bench = {
       {
         name: 'cost: re-pricing',
         bar: 're-pricing 1M generations ≤ 60 s (create_price → every affected generation, turn and session re-projected)',
-        figure: `${repriced} of ${generations} generations re-priced in ${round(seconds, 1)} s (the four create_price calls: ${round(created.ms / 1000, 1)} s)`,
+        figure: `${repriced} of ${generations} generations re-priced in ${round(seconds, 1)} s (the four create_price calls: ${round(created.ms / 1000, 1)} s; `
+          + `generation facts re-priced by ${round(walked, 1)} s, then their sessions' and turns' costs)`,
         baseline: `one projection of the same generations in 100k-row statements: ${round(bulk / 1000, 1)} s`,
         ratio: round(seconds / (bulk / 1000), 2),
         ratioLabel: 're-pricing time ÷ bulk projection time',
         pass: repriced === generations && seconds <= 60,
-        details: { generations, repriced, seconds, create_seconds: created.ms / 1000, bulk_seconds: bulk / 1000 },
+        details: { generations, repriced, seconds, create_seconds: created.ms / 1000, generations_walked_seconds: walked, bulk_seconds: bulk / 1000 },
       },
     ];
     return figures;

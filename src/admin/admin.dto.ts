@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { SOURCE_TYPES } from '#src/pipeline/pipeline.vocabulary.js';
+import { OUTBOX_TYPES } from '#src/pipeline/pipeline.vocabulary.js';
 import { decimalInt, IsIntInRange } from '#src/common/validation/validators.js';
 
 // SPEC seeds: counts are int64.
@@ -56,7 +56,7 @@ export class OutboxCountsDto {
 
 export class FailedRowDto {
   @ApiProperty({ example: '42' }) id: string;
-  @ApiProperty({ enum: SOURCE_TYPES, example: 'llm_generation' }) source_type: string;
+  @ApiProperty({ enum: OUTBOX_TYPES, example: 'llm_generation', description: 'A source type, or `reprice`: re-pricing work after a price change (SPEC §10).' }) source_type: string;
   @ApiProperty({ example: 'gen_0190b5a0000070008000000000000001' }) source_id: string;
   @ApiProperty({ type: 'integer', format: 'int32', example: 8, description: 'Claims so far (counted at claim time).' }) attempts: number;
   @ApiProperty({ nullable: true, type: String, example: 'duplicate key value violates unique constraint', description: 'The last failure (bounded length); null when none was recorded.' }) last_error: string | null;

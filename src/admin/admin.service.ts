@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { toPublicId } from '#src/common/ids/public-id.js';
-import { SOURCES } from '#src/pipeline/pipeline.vocabulary.js';
+import { REPRICE_WORK, SOURCES } from '#src/pipeline/pipeline.vocabulary.js';
 import { OutboxService } from '#src/projector/outbox.service.js';
 import { ProjectorService } from '#src/projector/projector.service.js';
 import { DATASETS } from '#src/reporting/catalog/catalog.js';
@@ -32,7 +32,7 @@ export class AdminService {
       outbox: counts,
       oldest_pending_age_ms: oldestPendingAgeMs,
       recent_failures: recentFailures.map((f) => ({
-        id: f.id, source_type: f.source_type, source_id: toPublicId(SOURCES[f.source_type].idPrefix, f.source_id), attempts: f.attempts,
+        id: f.id, source_type: f.source_type, source_id: toPublicId(f.source_type === REPRICE_WORK.type ? 'reprice' : SOURCES[f.source_type].idPrefix, f.source_id), attempts: f.attempts,
         last_error: f.last_error, updated_at: f.updated_at.toISOString(),
       })),
     };

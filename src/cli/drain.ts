@@ -4,6 +4,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { MetricsService } from '#src/metrics/metrics.service.js';
 import { OutboxRepository } from '#src/projector/outbox.repository.js';
 import { ProjectorService } from '#src/projector/projector.service.js';
+import { RepriceService } from '#src/projector/reprice.service.js';
 import { ProgressBar } from './progress-bar.js';
 
 export interface DrainResult {
@@ -20,7 +21,8 @@ export interface DrainResult {
 export function cliProjector(ds: DataSource, config: AppConfig): ProjectorService {
   // Its warnings go to stderr: the CLI's stdout is for machine-read results.
   const logger = new JsonLogger(config.logLevel, (line) => process.stderr.write(line));
-  return new ProjectorService(ds, config, new OutboxRepository(), logger, new MetricsService());
+  const outbox = new OutboxRepository();
+  return new ProjectorService(ds, config, outbox, new RepriceService(ds, config, outbox, logger), logger, new MetricsService());
 }
 
 export async function outboxCounts(ds: DataSource, orgIds: string[] | null): Promise<DrainResult['remaining']> {

@@ -89,6 +89,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) REPORTING_QUERY_CACHE_MAX_ENTRIES = 1000;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) REPORTING_QUERY_CONCURRENCY_PER_ORG = 4;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPORTING_QUERY_TIMEOUT_MS = 15_000;
+  /** Generation facts one re-pricing step walks (SPEC §10; a tenth as many sessions per step of its second phase). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) REPORTING_REPRICE_STEP_SIZE = 50_000;
 
   /** Lets webhook destinations use http and loopback/private addresses (tests, local use); off by default. */
   @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE = false;
@@ -111,7 +113,7 @@ export interface AppConfig {
   publicBaseUrl?: string;
   rateLimitPerMinute: number;
   outbox: { backoffBaseMs: number; backoffCapMs: number; leaseMs: number; maxAttempts: number; retentionHours: number };
-  projector: { batchSize: number; enabled: boolean; intervalMs: number; workers: number };
+  projector: { batchSize: number; enabled: boolean; intervalMs: number; workers: number; repriceStepSize: number };
   query: { cacheMaxBytes: number; cacheMaxEntries: number; concurrencyPerOrg: number; timeoutMs: number };
   deliveries: {
     allowPrivate: boolean; backoffBaseMs: number; backoffCapMs: number; enabled: boolean; intervalMs: number;
@@ -177,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       enabled: vars.REPORTING_PROJECTOR_ENABLED,
       intervalMs: vars.REPORTING_PROJECTOR_INTERVAL_MS,
       workers: vars.REPORTING_PROJECTOR_WORKERS,
+      repriceStepSize: vars.REPORTING_REPRICE_STEP_SIZE,
     },
     query: {
       cacheMaxBytes: vars.REPORTING_QUERY_CACHE_MAX_BYTES,

@@ -37,6 +37,17 @@ export const SESSION_COUNTED_EVENT_TYPES_SQL = sqlList(SESSION_COUNTED_EVENT_TYP
 export const SOURCE_TYPES = ['event', 'session', 'llm_generation', 'usage_ledger'] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
+/**
+ * SPEC §10 re-pricing: an outbox row of this type carries a set-based unit of work — one
+ * `reporting_reprices` row (an org and the prices that changed) — rather than a source. The
+ * projector carries it out in bounded steps (src/projector/projections/reprice.projection.ts);
+ * while it is open, the datasets whose facts it rewrites count it in their freshness.
+ */
+export const REPRICE_WORK = { type: 'reprice', factTables: ['fact_llm_generation', 'fact_turn', 'fact_session'] } as const;
+/** Every type an outbox row can have: a source, or re-pricing work. */
+export const OUTBOX_TYPES = [...SOURCE_TYPES, REPRICE_WORK.type] as const;
+export type OutboxType = (typeof OUTBOX_TYPES)[number];
+
 /** A source type as an SQL literal (checked against the vocabulary by the compiler). */
 export const sourceTypeSql = (type: SourceType) => `'${type}'`;
 

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '#src/database/query-rows.js';
-import type { SourceType } from '#src/pipeline/pipeline.vocabulary.js';
+import type { OutboxType } from '#src/pipeline/pipeline.vocabulary.js';
 
 export interface ClaimedRow {
   id: string;
   org_id: string;
-  source_type: SourceType;
+  source_type: OutboxType;
   source_id: string;
   attempts: number;
 }
@@ -15,7 +15,7 @@ export interface ClaimedRow {
 const SUPERSEDED = `EXISTS (SELECT 1 FROM reporting_outbox p WHERE p.status = 'pending' AND p.org_id = o.org_id
   AND p.source_type = o.source_type AND p.source_id = o.source_id AND p.id <> o.id)`;
 
-export interface FailedRow { id: string; source_type: SourceType; source_id: string; attempts: number; last_error: string | null; updated_at: Date }
+export interface FailedRow { id: string; source_type: OutboxType; source_id: string; attempts: number; last_error: string | null; updated_at: Date }
 
 /**
  * The outbox's SQL after its rows are written (SPEC §5): claim, fence, finish, release, prune,
@@ -76,6 +76,15 @@ export class OutboxRepository {
       [rows.map((r) => r.id), rows.map((r) => r.attempts)],
     );
     return new Set(owned.map((r) => r.id));
+  }
+
+  /**
+   * A long unit of work (re-pricing) renews its lease at each step, under lockOwned in the same
+   * transaction, so a live worker keeps it and a dead one's expires one lease after its last step.
+   */
+  async renewLease(em: EntityManager, id: string, leaseMs: number): Promise<void> {
+    await em.query(`UPDATE reporting_outbox SET lease_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+      WHERE id = $1 AND status = 'processing'`, [id, leaseMs]);
   }
 
   /** Marks rows completed; callers hold them through lockOwned in the same transaction. */

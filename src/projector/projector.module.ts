@@ -4,6 +4,7 @@ import { OutboxRepository } from './outbox.repository.js';
 import { OutboxService } from './outbox.service.js';
 import { ProjectorScheduler } from './projector.scheduler.js';
 import { ProjectorService } from './projector.service.js';
+import { RepriceService } from './reprice.service.js';
 
-@Module({ providers: [OutboxRepository, OutboxService, OutboxMetrics, ProjectorService, ProjectorScheduler], exports: [ProjectorService, OutboxService] })
+@Module({ providers: [OutboxRepository, OutboxService, OutboxMetrics, ProjectorService, ProjectorScheduler, RepriceService], exports: [ProjectorService, OutboxService] })
 export class ProjectorModule {}

@@ -7,8 +7,9 @@ import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { isConflict, isDatabaseUnavailable, isUniqueViolation, pgErrorCode } from '#src/common/pg/pg-errors.js';
 import { MetricsService } from '#src/metrics/metrics.service.js';
 import { backoffMs } from './backoff.js';
-import { SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
+import { REPRICE_WORK, SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
 import { ClaimedRow, OutboxRepository } from './outbox.repository.js';
+import { RepriceService } from './reprice.service.js';
 import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
@@ -47,6 +48,7 @@ export class ProjectorService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbox: OutboxRepository,
+    private readonly reprices: RepriceService,
     private readonly logger: JsonLogger,
     metrics: MetricsService,
   ) {
@@ -83,7 +85,14 @@ export class ProjectorService {
       const claimed = await this.dataSource.transaction((em) => this.outbox.claim(em, limit, this.config.outbox.leaseMs, options.orgId));
       if (claimed.length === 0) return { claimed: 0, completed: 0, failed: 0 };
       try {
-        const { completed, failed } = await this.process(claimed);
+        // Sources are projected in batches; re-pricing work (SPEC §10) row by row, each in its own steps.
+        const sources = claimed.filter((r) => r.source_type !== REPRICE_WORK.type);
+        let { completed, failed } = sources.length > 0 ? await this.process(sources) : { completed: 0, failed: 0 };
+        for (const row of claimed.filter((r) => r.source_type === REPRICE_WORK.type)) {
+          const outcome = await this.reprice(row);
+          completed += outcome === 'completed' ? 1 : 0;
+          failed += outcome === 'failed' ? 1 : 0;
+        }
         return { claimed: claimed.length, completed, failed };
       } catch (error) {
         // SPEC §8: the database went away mid-pass. The rows stay claimed in the database; hand
@@ -151,6 +160,22 @@ export class ProjectorService {
         this.outcomes.inc({ outcome: 'conflict_retry' });
         await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
       }
+    }
+  }
+
+  /** Carries out one re-pricing row to its end; a failing step backs the row off like any other (its progress stays). */
+  private async reprice(row: ClaimedRow): Promise<'completed' | 'failed' | 'lost'> {
+    try {
+      const outcome = await this.reprices.run(row, (work) => this.retryingConflicts(work));
+      if (outcome === 'lost') {
+        this.logger.emit('warn', 'outbox rows lost to another worker after their lease expired', { lost: 1 });
+        return 'lost';
+      }
+      this.projected.inc({ source_type: row.source_type });
+      return 'completed';
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      return (await this.failRow(row, error)) ? 'failed' : 'lost';
     }
   }
 

@@ -1718,10 +1718,11 @@ export interface components {
             /** @example 42 */
             id: string;
             /**
+             * @description A source type, or `reprice`: re-pricing work after a price change (SPEC §10).
              * @example llm_generation
              * @enum {string}
              */
-            source_type: "event" | "session" | "llm_generation" | "usage_ledger";
+            source_type: "event" | "session" | "llm_generation" | "usage_ledger" | "reprice";
             /** @example gen_0190b5a0000070008000000000000001 */
             source_id: string;
             /**

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 export const ID_PREFIXES = [
   'org', 'session', 'event', 'gen', 'ledger', 'agent', 'user', 'harness', 'app', 'appchan', 'apprun',
   'turn', 'principal', 'budget', 'key', 'price',
+  // Re-pricing work, as an outbox row names it in diagnostics (SPEC §10).
+  'reprice',
   // Alerts and scheduled deliveries (SPEC §14).
   'dest', 'sched', 'alert', 'delivery',
 ] as const;

@@ -7,7 +7,8 @@ import { ATTRIBUTION, factByKey, jsonBigint, KEYS, upsertFacts } from './common.
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const TOOL_COLS = ['turn_id', 'session_id', ...ATTRIBUTION, 'tool', 'tool_display_name', 'capability', 'status', 'duration_ms', 'created_at', 'source_updated_at'];
-const TURN_COLS = [
+/** The turn columns the projection writes (besides org_id, source_key); re-pricing rewrites cost_usd of them. */
+export const TURN_FACT_COLS = [
   'turn_id', 'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'iterations', 'tool_call_count', 'input_tokens', 'output_tokens',
   'total_tokens', 'cost_usd', 'created_at', 'source_updated_at',
 ];
@@ -71,7 +72,7 @@ const projectEventsSql = (priced: boolean) => `
   ou AS (SELECT f.* FROM k CROSS JOIN ${factByKey(TURN.table, 'k.org_id', KEY('k'))}),
   oc AS (SELECT f.* FROM k CROSS JOIN ${factByKey(CAPABILITY.table, 'k.org_id', KEY('k'))}),
   ${upsertFacts('tools', TOOL, TOOL_COLS, 'nt')},
-  ${upsertFacts('turns', TURN.table, TURN_COLS, 'nu')},
+  ${upsertFacts('turns', TURN.table, TURN_FACT_COLS, 'nu')},
   ${upsertFacts('caps', CAPABILITY.table, CAPABILITY_COLS, 'nc')},
   -- Facts whose event no longer feeds their table; EXCEPT is a hashed set difference (a NOT
   -- EXISTS against the CTE would be planned as a nested loop over it: quadratic in the batch).

@@ -2,7 +2,8 @@ import { onlyFact, sourceKeySql, sourceUpdatedSql } from '#src/pipeline/pipeline
 import { generationCost, pricedGenerations } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
-const COLS = [
+/** The columns the projection writes (besides org_id, source_key); re-pricing rewrites cost_usd and price_id of them. */
+export const GENERATION_FACT_COLS = [
   'turn_id', 'session_id', ...ATTRIBUTION, 'model', 'provider', 'finish_reason', 'input_tokens', 'output_tokens',
   'cache_read_tokens', 'cache_creation_tokens', 'total_tokens', 'duration_ms', 'time_to_first_token_ms', 'is_error', 'cost_usd', 'price_id', 'created_at', 'source_updated_at',
 ];
@@ -14,7 +15,7 @@ const FACT = onlyFact('llm_generation');
  * pricedGenerations, no probe per generation), and the hourly rollup moved by the difference between the new facts and
  * the ones they replace.
  */
-const projectLlmGenerationsSql = (priced: boolean) => oneTableProjection('llm_generation', COLS, `
+const projectLlmGenerationsSql = (priced: boolean) => oneTableProjection('llm_generation', GENERATION_FACT_COLS, `
     SELECT g.org_id, ${sourceKeySql('llm_generation', 'g.id')} AS source_key,
            g.turn_id, g.session_id, ${ATTRIBUTION.map((c) => `s.${c}`).join(', ')},
            g.model, g.provider, g.finish_reason, g.input_tokens, g.output_tokens, g.cache_read_tokens, g.cache_creation_tokens,

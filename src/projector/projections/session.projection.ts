@@ -4,7 +4,8 @@ import {
 import { generationsCostBy } from '#src/reporting/prices/price-rule.sql.js';
 import { ATTRIBUTION, oneTableProjection } from './common.sql.js';
 
-const COLS = [
+/** The columns the projection writes (besides org_id, source_key); re-pricing rewrites cost_usd of them. */
+export const SESSION_FACT_COLS = [
   'session_id', ...ATTRIBUTION, 'status', 'duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens',
   'cost_usd', 'created_at', 'source_updated_at',
 ];
@@ -17,7 +18,7 @@ const FACT = onlyFact('session');
  * from the batch's generations priced set-based (price-rule.sql.ts). Every cost row's session is
  * in the batch, so the FULL JOIN is a left join that no row estimate can make a nested loop.
  */
-const projectSessionsSql = (priced: boolean) => oneTableProjection('session', COLS, `
+const projectSessionsSql = (priced: boolean) => oneTableProjection('session', SESSION_FACT_COLS, `
     SELECT s.org_id, ${sourceKeySql('session', 's.id')} AS source_key,
            s.id AS session_id, ${ATTRIBUTION.map((c) => `s.${c}`).join(', ')}, s.status,
            CASE WHEN s.finished_at IS NOT NULL AND s.started_at IS NOT NULL

@@ -1,8 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { REPRICE_WORK } from '#src/pipeline/pipeline.vocabulary.js';
 import type { DatasetDef } from '#src/reporting/catalog/catalog.js';
 import { WATERMARK_SQL } from './watermark.sql.js';
+
+/**
+ * The outbox row types a dataset's facts wait for: its sources, and re-pricing work (SPEC §10)
+ * when that rewrites the dataset's facts — so `as_of` stays at a price change until every cost
+ * it changes is written, and the watermark moves with each re-pricing step.
+ */
+export function outboxTypesOf(dataset: DatasetDef): string[] {
+  return (REPRICE_WORK.factTables as readonly string[]).includes(dataset.table) ? [...dataset.sources, REPRICE_WORK.type] : dataset.sources;
+}
 
 /** Anything that runs SQL and returns rows: an EntityManager, or an adapter over a pg client. */
 export interface SqlRunner {
@@ -27,7 +37,8 @@ export interface Freshness {
 
 /**
  * SPEC §6 honest freshness: `as_of` is the created time of the oldest unprojected outbox row
- * (pending, processing or failed) of the dataset's sources in this org, or now when none is.
+ * (pending, processing or failed) of the dataset's sources — or of re-pricing work that rewrites
+ * its facts (outboxTypesOf) — in this org, or now when none is.
  */
 @Injectable()
 export class FreshnessService {
@@ -42,7 +53,7 @@ export class FreshnessService {
    * report query reads before its cache lookup. The watermark is a primary-key probe.
    */
   async probe(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<{ freshness: Freshness; watermark: string }> {
-    const [row] = await em.query(FRESHNESS_PROBE_SQL, [orgId, dataset.sources]);
+    const [row] = await em.query(FRESHNESS_PROBE_SQL, [orgId, outboxTypesOf(dataset)]);
     const now: Date = row.now;
     const asOf: Date = row.oldest && row.oldest < now ? row.oldest : now;
     return { freshness: { as_of: asOf.toISOString(), freshness_lag_ms: Math.max(0, now.getTime() - asOf.getTime()) }, watermark: row.watermark };

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
 import { BUILTIN_PRICES, type BuiltinPrice } from './builtin-prices.js';
 import { PRICE_LOCK_SQL } from './price-rule.sql.js';
-import { REPRICE_SQL } from './repricing.sql.js';
+import { CHANGE_JSON, type ChangedPrice, ENQUEUE_REPRICE_ALL_SQL } from './repricing.sql.js';
 
 /**
  * A built-in price's id, the same in every installation: a UUIDv7 whose time is the price's
@@ -22,8 +22,9 @@ export function builtinPriceId(p: Pick<BuiltinPrice, 'provider' | 'model' | 'mat
 /**
  * Loads the built-in prices (SPEC §10), at every boot right after the migrations: entries the
  * database lacks are inserted, existing ones are left as they are (history is never rewritten),
- * and the generations a new entry now prices are re-enqueued in every org. Idempotent: a second
- * run adds nothing and enqueues nothing. Returns how many prices were added and rows enqueued.
+ * and every org gets the re-pricing of what the new entries affect (one unit of work per org,
+ * repricing.sql.ts). Idempotent: a second run adds nothing and enqueues nothing. Returns how many
+ * prices were added and how many re-pricing rows were enqueued.
  */
 export async function loadBuiltinPrices(ds: DataSource): Promise<{ added: number; enqueued: number }> {
   return ds.transaction(async (em) => {
@@ -33,7 +34,7 @@ export async function loadBuiltinPrices(ds: DataSource): Promise<{ added: number
       input: p.input, output: p.output, cache_read: p.cacheRead ?? p.input, cache_write: p.cacheWrite ?? p.input,
       effective_from: p.effectiveFrom, note: p.note ?? null, source_url: p.sourceUrl, read_at: p.readAt,
     }));
-    const added: { id: string; org_id: null; provider: string; model: string; match: string; effective_from: Date; deleted: boolean }[] = await em.query(
+    const added: { change: ChangedPrice }[] = await em.query(
       `INSERT INTO prices (id, org_id, provider, model, match, input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok,
                            effective_from, note, source_url, read_at)
        SELECT r.id, NULL, r.provider, r.model, r.match, r.input, r.output, r.cache_read, r.cache_write, r.effective_from, r.note, r.source_url, r.read_at
@@ -41,11 +42,11 @@ export async function loadBuiltinPrices(ds: DataSource): Promise<{ added: number
                                                cache_write numeric, effective_from timestamptz, note text, source_url text, read_at text)
        ORDER BY r.id
        ON CONFLICT ON CONSTRAINT prices_key DO NOTHING
-       RETURNING id, org_id, provider, model, match, effective_from, false AS deleted`,
+       RETURNING ${CHANGE_JSON('prices', false)} AS change`,
       [JSON.stringify(rows)],
     );
     if (added.length === 0) return { added: 0, enqueued: 0 };
-    const [{ enqueued }] = await em.query(REPRICE_SQL.all, [null, JSON.stringify(added)]);
+    const [{ enqueued }] = await em.query(ENQUEUE_REPRICE_ALL_SQL, [JSON.stringify(added.map((a) => a.change))]);
     if (enqueued > 0) await em.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
     return { added: added.length, enqueued };
   });

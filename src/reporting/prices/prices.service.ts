@@ -3,10 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { parsePublicId, toPublicId, uuidv7 } from '#src/common/ids/public-id.js';
 import { ProblemException } from '#src/common/problem-details/problem.js';
+import { queryRows } from '#src/database/query-rows.js';
 import { OUTBOX_CHANNEL } from '#src/pipeline/pipeline.vocabulary.js';
 import { PRICE_LOCK_SQL } from './price-rule.sql.js';
 import { amountText, CreatePriceDto, PriceDto, PriceListDto } from './prices.dto.js';
-import { REPRICE_SQL } from './repricing.sql.js';
+import { CHANGE_JSON, type ChangedPrice, ENQUEUE_REPRICE_SQL } from './repricing.sql.js';
 
 interface PriceRow {
   id: string;
@@ -52,9 +53,9 @@ function toDto(r: PriceRow): PriceDto {
 
 /**
  * The price table (SPEC §10): built-in prices and each org's own. Creating or deleting an org
- * price re-prices, in the same transaction, the org's generations it affects (repricing.sql.ts),
- * under the org's price lock (price-rule.sql.ts), so a concurrent projection can never write a
- * fact priced by the table as it was before the change.
+ * price enqueues, in the same transaction, the re-pricing of the org's generations it affects
+ * (repricing.sql.ts), under the org's price lock (price-rule.sql.ts), so a concurrent projection
+ * can never write a fact priced by the table as it was before the change.
  */
 @Injectable()
 export class PricesService {
@@ -74,13 +75,14 @@ export class PricesService {
     const input = amountText(dto.input_per_mtok);
     return this.dataSource.transaction(async (em) => {
       await em.query(PRICE_LOCK_SQL.change, [orgId]);
-      let row: PriceRow;
+      // With the change as re-pricing reads it (repricing.sql.ts).
+      let row: PriceRow & { change: ChangedPrice };
       try {
         [row] = await em.query(
           `INSERT INTO prices (id, org_id, provider, model, match, currency, input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok,
                                effective_from, note)
            VALUES ($1, $2, $3, $4, $5, 'USD', $6::numeric, $7::numeric, $8::numeric, $9::numeric, $10::timestamptz, $11)
-           RETURNING ${COLUMNS}`,
+           RETURNING ${COLUMNS}, ${CHANGE_JSON('prices', false)} AS change`,
           [
             uuidv7(), orgId, dto.provider, dto.model, dto.match, input, amountText(dto.output_per_mtok),
             dto.cache_read_per_mtok === undefined ? input : amountText(dto.cache_read_per_mtok),
@@ -93,7 +95,7 @@ export class PricesService {
         if ((err.driverError?.constraint ?? err.constraint) === 'prices_key') throw priceExists(dto);
         throw e;
       }
-      await this.reprice(em, orgId, row, false);
+      await this.reprice(em, orgId, row.change);
       return toDto(row);
     });
   }
@@ -113,15 +115,18 @@ export class PricesService {
           }],
         });
       }
-      await em.query(`DELETE FROM prices WHERE id = $1 AND org_id = $2`, [id, orgId]);
-      await this.reprice(em, orgId, row, true);
+      const [{ change }] = await queryRows<{ change: ChangedPrice }>(em,
+        `DELETE FROM prices p WHERE id = $1 AND org_id = $2 RETURNING ${CHANGE_JSON('p', true)} AS change`, [id, orgId]);
+      await this.reprice(em, orgId, change);
     });
   }
 
-  /** Re-enqueues what the change re-prices; the projector is woken when the transaction commits. */
-  private async reprice(em: EntityManager, orgId: string, price: PriceRow, deleted: boolean): Promise<void> {
-    const changed = [{ id: price.id, org_id: price.org_id, provider: price.provider, model: price.model, match: price.match, effective_from: price.effective_from, deleted }];
-    const [{ enqueued }] = await em.query(REPRICE_SQL.org, [orgId, JSON.stringify(changed)]);
+  /**
+   * Enqueues the re-pricing of what the change affects: one unit of work, carried out by the
+   * projector (repricing.sql.ts), woken when the transaction commits.
+   */
+  private async reprice(em: EntityManager, orgId: string, change: ChangedPrice): Promise<void> {
+    const [{ enqueued }] = await em.query(ENQUEUE_REPRICE_SQL, [orgId, JSON.stringify([change]), uuidv7()]);
     if (enqueued > 0) await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, orgId]);
   }
 }

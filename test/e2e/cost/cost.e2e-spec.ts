@@ -136,10 +136,22 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
     expect((await checkAllRollups(ds)).filter((d) => d.missing + d.extra > 0)).toEqual([]);
   }
 
-  /** The outbox rows a re-pricing enqueued: exactly the generations whose price changed, their turns and sessions. */
+  /** The org's pending outbox rows, as `type:id`. */
   async function pendingSources(orgId: string) {
     const { rows } = await t.db.pool.query(`SELECT source_type, source_id FROM reporting_outbox WHERE org_id = $1 AND status = 'pending' ORDER BY 1, 2`, [orgId]);
     return rows.map((r) => `${r.source_type}:${r.source_id}`).sort();
+  }
+  /**
+   * A price change enqueues one unit of re-pricing work (SPEC §10, set-based): one `reprice` outbox
+   * row carrying the org's changed prices — not a row per generation, turn or session.
+   */
+  async function expectRepriceWork(orgId: string, priceIds: string[], deleted = false) {
+    const { rows } = await t.db.pool.query(
+      `SELECT o.source_type, r.org_id, r.changes FROM reporting_outbox o JOIN reporting_reprices r ON r.id = o.source_id
+        WHERE o.org_id = $1 AND o.status = 'pending'`, [orgId]);
+    expect(rows.map((r) => ({ type: r.source_type, org: r.org_id, prices: r.changes.map((c: { id: string; deleted: boolean }) => [toPublicId('price', c.id), c.deleted]) })))
+      .toEqual([{ type: 'reprice', org: orgId, prices: priceIds.map((id) => [id, deleted]) }]);
+    expect((await pendingSources(orgId)).length).toBe(1);
   }
   function affectedSources(before: OraclePrice[], after: OraclePrice[]) {
     const eb = expected(before);
@@ -155,11 +167,27 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
     return { sources: [...out].sort(), changed: new Set(changed.map((g) => g.id)) };
   }
 
-  /** After re-projection, exactly the affected facts were rewritten. */
-  async function expectRewritten(before: Map<string, { projected_at: Date }>, changed: Set<string>) {
-    const after = await factRows();
-    const rewritten = gens.filter((g) => after.get(g.id)!.projected_at.getTime() !== before.get(g.id)!.projected_at.getTime()).map((g) => g.id).sort();
-    expect(rewritten).toEqual([...changed].sort());
+  /** projected_at of every generation, turn and session fact of org A, by source key. */
+  async function projectedAt() {
+    const { rows } = await t.db.pool.query(
+      `SELECT source_key, projected_at FROM fact_llm_generation WHERE org_id = $1 UNION ALL SELECT source_key, projected_at FROM fact_turn WHERE org_id = $1
+       UNION ALL SELECT source_key, projected_at FROM fact_session WHERE org_id = $1`, [a.orgId]);
+    return new Map<string, number>(rows.map((r) => [r.source_key, r.projected_at.getTime()]));
+  }
+
+  /**
+   * After re-pricing, exactly the affected facts were rewritten: the generations whose price
+   * changed, and the turns and sessions whose cost changed — no other fact of the org.
+   */
+  async function expectRewritten(before: Map<string, number>, prior: OraclePrice[], now: OraclePrice[], changed: Set<string>) {
+    const [eb, ea] = [expected(prior), expected(now)];
+    const want = [
+      ...[...changed].map((id) => `llm_generation:${id}`),
+      ...events.filter((ev) => eb.turnCost(ev.session_id, ev.turn_id) !== ea.turnCost(ev.session_id, ev.turn_id)).map((ev) => `event:${ev.id}`),
+      ...[s1, s2].filter((s) => eb.sessionCost(s.id) !== ea.sessionCost(s.id)).map((s) => `session:${s.id}`),
+    ].sort();
+    const after = await projectedAt();
+    expect([...after.keys()].filter((k) => after.get(k) !== before.get(k)).sort()).toEqual(want);
   }
 
   let orgPrices: OraclePrice[] = [];
@@ -191,7 +219,7 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
   });
 
   it('an org price beats the built-in one, a later effective_from takes over at its instant, exact beats prefix', async () => {
-    let before = await factRows();
+    let before = await projectedAt();
     const p1 = await createPrice(a, { provider: 'openai', model: 'gpt-5', match: 'prefix', input_per_mtok: '1.1', output_per_mtok: 9, cache_read_per_mtok: '0.000000001', effective_from: '2026-01-01T00:00:00Z' });
     expect(p1).toEqual({
       id: expect.stringMatching(/^price_[0-9a-f]{32}$/), provider: 'openai', model: 'gpt-5', match: 'prefix', currency: 'USD',
@@ -203,42 +231,49 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
     // The gpt-5 generations (not the one reporting its cost), and the gpt-5-mini ones: the org's
     // prefix comes before the built-in's longer one.
     expect([...aff.changed].sort()).toEqual([0, 2, 5, 6, 7, 8].map((i) => gens[i].id).sort());
-    expect(await pendingSources(a.orgId)).toEqual(aff.sources);
+    await expectRepriceWork(a.orgId, [p1.id]);
     await client(t, a.key).project();
-    await expectRewritten(before, aff.changed);
+    await expectRewritten(before, [...BUILTIN, ...orgPrices], [...BUILTIN, ...next], aff.changed);
+    expect(await pendingSources(a.orgId)).toEqual([]);
     orgPrices = next;
     await verify([...BUILTIN, ...orgPrices]);
 
-    before = await factRows();
+    before = await projectedAt();
     const p2 = await createPrice(a, { provider: 'openai', model: 'gpt-5', match: 'prefix', input_per_mtok: '0.5', output_per_mtok: '4.25', effective_from: TAKEOVER });
     const p3 = await createPrice(a, { provider: 'openai', model: 'gpt-5-mini-2025-08-07', match: 'exact', input_per_mtok: 0.2, output_per_mtok: '1.6', effective_from: '2026-01-01T00:00:00+02:00', note: 'exact snapshot' });
     next = [...orgPrices, asOracle(p2), asOracle(p3)];
     aff = affectedSources([...BUILTIN, ...orgPrices], [...BUILTIN, ...next]);
     const e = expected([...BUILTIN, ...next]);
     expect([e.price.get(gens[6].id), e.price.get(gens[7].id), e.price.get(gens[8].id), e.price.get(gens[2].id)]).toEqual([p1.id, p2.id, p3.id, p3.id]);
-    expect(await pendingSources(a.orgId)).toEqual(aff.sources);
+    // The second change joins the first's work while no step has started it.
+    await expectRepriceWork(a.orgId, [p2.id, p3.id]);
     await client(t, a.key).project();
-    await expectRewritten(before, aff.changed);
+    await expectRewritten(before, [...BUILTIN, ...orgPrices], [...BUILTIN, ...next], aff.changed);
     orgPrices = next;
     await verify([...BUILTIN, ...orgPrices]);
   });
 
   it('deleting an org price re-prices exactly what it priced', async () => {
     const p2 = orgPrices.find((p) => p.effectiveFrom === TAKEOVER)!;
-    const before = await factRows();
+    const before = await projectedAt();
     const res = await client(t, a.key).delete(`/v1/reports/prices/${p2.id}`);
     expect(res.status).toBe(204);
     const next = orgPrices.filter((p) => p !== p2);
     const aff = affectedSources([...BUILTIN, ...orgPrices], [...BUILTIN, ...next]);
     expect(aff.changed).toEqual(new Set([gens[7].id]));
-    expect(await pendingSources(a.orgId)).toEqual(aff.sources);
-    // Meanwhile results say they are behind (SPEC §6 freshness).
-    const stale = await client(t, a.key).post('/v1/reports/query', { time_range: RANGE, dataset: 'llm_generations', measures: ['cost_usd'] });
-    const { rows: [{ oldest }] } = await t.db.pool.query(
-      `SELECT min(created_at) AS oldest FROM reporting_outbox WHERE org_id = $1 AND source_type = 'llm_generation' AND status = 'pending'`, [a.orgId]);
-    expect(stale.body.as_of).toBe(oldest.toISOString());
+    await expectRepriceWork(a.orgId, [p2.id], true);
+    // Meanwhile the datasets whose facts it rewrites say they are behind, from the change on (SPEC §6
+    // freshness); tool calls, which it does not touch, are not held back.
+    const { rows: [{ created }] } = await t.db.pool.query(
+      `SELECT created_at AS created FROM reporting_outbox WHERE org_id = $1 AND source_type = 'reprice' AND status = 'pending'`, [a.orgId]);
+    for (const dataset of ['llm_generations', 'turns', 'sessions', 'tool_calls']) {
+      const stale = await client(t, a.key).post('/v1/reports/query', { time_range: RANGE, dataset, measures: [dataset === 'tool_calls' ? 'call_count' : 'cost_usd'] });
+      expect(stale.status).toBe(200);
+      if (dataset === 'tool_calls') expect(Date.parse(stale.body.as_of)).toBeGreaterThan(created.getTime());
+      else expect({ dataset, as_of: stale.body.as_of }).toEqual({ dataset, as_of: created.toISOString() });
+    }
     await client(t, a.key).project();
-    await expectRewritten(before, aff.changed);
+    await expectRewritten(before, [...BUILTIN, ...orgPrices], [...BUILTIN, ...next], aff.changed);
     orgPrices = next;
     await verify([...BUILTIN, ...orgPrices]);
   });
@@ -247,6 +282,7 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
     const before = await factRows();
     const theirs = await createPrice(b, { provider: 'openai', model: 'gpt-5', match: 'exact', input_per_mtok: '999', output_per_mtok: '999', effective_from: '2020-01-01T00:00:00Z' });
     expect(await pendingSources(a.orgId)).toEqual([]);
+    await expectRepriceWork(b.orgId, [theirs.id]);
     const listed = await client(t, a.key).get('/v1/reports/prices');
     expect(listed.status).toBe(200);
     expect(listed.body.data.map((p: { id: string }) => p.id)).not.toContain(theirs.id);
@@ -300,20 +336,22 @@ describe('cost: prices, cost measures and re-pricing (SPEC §10)', () => {
     }));
     const aff = affectedSources([...BUILTIN, ...orgPrices], [...BUILTIN, ...added, ...orgPrices]);
     expect([...aff.changed].sort()).toEqual([3, 5, 6, 7].map((i) => gens[i].id).sort());
-    const factsBefore = await factRows();
+    const factsBefore = await projectedAt();
+    const { rows: [{ orgs }] } = await t.db.pool.query(`SELECT count(*)::int AS orgs FROM orgs`);
     (BUILTIN_PRICES as BuiltinPrice[]).push(...next);
     try {
-      expect(await loadBuiltinPrices(ds)).toEqual({ added: 2, enqueued: aff.sources.length });
+      // One unit of re-pricing work per org.
+      expect(await loadBuiltinPrices(ds)).toEqual({ added: 2, enqueued: orgs });
       expect(await loadBuiltinPrices(ds)).toEqual({ added: 0, enqueued: 0 });
     } finally {
       (BUILTIN_PRICES as BuiltinPrice[]).splice(-next.length);
     }
-    expect(await pendingSources(a.orgId)).toEqual(aff.sources);
+    await expectRepriceWork(a.orgId, added.map((p) => p.id).sort());
     const after = await builtinRows();
     expect(after.filter((r) => before.some((b) => b.id === r.id))).toEqual(before);
     expect(after.length).toBe(before.length + 2);
     await client(t, a.key).project();
-    await expectRewritten(factsBefore, aff.changed);
+    await expectRewritten(factsBefore, [...BUILTIN, ...orgPrices], [...BUILTIN, ...added, ...orgPrices], aff.changed);
     await verify([...BUILTIN, ...added, ...orgPrices]);
   });
 });
