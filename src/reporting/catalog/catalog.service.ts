@@ -5,8 +5,10 @@ import { rollupCovers } from './rollup.js';
 
 export const ROLLUP_PLANNING =
   'A query is answered from this hourly rollup when all its dimensions and filter fields are among these, all its measures are, ' +
-  'its time range starts and ends on whole UTC hours, and its time buckets (if any) start on whole UTC hours in its timezone ' +
-  '(UTC and zones with whole-hour offsets). Otherwise it is answered from the facts; the result is the same either way.';
+  'and its time buckets (if any) start on whole UTC hours in its timezone (UTC and zones with whole-hour offsets): ' +
+  'from the rollup alone (served_by "rollup") when its time range starts and ends on whole UTC hours, else from the rollup for ' +
+  'its whole hours and the facts for its partial first and last hours ("rollup+facts"; a range holding no whole hour goes to the facts). ' +
+  'Otherwise it is answered from the facts; the result is the same either way.';
 
 export const NULL_SEMANTICS = 'eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.';
 
