@@ -194,24 +194,29 @@ const HOUR = 3_600_000;
 const TIME_BUCKETS = ['hour', 'day', 'week', 'month'];
 
 /**
- * SPEC §6 Rollups, restated: the rollup answers when every dimension (time buckets aside), filter
- * field and measure is one it covers, the range starts and ends on whole UTC hours, and time
- * buckets start on whole UTC hours in the zone (its offset a whole number of hours all through
- * the range); the facts answer anything else.
+ * SPEC §6 Rollups and §15, restated: the rollup takes part when every dimension (time buckets
+ * aside), filter field and measure is one it covers and time buckets start on whole UTC hours in
+ * the zone (its offset a whole number of hours all through the range). Then a range on whole UTC
+ * hours is the rollup's alone; one that starts or ends within an hour but holds at least one
+ * whole hour is `rollup+facts`. The facts answer anything else.
  */
 export function servedBy(
   q: { time_range: { from: string; to: string }; dimensions?: string[]; measures?: string[]; filters?: { field: string }[]; timezone?: string },
   coverage: RollupCoverage,
-): 'rollup' | 'facts' {
+): 'rollup' | 'rollup+facts' | 'facts' {
   const from = Date.parse(q.time_range.from);
   const to = Date.parse(q.time_range.to);
   const dims = (q.dimensions ?? []).filter((d) => !TIME_BUCKETS.includes(d));
   const covered = dims.every((d) => coverage.dimensions.includes(d))
     && (q.filters ?? []).every((f) => coverage.dimensions.includes(f.field))
     && (q.measures ?? []).every((m) => coverage.measures.includes(m));
-  if (!covered || from % HOUR !== 0 || to % HOUR !== 0) return 'facts';
+  if (!covered) return 'facts';
   if ((q.dimensions ?? []).some((d) => TIME_BUCKETS.includes(d))) {
     for (let t = from; t <= to; t += HOUR) if (offsetAt(t, q.timezone ?? 'UTC') % HOUR !== 0) return 'facts';
+    if (offsetAt(to, q.timezone ?? 'UTC') % HOUR !== 0) return 'facts';
   }
-  return 'rollup';
+  const firstWhole = from % HOUR === 0 ? from : from - (((from % HOUR) + HOUR) % HOUR) + HOUR;
+  const lastWhole = to - (((to % HOUR) + HOUR) % HOUR);
+  if (firstWhole >= lastWhole) return 'facts';
+  return from === firstWhole && to === lastWhole ? 'rollup' : 'rollup+facts';
 }

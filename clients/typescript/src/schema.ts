@@ -1344,10 +1344,10 @@ export interface components {
                 [key: string]: unknown;
             }[];
             /**
-             * @description Which store answered the query.
+             * @description Which store answered the query: the hourly rollup, the facts, or both (`rollup+facts`: the rollup for the range's whole UTC hours and the facts for its partial first and last hours). The answer is the same whichever it is.
              * @enum {string}
              */
-            served_by: "facts" | "rollup";
+            served_by: "facts" | "rollup" | "rollup+facts";
             /** @description The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets. */
             time_range: components["schemas"]["TimeRangeDto"];
             /** @description More rows matched than limit. */

@@ -5,8 +5,10 @@ import { rollupApproximates, rollupCovers, SKETCH_RELATIVE_ERROR } from './rollu
 
 export const ROLLUP_PLANNING =
   'A query is answered from this hourly rollup when all its dimensions and filter fields are among these, all its measures are, ' +
-  'its time range starts and ends on whole UTC hours, and its time buckets (if any) start on whole UTC hours in its timezone ' +
-  '(UTC and zones with whole-hour offsets). Otherwise it is answered from the facts; the result is the same either way, but for percentiles: ' +
+  'and its time buckets (if any) start on whole UTC hours in its timezone (UTC and zones with whole-hour offsets): ' +
+  'from the rollup alone (served_by "rollup") when its time range starts and ends on whole UTC hours, else from the rollup for ' +
+  'its whole hours and the facts for its partial first and last hours ("rollup+facts"; a range holding no whole hour goes to the facts). ' +
+  'Otherwise it is answered from the facts; the result is the same either way, but for percentiles: ' +
   'from the rollup they come from log-bucket sketches, within their relative_error of the exact value (the result lists them in approximate); ' +
   'a query with exact: true is answered from the facts.';
 

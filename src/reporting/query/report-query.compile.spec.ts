@@ -1,14 +1,15 @@
 import { DATASET_BY_NAME } from '#src/reporting/catalog/catalog.js';
 import { compileReportQuery } from './report-query.compile.js';
+import { planReportQuery } from './report-query.plan.js';
 import { validateReportQuery } from './report-query.validate.js';
 
 const ORG = '0190b5a0-0000-7000-8000-000000000001';
 
-/** Compiles a wire query the way the service does: validated against the catalog first. */
-function compile(query: unknown) {
+/** Compiles a wire query the way the service does: validated against the catalog first (and planned, when `planned`). */
+function compile(query: unknown, planned = false) {
   const result = validateReportQuery(query);
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return compileReportQuery(result.query, ORG);
+  return compileReportQuery(result.query, ORG, undefined, planned ? planReportQuery(result.query) : 'facts');
 }
 
 /*
@@ -68,6 +69,48 @@ describe('compileReportQuery', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     const { sql } = compileReportQuery(result.query, ORG, undefined, 'rollup');
     expect(sql.split('\n')).toMatchSnapshot();
+  });
+
+  // SPEC §15: as planned, a covered query whose range starts and ends within an hour.
+  const PLANNED: Record<string, unknown> = {
+    'rollup+facts: last 7 days at 14:37, day × model in Berlin, a filter': {
+      dataset: 'llm_generations',
+      time_range: { from: '2026-04-01T14:37:12.345Z', to: '2026-04-08T14:37:12.345Z' },
+      dimensions: ['day', 'model'],
+      measures: ['generation_count', 'total_tokens', 'avg_duration_ms', 'error_count'],
+      filters: [{ field: 'provider', op: 'in', value: ['openai', 'anthropic'] }],
+      timezone: 'Europe/Berlin',
+    },
+    'rollup+facts: only the end within an hour, fill zero by day, budget ids': {
+      dataset: 'budget_postings',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-04-03T09:15:00Z' },
+      dimensions: ['day', 'budget'],
+      measures: ['amount', 'debit_count'],
+      fill: 'zero',
+    },
+  };
+  for (const [name, query] of Object.entries(PLANNED)) {
+    it(name, () => {
+      const { sql, params, columns } = compile(query, true);
+      expect({ sql: sql.split('\n'), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)), columns }).toMatchSnapshot();
+    });
+  }
+
+  it('rollup+facts: every branch is scoped by org first, values stay bound', () => {
+    const { sql, params } = compile({
+      dataset: 'llm_generations',
+      time_range: { from: '2026-04-01T14:37:00Z', to: '2026-04-08T14:37:00Z' },
+      dimensions: ['model'],
+      filters: [{ field: 'model', op: 'eq', value: "x'); DROP TABLE fact_llm_generation; --" }],
+    }, true);
+    expect(sql).not.toContain('DROP');
+    expect(params[0]).toBe(ORG);
+    const branches = sql.split('UNION ALL');
+    expect(branches).toHaveLength(3);
+    for (const b of branches) expect(b).toMatch(/\n {2}WHERE f\.org_id = \$1::uuid\n/);
+    expect(params.map((p) => (p instanceof Date ? p.toISOString() : p))).toEqual([
+      ORG, '2026-04-01T14:37:00.000Z', '2026-04-08T14:37:00.000Z', "x'); DROP TABLE fact_llm_generation; --", '2026-04-01T15:00:00.000Z', '2026-04-08T14:00:00.000Z', 101,
+    ]);
   });
 
   it('values never reach the SQL text; the org is always the first predicate', () => {

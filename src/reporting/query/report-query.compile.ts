@@ -1,7 +1,7 @@
 import { publicIdSql } from '#src/common/ids/public-id.js';
 import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '#src/reporting/catalog/catalog.js';
-import { rollupOf } from '#src/reporting/catalog/rollup.js';
-import type { ServedBy } from './report-query.plan.js';
+import { rollupOf, type RollupSpec } from '#src/reporting/catalog/rollup.js';
+import { type ServedBy, wholeHours } from './report-query.plan.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
 
 export interface CompiledColumn {
@@ -69,10 +69,11 @@ function filterSql(f: ResolvedFilter, p: Params): string {
  *
  * `source` is the planner's choice (report-query.plan.ts): the facts, or the dataset's hourly
  * rollup — the same SELECT over rollup rows, with each measure re-aggregated from the stored sums
- * and counts, the hour standing in for the fact time, and only rows that still hold facts.
+ * and counts, the hour standing in for the fact time, and only rows that still hold facts — or
+ * both (`rollup+facts`): the same SELECT over rollup-shaped rows from both (hybridSource).
  */
 export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit: number = query.limit + 1, source: ServedBy = 'facts'): CompiledQuery {
-  const rollup = source === 'rollup' ? rollupOf(query.dataset) : undefined;
+  const rollup = source === 'facts' ? undefined : rollupOf(query.dataset);
   const timeColumn = rollup ? 'hour' : query.dataset.time_column;
   const measureSql = (m: MeasureDef | 'row_count') => {
     if (!rollup) return m === 'row_count' ? 'count(*)' : AGGREGATE[m.aggregation](m);
@@ -100,7 +101,10 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
     columns.push({ name: m.name, kind: 'measure', time: false });
   }
   const time = `f.${timeColumn}`;
-  const where = [`f.org_id = ${org}`, `${time} >= ${from}`, `${time} < ${to}`, ...(rollup ? ['f.row_count > 0'] : []), ...query.filters.map((f) => filterSql(f, p))];
+  const filters = query.filters.map((f) => filterSql(f, p));
+  const fromWhere = source === 'rollup+facts'
+    ? hybridSource(query, rollup!, p, org, from, to, filters)
+    : `${rollup ? rollup.table : query.dataset.table} f\nWHERE ${[`f.org_id = ${org}`, `${time} >= ${from}`, `${time} < ${to}`, ...(rollup ? ['f.row_count > 0'] : []), ...filters].join('\n  AND ')}`;
   const position = (name: string) => columns.findIndex((c) => c.name === name) + 1;
   const order: string[] = [];
   const used = new Set<number>();
@@ -120,10 +124,35 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   query.dimensions.forEach((_, i) => push(i + 1, 'ASC'));
   const groupBy = query.dimensions.length > 0 ? `\nGROUP BY ${query.dimensions.map((_, i) => i + 1).join(', ')}` : '';
   const orderBy = order.length > 0 ? `\nORDER BY ${order.join(', ')}` : '';
-  const aggregated = `SELECT ${select.join(', ')}\nFROM ${rollup ? rollup.table : query.dataset.table} f\nWHERE ${where.join('\n  AND ')}${groupBy}`;
+  const aggregated = `SELECT ${select.join(', ')}\nFROM ${fromWhere}${groupBy}`;
   const body = query.fill === 'zero' ? zeroFilled(query, aggregated, from, to, tz) : aggregated;
   const sql = `${body}${orderBy}\nLIMIT ${p.add(rowLimit, 'int')}`;
   return { sql, params: p.values, columns };
+}
+
+/**
+ * SPEC §15: the source rows of a `rollup+facts` query, in the rollup's shape (hour, covered
+ * dimensions, stored columns): the rollup rows of the range's whole UTC hours, and for each
+ * partial edge hour ([from, first whole hour), [end of the last whole hour, to)) one row per fact
+ * holding what that fact adds to each stored column (`perFact`), its hour `hourOfFact`. The
+ * rollup's aggregates over them equal the facts-only answer, because a rollup row is the sum of
+ * its facts' per-fact values; the planner guarantees that time buckets over the hour equal
+ * buckets over the fact time. Every branch is scoped by org first and filtered on its own, so
+ * each reads only its range through its index. Built from the spec's columns, it covers any
+ * column the rollup gains whose aggregate merges per-fact values as it merges stored ones.
+ */
+function hybridSource(query: ResolvedQuery, rollup: RollupSpec, p: Params, org: string, from: string, to: string, filters: string[]): string {
+  const { wholeFrom, wholeTo } = wholeHours(query.from, query.to);
+  const dims = rollup.dimensions.map((d) => `f.${d.column}`);
+  const wholeStart = wholeFrom.getTime() === query.from.getTime() ? from : p.add(wholeFrom, 'timestamptz');
+  const wholeEnd = wholeTo.getTime() === query.to.getTime() ? to : p.add(wholeTo, 'timestamptz');
+  const branch = (select: string[], table: string, where: string[]) => `  SELECT ${select.join(', ')}\n  FROM ${table} f\n  WHERE ${[`f.org_id = ${org}`, ...where, ...filters].join('\n    AND ')}`;
+  const branches = [branch(['f.hour', ...dims, ...rollup.columns.map((c) => `f.${c.name}`)], rollup.table, [`f.hour >= ${wholeStart}`, `f.hour < ${wholeEnd}`, 'f.row_count > 0'])];
+  const t = `f.${query.dataset.time_column}`;
+  const perFact = [`${rollup.hourOfFact} AS hour`, ...dims, ...rollup.columns.map((c) => `${c.perFact} AS ${c.name}`)];
+  if (wholeStart !== from) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${from}`, `${t} < ${wholeStart}`]));
+  if (wholeEnd !== to) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${wholeEnd}`, `${t} < ${to}`]));
+  return `(\n${branches.join('\n  UNION ALL\n')}\n) f`;
 }
 
 /** SPEC §11 fill "zero": sums and counts of an empty bucket are 0; averages and percentiles stay null. */

@@ -123,7 +123,7 @@ export class ReportResultDto {
     example: [{ [exampleDimension]: 'completed', [exampleMeasures[0]]: 42, [exampleMeasures[1]]: 1830.5 }],
   })
   rows: Record<string, unknown>[];
-  @ApiProperty({ enum: ['facts', 'rollup'], description: 'Which store answered the query.' }) served_by: string;
+  @ApiProperty({ enum: ['facts', 'rollup', 'rollup+facts'], description: "Which store answered the query: the hourly rollup, the facts, or both (`rollup+facts`: the rollup for the range's whole UTC hours and the facts for its partial first and last hours). The answer is the same whichever it is." }) served_by: string;
   @ApiProperty({ type: TimeRangeDto, description: "The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets." }) time_range: TimeRangeDto;
   @ApiProperty({ description: 'More rows matched than limit.' }) truncated: boolean;
 }

@@ -1,22 +1,27 @@
 import { rollupApproximates, rollupCovers, rollupOf, SKETCH_RELATIVE_ERROR } from '#src/reporting/catalog/rollup.js';
 import type { ResolvedQuery } from './report-query.types.js';
 
-export type ServedBy = 'facts' | 'rollup';
+/** Which store answers a query: the rollup, the rollup for its whole hours and the facts for its edge hours, or the facts. */
+export type ServedBy = 'facts' | 'rollup' | 'rollup+facts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 /**
- * The query planner (SPEC §6 Rollups): a query is answered from the dataset's hourly rollup when
- * the rollup holds exactly what it asks for, and from the facts otherwise. The answer is the same
+ * The query planner (SPEC §6 Rollups, §15): a query is answered from the dataset's hourly rollup
+ * when the rollup holds what it asks for, and from the facts otherwise. The answer is the same
  * either way; only the work differs.
  *
  * The rollup can answer when every selected dimension and every filter field is a dimension it
  * keeps (time buckets aside), every measure is one it stores (not distinct counts; percentiles
  * approximately, from sketches — SPEC §15 — unless the query asks `exact: true`),
- * the time range starts and ends on whole UTC hours, and — when the query buckets time — every
- * bucket boundary in the query's time zone falls on a whole UTC hour (true for UTC and every zone
- * whose offset is a whole number of hours throughout the range; not for e.g. Asia/Kolkata).
+ * and — when the query buckets time — every bucket boundary in the query's time zone falls on a
+ * whole UTC hour (true for UTC and every zone whose offset is a whole number of hours throughout
+ * the range; not for e.g. Asia/Kolkata), so that bucketing a fact's hour is bucketing the fact.
+ * A range on whole UTC hours is then answered from the rollup alone; one that starts or ends
+ * within an hour (a dashboard's "last 7 days" at 14:37) from the rollup for its whole hours and
+ * from the facts for its partial first and last hours, in one statement (`rollup+facts`) — unless
+ * it holds no whole hour, when the facts answer it all.
  */
 export function planReportQuery(query: ResolvedQuery): ServedBy {
   if (query.exact) return 'facts';
@@ -25,9 +30,16 @@ export function planReportQuery(query: ResolvedQuery): ServedBy {
   if (!query.dimensions.every((d) => d.type === 'time' || kept.has(d.name))) return 'facts';
   if (!query.filters.every((f) => kept.has(f.field.name))) return 'facts';
   if (!query.measures.every((m) => rollupCovers(query.dataset, m.name))) return 'facts';
-  if (query.from.getTime() % HOUR_MS !== 0 || query.to.getTime() % HOUR_MS !== 0) return 'facts';
   if (query.dimensions.some((d) => d.type === 'time') && !onWholeHours(query.timezone, query.from, query.to)) return 'facts';
-  return 'rollup';
+  const { wholeFrom, wholeTo } = wholeHours(query.from, query.to);
+  if (wholeFrom.getTime() >= wholeTo.getTime()) return 'facts';
+  if (wholeFrom.getTime() === query.from.getTime() && wholeTo.getTime() === query.to.getTime()) return 'rollup';
+  return 'rollup+facts';
+}
+
+/** The whole UTC hours of [from, to): from the first hour that starts at or after `from` to the last that ends at or before `to` (empty when wholeFrom ≥ wholeTo). */
+export function wholeHours(from: Date, to: Date): { wholeFrom: Date; wholeTo: Date } {
+  return { wholeFrom: new Date(Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS), wholeTo: new Date(Math.floor(to.getTime() / HOUR_MS) * HOUR_MS) };
 }
 
 /** SPEC §15: a measure answered approximately, and its bound relative to the exact value. */

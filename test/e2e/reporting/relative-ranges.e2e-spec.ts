@@ -109,7 +109,7 @@ describe('relative time ranges (SPEC §11)', () => {
       const count = times.filter((ms) => ms >= to - span && ms < to).length;
       expect({ last, body: res.body }).toEqual({
         last,
-        body: { as_of: expect.any(String), columns: [{ name: 'generation_count', kind: 'measure' }], freshness_lag_ms: 0, rows: [{ generation_count: count }], served_by: 'facts', time_range: range, truncated: false },
+        body: { as_of: expect.any(String), columns: [{ name: 'generation_count', kind: 'measure' }], freshness_lag_ms: 0, rows: [{ generation_count: count }], served_by: servedBy({ time_range: { from: new Date(to - span).toISOString(), to: new Date(to).toISOString() }, measures: ['generation_count'] }, coverage), time_range: range, truncated: false },
       });
     }
   });

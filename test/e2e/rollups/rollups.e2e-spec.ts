@@ -7,6 +7,8 @@ import { planReportQuery } from '#src/reporting/query/report-query.plan.js';
 import { ReportQueryService } from '#src/reporting/query/report-query.service.js';
 import { DataSource } from 'typeorm';
 import { client, uuidOf } from '../../support/api.js';
+import { generation } from '../../support/factories.js';
+import { servedBy } from '../../support/oracle.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 import { prng } from '../../support/prng.js';
 
@@ -149,6 +151,22 @@ function coveredQuery(d: DatasetDef) {
         ...(x.order ? { order_by: [{ [dimensions.includes(orderCol) ? 'dimension' : 'measure']: orderCol, direction: x.desc ? 'desc' : 'asc' }] } : {}),
       };
     });
+}
+
+const HYBRID_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata'];
+
+/**
+ * SPEC §15: a random covered query whose range may start and end anywhere within an hour (or on
+ * one), in a zone with whole-hour offsets across a DST change or one with half-hour offsets.
+ */
+function anyRangeQuery(d: DatasetDef) {
+  const within = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: HOUR - 1 }));
+  return fc.record({ q: coveredQuery(d), fromMs: within, toMs: within, timezone: fc.constantFrom(...HYBRID_ZONES) }).map(({ q, fromMs, toMs, timezone }) => {
+    const from = Date.parse(q.time_range.from) + fromMs;
+    const end = Date.parse(q.time_range.to) + toMs;
+    const to = end > from ? end : from + HOUR / 2;
+    return { ...q, time_range: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, timezone };
+  });
 }
 
 async function expectNoDrift(t: TestApp) {
@@ -304,6 +322,36 @@ describe('hourly rollups: kept exact by the projector, chosen by the planner (SP
     console.log(`rollup property: ${withData}/${planned} queries with data`);
   });
 
+  it('a random covered query on any range (whole hours or not) gives, as planned, the same result as from the facts', async () => {
+    const reports = a.app.get(ReportQueryService);
+    const outcomes = { rollup: 0, 'rollup+facts': 0, facts: 0 };
+    let withData = 0;
+    let runs = 0;
+    for (const d of DATASETS) {
+      const coverage = { dimensions: rollupOf(d).dimensions.map((x) => x.name), measures: d.measures.filter((m) => rollupCovers(d, m.name)).map((m) => m.name) };
+      await fc.assert(
+        fc.asyncProperty(anyRangeQuery(d), async (wire) => {
+          const query = reports.resolve(wire);
+          const planned = await reports.run(orgId, query);
+          const fromFacts = await reports.run(orgId, query, 'facts');
+          expect(planned.served_by).toBe(servedBy(wire, coverage));
+          outcomes[planned.served_by] += 1;
+          runs += 1;
+          const strip = ({ as_of: _a, freshness_lag_ms: _f, served_by: _s, ...rest }: Record<string, unknown>) => rest;
+          expect(strip({ ...planned })).toEqual(strip({ ...fromFacts }));
+          if (fromFacts.rows.some((row) => Object.values(row).some((v) => typeof v === 'number' && v !== 0))) withData += 1;
+        }),
+        { numRuns: 60, seed: 7 + d.name.length, endOnFailure: true },
+      );
+    }
+    // Every outcome is exercised, mostly the hybrid one, and most queries find facts.
+    expect(outcomes.rollup).toBeGreaterThan(0);
+    expect(outcomes.facts).toBeGreaterThan(0);
+    expect(outcomes['rollup+facts']).toBeGreaterThan(runs / 3);
+    expect(withData / runs).toBeGreaterThan(0.5);
+    console.log(`hybrid property: ${JSON.stringify(outcomes)}, ${withData}/${runs} queries with data`);
+  });
+
   it('a rebuild from scratch reproduces the incrementally kept rollups exactly', async () => {
     const ds = a.app.get(DataSource);
     const snapshot = async () => {
@@ -345,7 +393,10 @@ describe('the planner (SPEC §6)', () => {
     ['a dimension the rollup does not keep (user)', { ...base, dimensions: ['user'], measures: ['generation_count'] }, 'facts'],
     ['a filter on an id', { ...base, filters: [{ field: 'agent', op: 'eq', value: newPublicId('agent') }] }, 'facts'],
     ['a numeric filter', { ...base, filters: [{ field: 'duration_ms', op: 'gt', value: 10 }] }, 'facts'],
-    ['a range that does not start on the hour', { ...base, time_range: { from: '2026-05-01T00:30:00Z', to: '2026-05-31T00:00:00Z' } }, 'facts'],
+    ['a range that does not start on the hour', { ...base, time_range: { from: '2026-05-01T00:30:00Z', to: '2026-05-31T00:00:00Z' } }, 'rollup+facts'],
+    ['"last 7 days" at 14:37, day × model in Berlin', { ...base, time_range: { from: '2026-05-01T14:37:00Z', to: '2026-05-08T14:37:00Z' }, dimensions: ['day', 'model'], timezone: 'Europe/Berlin' }, 'rollup+facts'],
+    ['a range within one hour', { ...base, time_range: { from: '2026-05-01T14:05:00Z', to: '2026-05-01T14:55:00Z' } }, 'facts'],
+    ['an unaligned range, day buckets in a half-hour zone', { ...base, time_range: { from: '2026-05-01T14:37:00Z', to: '2026-05-08T14:37:00Z' }, dimensions: ['day'], timezone: 'Asia/Kolkata' }, 'facts'],
     ['day buckets in a half-hour zone', { ...base, dimensions: ['day'], timezone: 'Asia/Kolkata' }, 'facts'],
     ['no buckets in a half-hour zone (the zone does not matter)', { ...base, dimensions: ['model'], timezone: 'Asia/Kolkata' }, 'rollup'],
     ['capability usage: day × kind × tool, every measure', { ...base, dataset: 'capability_usage', dimensions: ['day', 'kind', 'tool'], measures: ['usage_count', 'duration_ms', 'avg_duration_ms'] }, 'rollup'],
@@ -372,6 +423,50 @@ describe('the planner (SPEC §6)', () => {
     expect(rollups.sessions).toMatchObject({ dimensions: ['status'], measures: ['session_count', 'duration_ms', 'avg_duration_ms', 'p95_duration_ms', 'turn_count', 'tool_call_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd'] });
     expect(rollups.budget_postings).toMatchObject({ dimensions: ['budget', 'subject_type', 'currency', 'meter_source', 'ref_type'], measures: ['amount', 'debit_amount', 'credit_amount', 'debit_count', 'credit_count'] });
     expect(rollups.capability_usage).toMatchObject({ dimensions: ['capability', 'capability_name', 'kind', 'tool'], measures: ['usage_count', 'duration_ms', 'avg_duration_ms'] });
+  });
+
+  it('a range starting and ending within an hour: the rollup for its whole hours, the facts for its edges (rollup+facts)', async () => {
+    const owner = client(t, (await t.key('planner-hybrid', 'owner')).key);
+    const at = (created_at: string, model: string, input_tokens: number, duration_ms: number | null) =>
+      generation({ created_at, model, provider: model === 'gpt-5' ? 'openai' : 'anthropic', input_tokens, output_tokens: 1, duration_ms });
+    await owner.ingest('llm_generations', [
+      at('2026-05-01T14:36:59.999Z', 'gpt-5', 1000, 1), // before the range
+      at('2026-05-01T14:37:00.000Z', 'gpt-5', 1, 100), // first, partial hour
+      at('2026-05-01T14:59:59.999Z', 'claude-4', 2, 200),
+      at('2026-05-01T15:00:00.000Z', 'gpt-5', 3, null), // whole hours
+      at('2026-05-02T10:20:00.000Z', 'gpt-5', 4, 400),
+      at('2026-05-03T13:59:59.999Z', 'gpt-5', 5, 10),
+      at('2026-05-03T14:00:00.000Z', 'claude-4', 6, 50), // last, partial hour
+      at('2026-05-03T14:36:59.999Z', 'gpt-5', 7, 301),
+      at('2026-05-03T14:37:00.000Z', 'gpt-5', 2000, 1), // after the range
+    ]);
+    await owner.project();
+    const time_range = { from: '2026-05-01T14:37:00Z', to: '2026-05-03T14:37:00Z' };
+    const res = await owner.post('/v1/reports/query', { dataset: 'llm_generations', time_range, dimensions: ['day', 'model'], measures: ['generation_count', 'input_tokens', 'avg_duration_ms'] });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: {
+        as_of: expect.any(String),
+        columns: [
+          { name: 'day', kind: 'dimension' },
+          { name: 'model', kind: 'dimension' },
+          { name: 'generation_count', kind: 'measure' },
+          { name: 'input_tokens', kind: 'measure' },
+          { name: 'avg_duration_ms', kind: 'measure' },
+        ],
+        freshness_lag_ms: 0,
+        rows: [
+          { day: '2026-05-01T00:00:00Z', model: 'claude-4', generation_count: 1, input_tokens: 2, avg_duration_ms: 200 },
+          { day: '2026-05-01T00:00:00Z', model: 'gpt-5', generation_count: 2, input_tokens: 4, avg_duration_ms: 100 },
+          { day: '2026-05-02T00:00:00Z', model: 'gpt-5', generation_count: 1, input_tokens: 4, avg_duration_ms: 400 },
+          { day: '2026-05-03T00:00:00Z', model: 'claude-4', generation_count: 1, input_tokens: 6, avg_duration_ms: 50 },
+          { day: '2026-05-03T00:00:00Z', model: 'gpt-5', generation_count: 2, input_tokens: 12, avg_duration_ms: 155.5 },
+        ],
+        served_by: 'rollup+facts',
+        time_range,
+        truncated: false,
+      },
+    });
   });
 
   it('answers an empty org the same way down both paths', async () => {
