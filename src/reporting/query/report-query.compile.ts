@@ -139,7 +139,8 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
  * its facts' per-fact values; the planner guarantees that time buckets over the hour equal
  * buckets over the fact time. Every branch is scoped by org first and filtered on its own, so
  * each reads only its range through its index. Built from the spec's columns, it covers any
- * column the rollup gains whose aggregate merges per-fact values as it merges stored ones.
+ * column the rollup gains whose aggregate merges per-fact values as it merges stored ones; a
+ * percentile's sketch (SPEC §15) comes from an edge fact as its single bucket.
  */
 function hybridSource(query: ResolvedQuery, rollup: RollupSpec, p: Params, org: string, from: string, to: string, filters: string[]): string {
   const { wholeFrom, wholeTo } = wholeHours(query.from, query.to);
@@ -147,9 +148,16 @@ function hybridSource(query: ResolvedQuery, rollup: RollupSpec, p: Params, org: 
   const wholeStart = wholeFrom.getTime() === query.from.getTime() ? from : p.add(wholeFrom, 'timestamptz');
   const wholeEnd = wholeTo.getTime() === query.to.getTime() ? to : p.add(wholeTo, 'timestamptz');
   const branch = (select: string[], table: string, where: string[]) => `  SELECT ${select.join(', ')}\n  FROM ${table} f\n  WHERE ${[`f.org_id = ${org}`, ...where, ...filters].join('\n    AND ')}`;
-  const branches = [branch(['f.hour', ...dims, ...rollup.columns.map((c) => `f.${c.name}`)], rollup.table, [`f.hour >= ${wholeStart}`, `f.hour < ${wholeEnd}`, 'f.row_count > 0'])];
+  const stored = [...rollup.columns.map((c) => `f.${c.name}`), ...rollup.sketches.flatMap((k) => [`f.${k.keys}`, `f.${k.counts}`])];
+  const branches = [branch(['f.hour', ...dims, ...stored], rollup.table, [`f.hour >= ${wholeStart}`, `f.hour < ${wholeEnd}`, 'f.row_count > 0'])];
   const t = `f.${query.dataset.time_column}`;
-  const perFact = [`${rollup.hourOfFact} AS hour`, ...dims, ...rollup.columns.map((c) => `${c.perFact} AS ${c.name}`)];
+  // A fact's sketch is its one bucket with a count of 1 (none when its value is unknown); the
+  // quantile merges these with the hour-rows' sketches exactly as it merges hour-rows.
+  const sketchOfFact = rollup.sketches.flatMap((k) => [
+    `CASE WHEN f.${k.column} IS NULL THEN '{}'::int[] ELSE ARRAY[${k.keyOfFact}] END AS ${k.keys}`,
+    `CASE WHEN f.${k.column} IS NULL THEN '{}'::int[] ELSE ARRAY[1] END AS ${k.counts}`,
+  ]);
+  const perFact = [`${rollup.hourOfFact} AS hour`, ...dims, ...rollup.columns.map((c) => `${c.perFact} AS ${c.name}`), ...sketchOfFact];
   if (wholeStart !== from) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${from}`, `${t} < ${wholeStart}`]));
   if (wholeEnd !== to) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${wholeEnd}`, `${t} < ${to}`]));
   return `(\n${branches.join('\n  UNION ALL\n')}\n) f`;
