@@ -1086,6 +1086,8 @@ export interface components {
             type: "integer" | "number";
             /** @example tokens */
             unit?: string;
+            /** @description A sum or a count: its value over a union of rows is the sum over the parts, so a query may ask for its running total (cumulative). */
+            additive: boolean;
             /** @description What it means, in a sentence. */
             description: string;
         };
@@ -1155,8 +1157,71 @@ export interface components {
             /** @description The hourly rollup that answers common queries without reading the facts (results say served_by). */
             rollup: components["schemas"]["CatalogRollupDto"];
         };
+        CatalogFillOptionDto: {
+            values: "zero"[];
+            /** @description Needs exactly one time bucket among the dimensions. */
+            needs_time_bucket: boolean;
+            description: string;
+        };
+        CatalogCompareOptionDto: {
+            values: ("previous_period" | "previous_year")[];
+            /**
+             * @description The columns added after each measure m ({m} stands for its name).
+             * @example [
+             *       "{m}_previous",
+             *       "{m}_change"
+             *     ]
+             */
+            columns: string[];
+            /**
+             * Format: int32
+             * @description The most time buckets among the dimensions (buckets pair by position).
+             */
+            max_time_buckets: number;
+            description: string;
+        };
+        CatalogCumulativeOptionDto: {
+            /** @description The aggregations a running total applies to (measures marked additive). */
+            aggregations: ("count" | "sum" | "count_if" | "sum_if")[];
+            /**
+             * @example [
+             *       "{m}_cumulative"
+             *     ]
+             */
+            columns: string[];
+            /** @description Needs exactly one time bucket among the dimensions. */
+            needs_time_bucket: boolean;
+            description: string;
+        };
+        CatalogTopOptionDto: {
+            /**
+             * Format: int32
+             * @example 1
+             */
+            n_min: number;
+            /**
+             * Format: int32
+             * @example 100
+             */
+            n_max: number;
+            /**
+             * @description The dimension value of the merged row (other: true).
+             * @example (other)
+             */
+            other_label: string;
+            description: string;
+        };
+        CatalogQueryOptionsDto: {
+            fill: components["schemas"]["CatalogFillOptionDto"];
+            compare: components["schemas"]["CatalogCompareOptionDto"];
+            cumulative: components["schemas"]["CatalogCumulativeOptionDto"];
+            top: components["schemas"]["CatalogTopOptionDto"];
+            /** @description How the options combine, one rule a line. */
+            combinations: string[];
+        };
         CatalogDto: {
             datasets: components["schemas"]["CatalogDatasetDto"][];
+            query_options: components["schemas"]["CatalogQueryOptionsDto"];
             /**
              * @description How filters treat missing (null) values.
              * @example eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.
@@ -1236,6 +1301,29 @@ export interface components {
              */
             value: string | number | boolean | (string | number)[];
         };
+        ReportTopDto: {
+            /**
+             * @description A selected dimension other than a time bucket.
+             * @example model
+             */
+            dimension: string;
+            /**
+             * Format: int32
+             * @description How many values to keep.
+             * @example 3
+             */
+            n: number;
+            /**
+             * @description A selected measure (row_count when none is selected): the values with the largest total over the whole range (all time buckets and other dimensions) are kept; ties go to the smaller value, nulls rank last.
+             * @example total_tokens
+             */
+            by: string;
+            /**
+             * @description true: the other values are merged into one row per combination of the other dimensions, labelled "(other)", with every measure computed over their facts (a true average or percentile, not one of the kept rows' figures).
+             * @default false
+             */
+            other?: boolean;
+        };
         ReportQueryDto: {
             /**
              * @description GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.
@@ -1281,6 +1369,20 @@ export interface components {
              * @enum {string}
              */
             fill?: "zero";
+            /**
+             * @description Adds, after each measure m, m_previous (the same query over the previous range) and m_change ((m − m_previous) / m_previous; null when m_previous is 0 or null). previous_year: both edges one calendar year earlier in the query timezone. previous_period: the range of equal length just before — whole calendar months (both edges on a month start) → the same number of months before; whole days (both edges at midnight) → the same number of days before; else the same duration before. Rows pair on the other dimensions and their time bucket by position (the k-th bucket with the k-th); the rows are the current range's. At most one time bucket. The result echoes the range compared with in previous_time_range.
+             * @enum {string}
+             */
+            compare?: "previous_period" | "previous_year";
+            /**
+             * @description Selected additive measures (sums and counts; row_count when none is selected): adds m_cumulative after m (and before m_previous), the running total in time-bucket order per combination of the other dimensions, over the current range. Needs exactly one time bucket; with fill "zero" it carries across empty buckets.
+             * @example [
+             *       "total_tokens"
+             *     ]
+             */
+            cumulative?: string[];
+            /** @description Only the n values of one dimension with the largest `by` over the whole range (chosen on the current range when comparing). */
+            top?: components["schemas"]["ReportTopDto"];
         };
         ReportColumnDto: {
             /** @example status */
@@ -1324,6 +1426,8 @@ export interface components {
             served_by: "facts" | "rollup";
             /** @description The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets. */
             time_range: components["schemas"]["TimeRangeDto"];
+            /** @description With compare only: the absolute range the *_previous columns were computed over. */
+            previous_time_range?: components["schemas"]["TimeRangeDto"];
             /** @description More rows matched than limit. */
             truncated: boolean;
         };

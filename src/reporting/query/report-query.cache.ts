@@ -38,8 +38,11 @@ export function normalizedQuery(query: ResolvedQuery, servedBy: ServedBy): strin
     limit: query.limit,
     timezone: query.timezone,
     fill: query.fill ?? null,
+    compare: query.compare ? [query.compare.mode, query.compare.from.toISOString(), query.compare.to.toISOString()] : null,
+    cumulative: query.cumulative ?? null,
+    top: query.top ? [query.top.dimension.name, query.top.n, query.top.by, query.top.other] : null,
   };
-  return JSON.stringify([parts.dataset, parts.from, parts.to, parts.dimensions, parts.measures, parts.rowCountOnly, parts.filters, parts.orderBy, parts.limit, parts.timezone, parts.fill, servedBy]);
+  return JSON.stringify([parts.dataset, parts.from, parts.to, parts.dimensions, parts.measures, parts.rowCountOnly, parts.filters, parts.orderBy, parts.limit, parts.timezone, parts.fill, parts.compare, parts.cumulative, parts.top, servedBy]);
 }
 
 /**
