@@ -15,7 +15,9 @@ const DAY_MS = 86_400_000;
  * keeps (time buckets aside), every measure is one it stores (not percentiles or distinct counts),
  * the time range starts and ends on whole UTC hours, and — when the query buckets time — every
  * bucket boundary in the query's time zone falls on a whole UTC hour (true for UTC and every zone
- * whose offset is a whole number of hours throughout the range; not for e.g. Asia/Kolkata).
+ * whose offset is a whole number of hours throughout the range; not for e.g. Asia/Kolkata). With
+ * compare, the previous range must meet the same conditions. top, fill and cumulative change
+ * nothing here: they wrap the same aggregation (top's ranking reads the same covered columns).
  */
 export function planReportQuery(query: ResolvedQuery): ServedBy {
   const rollup = rollupOf(query.dataset);
@@ -23,8 +25,12 @@ export function planReportQuery(query: ResolvedQuery): ServedBy {
   if (!query.dimensions.every((d) => d.type === 'time' || kept.has(d.name))) return 'facts';
   if (!query.filters.every((f) => kept.has(f.field.name))) return 'facts';
   if (!query.measures.every((m) => rollupCovers(query.dataset, m.name))) return 'facts';
-  if (query.from.getTime() % HOUR_MS !== 0 || query.to.getTime() % HOUR_MS !== 0) return 'facts';
-  if (query.dimensions.some((d) => d.type === 'time') && !onWholeHours(query.timezone, query.from, query.to)) return 'facts';
+  // SPEC §11 compare runs the same aggregation over the previous range: both must be servable.
+  const ranges = [query, ...(query.compare ? [query.compare] : [])];
+  for (const { from, to } of ranges) {
+    if (from.getTime() % HOUR_MS !== 0 || to.getTime() % HOUR_MS !== 0) return 'facts';
+    if (query.dimensions.some((d) => d.type === 'time') && !onWholeHours(query.timezone, from, to)) return 'facts';
+  }
   return 'rollup';
 }
 
