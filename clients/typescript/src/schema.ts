@@ -923,7 +923,7 @@ export interface components {
             /** @example turn_0190b5a0000070008000000000000001 */
             turn_id?: string | null;
             /**
-             * @description tool.completed, turn.completed|failed|cancelled and capability.usage feed facts; other types are stored only.
+             * @description tool.completed and turn.completed|failed|cancelled feed facts; other types are stored only.
              * @example tool.completed
              */
             type: string;
@@ -932,7 +932,7 @@ export interface components {
              * @example 2026-05-01T12:00:00Z
              */
             created_at: string;
-            /** @description tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?}; capability.usage: {capability_id, capability_name?, kind: configured|resolved|exposed|invoked|effect_ran, tool_name?, duration_ms?} */
+            /** @description tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?} */
             data?: {
                 [key: string]: unknown;
             } | null;
@@ -1086,15 +1086,10 @@ export interface components {
             type: "integer" | "number";
             /** @example tokens */
             unit?: string;
+            /** @description A sum or a count: its value over a union of rows is the sum over the parts, so a query may ask for its running total (cumulative). */
+            additive: boolean;
             /** @description What it means, in a sentence. */
             description: string;
-            /** @description Present (true) on percentiles the hourly rollup answers from sketches: approximate when served_by is "rollup" (exact: true on a query forces the exact answer). */
-            approximate?: boolean;
-            /**
-             * @description With approximate: the bound on |answer − exact| ÷ |exact| of a rollup-served answer.
-             * @example 0.01
-             */
-            relative_error?: number;
         };
         CatalogFilterFieldDto: {
             /** @example model */
@@ -1136,7 +1131,7 @@ export interface components {
              */
             dimensions: string[];
             /**
-             * @description Measures it can answer: sums, counts and averages exactly; percentiles approximately (measures marked approximate).
+             * @description Measures it can answer (sums, counts, averages).
              * @example [
              *       "generation_count",
              *       "total_tokens",
@@ -1162,8 +1157,71 @@ export interface components {
             /** @description The hourly rollup that answers common queries without reading the facts (results say served_by). */
             rollup: components["schemas"]["CatalogRollupDto"];
         };
+        CatalogFillOptionDto: {
+            values: "zero"[];
+            /** @description Needs exactly one time bucket among the dimensions. */
+            needs_time_bucket: boolean;
+            description: string;
+        };
+        CatalogCompareOptionDto: {
+            values: ("previous_period" | "previous_year")[];
+            /**
+             * @description The columns added after each measure m ({m} stands for its name).
+             * @example [
+             *       "{m}_previous",
+             *       "{m}_change"
+             *     ]
+             */
+            columns: string[];
+            /**
+             * Format: int32
+             * @description The most time buckets among the dimensions (buckets pair by position).
+             */
+            max_time_buckets: number;
+            description: string;
+        };
+        CatalogCumulativeOptionDto: {
+            /** @description The aggregations a running total applies to (measures marked additive). */
+            aggregations: ("count" | "sum" | "count_if" | "sum_if")[];
+            /**
+             * @example [
+             *       "{m}_cumulative"
+             *     ]
+             */
+            columns: string[];
+            /** @description Needs exactly one time bucket among the dimensions. */
+            needs_time_bucket: boolean;
+            description: string;
+        };
+        CatalogTopOptionDto: {
+            /**
+             * Format: int32
+             * @example 1
+             */
+            n_min: number;
+            /**
+             * Format: int32
+             * @example 100
+             */
+            n_max: number;
+            /**
+             * @description The dimension value of the merged row (other: true).
+             * @example (other)
+             */
+            other_label: string;
+            description: string;
+        };
+        CatalogQueryOptionsDto: {
+            fill: components["schemas"]["CatalogFillOptionDto"];
+            compare: components["schemas"]["CatalogCompareOptionDto"];
+            cumulative: components["schemas"]["CatalogCumulativeOptionDto"];
+            top: components["schemas"]["CatalogTopOptionDto"];
+            /** @description How the options combine, one rule a line. */
+            combinations: string[];
+        };
         CatalogDto: {
             datasets: components["schemas"]["CatalogDatasetDto"][];
+            query_options: components["schemas"]["CatalogQueryOptionsDto"];
             /**
              * @description How filters treat missing (null) values.
              * @example eq/in never match null; neq/not_in keep rows whose value is null; use is_null to select or exclude them.
@@ -1243,13 +1301,36 @@ export interface components {
              */
             value: string | number | boolean | (string | number)[];
         };
+        ReportTopDto: {
+            /**
+             * @description A selected dimension other than a time bucket.
+             * @example model
+             */
+            dimension: string;
+            /**
+             * Format: int32
+             * @description How many values to keep.
+             * @example 3
+             */
+            n: number;
+            /**
+             * @description A selected measure (row_count when none is selected): the values with the largest total over the whole range (all time buckets and other dimensions) are kept; ties go to the smaller value, nulls rank last.
+             * @example total_tokens
+             */
+            by: string;
+            /**
+             * @description true: the other values are merged into one row per combination of the other dimensions, labelled "(other)", with every measure computed over their facts (a true average or percentile, not one of the kept rows' figures).
+             * @default false
+             */
+            other?: boolean;
+        };
         ReportQueryDto: {
             /**
              * @description GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.
              * @example sessions
              * @enum {string}
              */
-            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings" | "capability_usage";
+            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings";
             /** @description Absolute {from, to}, or relative: {"last": "7d"} (ending now) or {"calendar": "this_month"} (in the query's timezone), resolved when the query runs; the result echoes the absolute range in time_range. */
             time_range: components["schemas"]["TimeRangeDto"] | components["schemas"]["LastTimeRangeDto"] | components["schemas"]["CalendarTimeRangeDto"];
             /**
@@ -1289,22 +1370,19 @@ export interface components {
              */
             fill?: "zero";
             /**
-             * @description true: answer from the facts, so percentiles are exact (served_by "facts"). Otherwise a percentile on dimensions the rollup covers is answered from its sketches, within 1 % (see approximate in the result).
-             * @default false
+             * @description Adds, after each measure m, m_previous (the same query over the previous range) and m_change ((m − m_previous) / m_previous; null when m_previous is 0 or null). previous_year: both edges one calendar year earlier in the query timezone. previous_period: the range of equal length just before — whole calendar months (both edges on a month start) → the same number of months before; whole days (both edges at midnight) → the same number of days before; else the same duration before. Rows pair on the other dimensions and their time bucket by position (the k-th bucket with the k-th); the rows are the current range's. At most one time bucket. The result echoes the range compared with in previous_time_range.
+             * @enum {string}
              */
-            exact?: boolean;
-        };
-        ReportApproximationDto: {
+            compare?: "previous_period" | "previous_year";
             /**
-             * @description A selected measure.
-             * @example p95_duration_ms
+             * @description Selected additive measures (sums and counts; row_count when none is selected): adds m_cumulative after m (and before m_previous), the running total in time-bucket order per combination of the other dimensions, over the current range. Needs exactly one time bucket; with fill "zero" it carries across empty buckets.
+             * @example [
+             *       "total_tokens"
+             *     ]
              */
-            measure: string;
-            /**
-             * @description Bound on |answer − exact| ÷ |exact|, exact being percentile_cont's value over the same rows (for values of one sign; durations are never negative).
-             * @example 0.01
-             */
-            relative_error: number;
+            cumulative?: string[];
+            /** @description Only the n values of one dimension with the largest `by` over the whole range (chosen on the current range when comparing). */
+            top?: components["schemas"]["ReportTopDto"];
         };
         ReportColumnDto: {
             /** @example status */
@@ -1316,8 +1394,6 @@ export interface components {
             kind: "dimension" | "measure";
         };
         ReportResultDto: {
-            /** @description Present only when some measure is approximate: percentiles answered from the hourly rollup's sketches (served_by "rollup"). Send exact: true for the exact values from the facts. */
-            approximate?: components["schemas"]["ReportApproximationDto"][];
             /**
              * Format: date-time
              * @description Every change of the dataset sources up to this instant is reflected.
@@ -1344,12 +1420,14 @@ export interface components {
                 [key: string]: unknown;
             }[];
             /**
-             * @description Which store answered the query: the hourly rollup, the facts, or both (`rollup+facts`: the rollup for the range's whole UTC hours and the facts for its partial first and last hours). The answer is the same whichever it is.
+             * @description Which store answered the query.
              * @enum {string}
              */
-            served_by: "facts" | "rollup" | "rollup+facts";
+            served_by: "facts" | "rollup";
             /** @description The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets. */
             time_range: components["schemas"]["TimeRangeDto"];
+            /** @description With compare only: the absolute range the *_previous columns were computed over. */
+            previous_time_range?: components["schemas"]["TimeRangeDto"];
             /** @description More rows matched than limit. */
             truncated: boolean;
         };
@@ -1718,11 +1796,10 @@ export interface components {
             /** @example 42 */
             id: string;
             /**
-             * @description A source type, or `reprice`: re-pricing work after a price change (SPEC §10).
              * @example llm_generation
              * @enum {string}
              */
-            source_type: "event" | "session" | "llm_generation" | "usage_ledger" | "reprice";
+            source_type: "event" | "session" | "llm_generation" | "usage_ledger";
             /** @example gen_0190b5a0000070008000000000000001 */
             source_id: string;
             /**

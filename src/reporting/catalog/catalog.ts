@@ -84,6 +84,17 @@ export const LIMITS = {
   stream_max_rows: 1_000_000,
 } as const;
 
+/**
+ * SPEC §11 query options. A running total (`cumulative`) is only meaningful for a measure whose
+ * value over a union of rows is the sum of its values over the parts: counts and sums, not
+ * averages, percentiles or distinct counts.
+ */
+export const ADDITIVE_AGGREGATIONS: readonly Aggregation[] = ['count', 'sum', 'count_if', 'sum_if'];
+export const isAdditive = (m: MeasureDef) => ADDITIVE_AGGREGATIONS.includes(m.aggregation);
+export const TOP_N = { min: 1, max: 100 } as const;
+/** The label of the row that merges the values outside a `top` set (`other: true`). */
+export const TOP_OTHER_LABEL = '(other)';
+
 const id = (name: string, column: string, prefix: IdPrefix, description: string): DimensionDef => ({ name, type: 'id', column, idPrefix: prefix, description });
 const str = (name: string, column: string, description: string): DimensionDef => ({ name, type: 'string', column, description });
 

@@ -39,8 +39,11 @@ export function normalizedQuery(query: ResolvedQuery, servedBy: ServedBy): strin
     timezone: query.timezone,
     fill: query.fill ?? null,
     exact: query.exact ?? false,
+    compare: query.compare ? [query.compare.mode, query.compare.from.toISOString(), query.compare.to.toISOString()] : null,
+    cumulative: query.cumulative ?? null,
+    top: query.top ? [query.top.dimension.name, query.top.n, query.top.by, query.top.other] : null,
   };
-  return JSON.stringify([parts.dataset, parts.from, parts.to, parts.dimensions, parts.measures, parts.rowCountOnly, parts.filters, parts.orderBy, parts.limit, parts.timezone, parts.fill, parts.exact, servedBy]);
+  return JSON.stringify([parts.dataset, parts.from, parts.to, parts.dimensions, parts.measures, parts.rowCountOnly, parts.filters, parts.orderBy, parts.limit, parts.timezone, parts.fill, parts.exact, parts.compare, parts.cumulative, parts.top, servedBy]);
 }
 
 /**

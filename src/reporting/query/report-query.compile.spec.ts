@@ -26,6 +26,23 @@ describe('compileReportQuery', () => {
       timezone: 'America/New_York',
       fill: 'zero',
     },
+    'compare + cumulative + top with other: llm_generations by day × model in Berlin': {
+      dataset: 'llm_generations',
+      time_range: { from: '2026-04-01T00:00:00+02:00', to: '2026-05-01T00:00:00+02:00' },
+      dimensions: ['day', 'model'],
+      measures: ['total_tokens', 'avg_duration_ms'],
+      filters: [{ field: 'provider', op: 'eq', value: 'openai' }],
+      timezone: 'Europe/Berlin',
+      compare: 'previous_period',
+      cumulative: ['total_tokens'],
+      top: { dimension: 'model', n: 3, by: 'total_tokens', other: true },
+    },
+    'top without other, row_count only, by user (an id dimension)': {
+      dataset: 'sessions',
+      time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+      dimensions: ['user'],
+      top: { dimension: 'user', n: 10, by: 'row_count' },
+    },
     'llm_generations by day × model in Berlin, text filters': {
       dataset: 'llm_generations',
       time_range: { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z' },

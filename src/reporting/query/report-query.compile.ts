@@ -1,5 +1,5 @@
 import { publicIdSql } from '#src/common/ids/public-id.js';
-import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '#src/reporting/catalog/catalog.js';
+import { type Aggregation, type DimensionDef, type FieldType, type MeasureDef, TOP_OTHER_LABEL } from '#src/reporting/catalog/catalog.js';
 import { rollupOf, type RollupSpec } from '#src/reporting/catalog/rollup.js';
 import { type ServedBy, wholeHours } from './report-query.plan.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
@@ -70,7 +70,14 @@ function filterSql(f: ResolvedFilter, p: Params): string {
  * `source` is the planner's choice (report-query.plan.ts): the facts, or the dataset's hourly
  * rollup — the same SELECT over rollup rows, with each measure re-aggregated from the stored sums
  * and counts, the hour standing in for the fact time, and only rows that still hold facts — or
- * both (`rollup+facts`): the same SELECT over rollup-shaped rows from both (hybridSource).
+ * both (`rollup+facts`): the same SELECT over rollup-shaped rows from both (hybridSource), for
+ * each range the query reads (its own, and with compare the previous one).
+ *
+ * The SPEC §11 options wrap the aggregated SELECT of a range (`aggregated(from, to)`) in CTEs, in
+ * this order: top (the kept values, computed over the current range, decide each row's label
+ * before aggregation, so an "(other)" row aggregates its own facts) → fill → compare (the same
+ * aggregated SELECT over the previous range, paired by bucket position) → cumulative (a window
+ * over the final rows) → order and limit. A query without options is the bare aggregated SELECT.
  */
 export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit: number = query.limit + 1, source: ServedBy = 'facts'): CompiledQuery {
   const rollup = source === 'facts' ? undefined : rollupOf(query.dataset);
@@ -86,25 +93,69 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   const from = p.add(query.from, 'timestamptz');
   const to = p.add(query.to, 'timestamptz');
   const tz = query.dimensions.some((d) => d.type === 'time') ? p.add(query.timezone, 'text') : '';
-  const select: string[] = [];
-  const columns: CompiledColumn[] = [];
-  for (const d of query.dimensions) {
-    select.push(`${dimensionSql(d, tz, timeColumn)} AS ${q(d.name)}`);
-    columns.push({ name: d.name, kind: 'dimension', time: d.type === 'time' });
-  }
-  if (query.rowCountOnly) {
-    select.push(`${measureSql('row_count')} AS ${q('row_count')}`);
-    columns.push({ name: 'row_count', kind: 'measure', time: false });
-  }
-  for (const m of query.measures) {
-    select.push(`${measureSql(m)} AS ${q(m.name)}`);
-    columns.push({ name: m.name, kind: 'measure', time: false });
-  }
-  const time = `f.${timeColumn}`;
+  const table = rollup ? rollup.table : query.dataset.table;
   const filters = query.filters.map((f) => filterSql(f, p));
-  const fromWhere = source === 'rollup+facts'
-    ? hybridSource(query, rollup!, p, org, from, to, filters)
-    : `${rollup ? rollup.table : query.dataset.table} f\nWHERE ${[`f.org_id = ${org}`, `${time} >= ${from}`, `${time} < ${to}`, ...(rollup ? ['f.row_count > 0'] : []), ...filters].join('\n  AND ')}`;
+  /** The rows of a range, aliased `f`, and the conditions that select them (a rollup+facts source applies its own inside). */
+  const rangeRows = (fromP: string, toP: string, range: { from: Date; to: Date }): { rows: string; where: string[] } =>
+    source === 'rollup+facts'
+      ? { rows: hybridSource(query.dataset.table, query.dataset.time_column, rollup!, p, org, { fromP, toP, ...range }, filters), where: [] }
+      : { rows: `${table} f`, where: [`f.org_id = ${org}`, `f.${timeColumn} >= ${fromP}`, `f.${timeColumn} < ${toP}`, ...(rollup ? ['f.row_count > 0'] : []), ...filters] };
+  const whereSql = (conditions: string[], sep: string) => (conditions.length > 0 ? `${sep}WHERE ${conditions.join(sep === ' ' ? ' AND ' : `${sep}  AND `)}` : '');
+  const current = { from: query.from, to: query.to };
+  const ctes: string[] = [];
+
+  // top: the kept values (raw column values, so a fact matches without formatting), as an array
+  // and a null flag, each an uncorrelated sublink read once per statement (init plans), not a
+  // join per fact.
+  let topLabel: string | undefined;
+  const topWhere: string[] = [];
+  if (query.top) {
+    const t = query.top;
+    const col = `f.${t.dimension.column}`;
+    const by = t.by === 'row_count' ? 'row_count' : query.measures.find((m) => m.name === t.by)!;
+    const rows = rangeRows(from, to, current);
+    ctes.push(
+      `top_values AS (SELECT ${col} AS v FROM ${rows.rows}${whereSql(rows.where, ' ')} GROUP BY 1 ` +
+        `ORDER BY ${measureSql(by)} DESC NULLS LAST, (${dimensionSql(t.dimension, tz, timeColumn)}) COLLATE "C" ASC NULLS LAST LIMIT ${p.add(t.n, 'int')})`,
+    );
+    const kept = `(${col} = ANY(ARRAY(SELECT v FROM top_values WHERE v IS NOT NULL)) OR (${col} IS NULL AND EXISTS (SELECT FROM top_values WHERE v IS NULL)))`;
+    if (t.other) topLabel = `CASE WHEN ${kept} THEN ${dimensionSql(t.dimension, tz, timeColumn)} ELSE ${p.add(TOP_OTHER_LABEL, 'text')} END`;
+    else topWhere.push(kept);
+  }
+
+  const select: string[] = [];
+  for (const d of query.dimensions) select.push(`${d === query.top?.dimension && topLabel ? topLabel : dimensionSql(d, tz, timeColumn)} AS ${q(d.name)}`);
+  const base: { name: string; def: MeasureDef | 'row_count' }[] = query.rowCountOnly ? [{ name: 'row_count', def: 'row_count' }] : query.measures.map((m) => ({ name: m.name, def: m }));
+  for (const m of base) select.push(`${measureSql(m.def)} AS ${q(m.name)}`);
+  const groupBy = query.dimensions.length > 0 ? `\nGROUP BY ${query.dimensions.map((_, i) => i + 1).join(', ')}` : '';
+  const aggregated = (fromP: string, toP: string, range: { from: Date; to: Date }) => {
+    const rows = rangeRows(fromP, toP, range);
+    return `SELECT ${select.join(', ')}\nFROM ${rows.rows}${whereSql([...rows.where, ...topWhere], '\n')}${groupBy}`;
+  };
+
+  const columns: CompiledColumn[] = query.dimensions.map((d) => ({ name: d.name, kind: 'dimension', time: d.type === 'time' }));
+  for (const m of base) {
+    columns.push({ name: m.name, kind: 'measure', time: false });
+    if (query.cumulative?.includes(m.name)) columns.push({ name: `${m.name}_cumulative`, kind: 'measure', time: false });
+    if (query.compare) columns.push({ name: `${m.name}_previous`, kind: 'measure', time: false }, { name: `${m.name}_change`, kind: 'measure', time: false });
+  }
+
+  const options = query.top || query.fill || query.compare || query.cumulative;
+  let stage = 'r';
+  if (options) ctes.push(`r AS (\n${aggregated(from, to, current)}\n)`);
+  if (query.fill === 'zero') {
+    const filled = zeroFilled(query, base, stage, from, to, tz);
+    ctes.push(...filled.ctes, `filled AS (${filled.select})`);
+    stage = 'filled';
+  }
+  if (query.compare) {
+    const prevFrom = p.add(query.compare.from, 'timestamptz');
+    const prevTo = p.add(query.compare.to, 'timestamptz');
+    ctes.push(`p AS (\n${aggregated(prevFrom, prevTo, query.compare)}\n)`);
+    ctes.push(...compared(query, base, stage, 'p', { from, to }, { from: prevFrom, to: prevTo }, tz));
+    stage = 'compared';
+  }
+
   const position = (name: string) => columns.findIndex((c) => c.name === name) + 1;
   const order: string[] = [];
   const used = new Set<number>();
@@ -122,10 +173,13 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   }
   // Ties break on every dimension, so the order is always deterministic.
   query.dimensions.forEach((_, i) => push(i + 1, 'ASC'));
-  const groupBy = query.dimensions.length > 0 ? `\nGROUP BY ${query.dimensions.map((_, i) => i + 1).join(', ')}` : '';
   const orderBy = order.length > 0 ? `\nORDER BY ${order.join(', ')}` : '';
-  const aggregated = `SELECT ${select.join(', ')}\nFROM ${fromWhere}${groupBy}`;
-  const body = query.fill === 'zero' ? zeroFilled(query, aggregated, from, to, tz) : aggregated;
+
+  let body = aggregated(from, to, current);
+  if (options) {
+    const cells = columns.map((c) => (c.name.endsWith('_cumulative') && query.cumulative?.includes(c.name.slice(0, -'_cumulative'.length)) ? `${runningTotal(query, c.name.slice(0, -'_cumulative'.length))} AS ${q(c.name)}` : `s.${q(c.name)}`));
+    body = `WITH ${ctes.join(',\n')}\nSELECT ${cells.join(', ')}\nFROM ${stage} s`;
+  }
   const sql = `${body}${orderBy}\nLIMIT ${p.add(rowLimit, 'int')}`;
   return { sql, params: p.values, columns };
 }
@@ -142,15 +196,24 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
  * column the rollup gains whose aggregate merges per-fact values as it merges stored ones; a
  * percentile's sketch (SPEC §15) comes from an edge fact as its single bucket.
  */
-function hybridSource(query: ResolvedQuery, rollup: RollupSpec, p: Params, org: string, from: string, to: string, filters: string[]): string {
-  const { wholeFrom, wholeTo } = wholeHours(query.from, query.to);
+function hybridSource(
+  factTable: string,
+  timeColumn: string,
+  rollup: RollupSpec,
+  p: Params,
+  org: string,
+  range: { fromP: string; toP: string; from: Date; to: Date },
+  filters: string[],
+): string {
+  const { fromP: from, toP: to } = range;
+  const { wholeFrom, wholeTo } = wholeHours(range.from, range.to);
   const dims = rollup.dimensions.map((d) => `f.${d.column}`);
-  const wholeStart = wholeFrom.getTime() === query.from.getTime() ? from : p.add(wholeFrom, 'timestamptz');
-  const wholeEnd = wholeTo.getTime() === query.to.getTime() ? to : p.add(wholeTo, 'timestamptz');
+  const wholeStart = wholeFrom.getTime() === range.from.getTime() ? from : p.add(wholeFrom, 'timestamptz');
+  const wholeEnd = wholeTo.getTime() === range.to.getTime() ? to : p.add(wholeTo, 'timestamptz');
   const branch = (select: string[], table: string, where: string[]) => `  SELECT ${select.join(', ')}\n  FROM ${table} f\n  WHERE ${[`f.org_id = ${org}`, ...where, ...filters].join('\n    AND ')}`;
   const stored = [...rollup.columns.map((c) => `f.${c.name}`), ...rollup.sketches.flatMap((k) => [`f.${k.keys}`, `f.${k.counts}`])];
   const branches = [branch(['f.hour', ...dims, ...stored], rollup.table, [`f.hour >= ${wholeStart}`, `f.hour < ${wholeEnd}`, 'f.row_count > 0'])];
-  const t = `f.${query.dataset.time_column}`;
+  const t = `f.${timeColumn}`;
   // A fact's sketch is its one bucket with a count of 1 (none when its value is unknown); the
   // quantile merges these with the hour-rows' sketches exactly as it merges hour-rows.
   const sketchOfFact = rollup.sketches.flatMap((k) => [
@@ -158,29 +221,70 @@ function hybridSource(query: ResolvedQuery, rollup: RollupSpec, p: Params, org: 
     `CASE WHEN f.${k.column} IS NULL THEN '{}'::int[] ELSE ARRAY[1] END AS ${k.counts}`,
   ]);
   const perFact = [`${rollup.hourOfFact} AS hour`, ...dims, ...rollup.columns.map((c) => `${c.perFact} AS ${c.name}`), ...sketchOfFact];
-  if (wholeStart !== from) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${from}`, `${t} < ${wholeStart}`]));
-  if (wholeEnd !== to) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${wholeEnd}`, `${t} < ${to}`]));
+  if (wholeStart !== from) branches.push(branch(perFact, factTable, [`${t} >= ${from}`, `${t} < ${wholeStart}`]));
+  if (wholeEnd !== to) branches.push(branch(perFact, factTable, [`${t} >= ${wholeEnd}`, `${t} < ${to}`]));
   return `(\n${branches.join('\n  UNION ALL\n')}\n) f`;
 }
 
 /** SPEC §11 fill "zero": sums and counts of an empty bucket are 0; averages and percentiles stay null. */
 const ZERO_WHEN_EMPTY: Record<Aggregation, boolean> = { count: true, sum: true, count_distinct: true, count_if: true, sum_if: true, avg: false, p50: false, p95: false };
+const zeroWhenEmpty = (m: MeasureDef | 'row_count') => m === 'row_count' || ZERO_WHEN_EMPTY[m.aggregation];
+
+/** The buckets of [from, to) in the zone, from the one holding `from` to the last starting before `to` (23- or 25-hour days where the zone has them). */
+const bucketSeries = (g: string, from: string, to: string, tz: string) => `generate_series(date_trunc('${g}', ${from}, ${tz}), ${to} - interval '1 microsecond', interval '1 ${g}', ${tz})`;
 
 /**
  * Every bucket of the range for each combination of the other dimensions present in the result:
  * the buckets come from generate_series in the query's zone (so a day is 23 or 25 hours where the
- * zone says so), from the bucket holding `from` to the last one starting before `to`, and the
- * aggregated rows are joined onto them. Validation guarantees exactly one time bucket.
+ * zone says so), and the aggregated rows are joined onto them. Validation guarantees exactly one
+ * time bucket.
  */
-function zeroFilled(query: ResolvedQuery, aggregated: string, from: string, to: string, tz: string): string {
+function zeroFilled(query: ResolvedQuery, base: { name: string; def: MeasureDef | 'row_count' }[], source: string, from: string, to: string, tz: string): { ctes: string[]; select: string } {
   const time = query.dimensions.find((d) => d.type === 'time')!;
   const others = query.dimensions.filter((d) => d !== time);
-  const g = time.granularity!;
-  const series = `SELECT s AS ${q(time.name)} FROM generate_series(date_trunc('${g}', ${from}, ${tz}), ${to} - interval '1 microsecond', interval '1 ${g}', ${tz}) s`;
-  const combos = others.length > 0 ? `SELECT DISTINCT ${others.map((d) => q(d.name)).join(', ')} FROM r` : 'SELECT';
+  const series = `SELECT s AS ${q(time.name)} FROM ${bucketSeries(time.granularity!, from, to, tz)} s`;
+  const combos = others.length > 0 ? `SELECT DISTINCT ${others.map((d) => q(d.name)).join(', ')} FROM ${source}` : 'SELECT';
   const on = [`r.${q(time.name)} = b.${q(time.name)}`, ...others.map((d) => `r.${q(d.name)} IS NOT DISTINCT FROM c.${q(d.name)}`)];
   const cells = query.dimensions.map((d) => (d === time ? `b.${q(d.name)}` : `c.${q(d.name)}`));
-  if (query.rowCountOnly) cells.push(`coalesce(r.${q('row_count')}, 0) AS ${q('row_count')}`);
-  for (const m of query.measures) cells.push(ZERO_WHEN_EMPTY[m.aggregation] ? `coalesce(r.${q(m.name)}, 0) AS ${q(m.name)}` : `r.${q(m.name)}`);
-  return `WITH r AS (\n${aggregated}\n), b AS (${series}), c AS (${combos})\nSELECT ${cells.join(', ')}\nFROM b CROSS JOIN c\nLEFT JOIN r ON ${on.join(' AND ')}`;
+  for (const m of base) cells.push(zeroWhenEmpty(m.def) ? `coalesce(r.${q(m.name)}, 0) AS ${q(m.name)}` : `r.${q(m.name)}`);
+  return { ctes: [`b AS (${series})`, `c AS (${combos})`], select: `SELECT ${cells.join(', ')}\nFROM b CROSS JOIN c\nLEFT JOIN ${source} r ON ${on.join(' AND ')}` };
+}
+
+/**
+ * SPEC §11 compare: the current rows (`current`), each with the previous range's row (`previous`)
+ * of the same other dimensions and the bucket in the same position (its ordinal in the range's
+ * bucket series). A missing previous row reads as the measure over no facts: 0 for sums and
+ * counts, null for averages and percentiles. change = (m − previous) / previous in float8, null
+ * when previous is 0 or null. Validation guarantees at most one time bucket.
+ */
+function compared(query: ResolvedQuery, base: { name: string; def: MeasureDef | 'row_count' }[], current: string, previous: string, cur: { from: string; to: string }, prev: { from: string; to: string }, tz: string): string[] {
+  const time = query.dimensions.find((d) => d.type === 'time');
+  const others = query.dimensions.filter((d) => d !== time);
+  const ctes: string[] = [];
+  let curName = current;
+  let prevName = previous;
+  const on = others.map((d) => `c.${q(d.name)} IS NOT DISTINCT FROM v.${q(d.name)}`);
+  if (time) {
+    const ordinal = (name: string, src: string, range: { from: string; to: string }) =>
+      `${name} AS (SELECT x.*, k.n AS "__k" FROM ${src} x JOIN ${bucketSeries(time.granularity!, range.from, range.to, tz)} WITH ORDINALITY k(b, n) ON x.${q(time.name)} = k.b)`;
+    ctes.push(ordinal('cur', current, cur), ordinal('prev', previous, prev));
+    curName = 'cur';
+    prevName = 'prev';
+    on.unshift('c."__k" = v."__k"');
+  }
+  const cells = query.dimensions.map((d) => `c.${q(d.name)}`);
+  for (const m of base) {
+    const before = zeroWhenEmpty(m.def) ? `coalesce(v.${q(m.name)}, 0)` : `v.${q(m.name)}`;
+    cells.push(`c.${q(m.name)}`, `${before} AS ${q(`${m.name}_previous`)}`, `(c.${q(m.name)}::float8 - (${before})::float8) / nullif((${before})::float8, 0) AS ${q(`${m.name}_change`)}`);
+  }
+  ctes.push(`compared AS (SELECT ${cells.join(', ')}\nFROM ${curName} c LEFT JOIN ${prevName} v ON ${on.length > 0 ? on.join(' AND ') : 'true'})`);
+  return ctes;
+}
+
+/** SPEC §11 cumulative: the running total in bucket order per combination of the other dimensions (validation: exactly one time bucket). */
+function runningTotal(query: ResolvedQuery, measure: string): string {
+  const time = query.dimensions.find((d) => d.type === 'time')!;
+  const others = query.dimensions.filter((d) => d !== time);
+  const partition = others.length > 0 ? `PARTITION BY ${others.map((d) => `s.${q(d.name)}`).join(', ')} ` : '';
+  return `sum(s.${q(measure)}) OVER (${partition}ORDER BY s.${q(time.name)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
 }

@@ -1,7 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { DATASET_BY_NAME, DATASETS, FILTER_OPS, GRANULARITIES, LIMITS } from '#src/reporting/catalog/catalog.js';
+import { DATASET_BY_NAME, DATASETS, FILTER_OPS, GRANULARITIES, LIMITS, TOP_N, TOP_OTHER_LABEL } from '#src/reporting/catalog/catalog.js';
 import { NULL_SEMANTICS } from '#src/reporting/catalog/catalog.service.js';
-import { CALENDAR_RANGES } from './time-range.js';
+import { CALENDAR_RANGES, COMPARE_MODES } from './time-range.js';
 
 /*
  * OpenAPI shapes of the semantic query API. Bodies are validated by the catalog-aware validator
@@ -65,6 +65,18 @@ export class ReportOrderByMeasureDto {
   @ApiPropertyOptional(DIRECTION) direction?: string;
 }
 
+/** SPEC §11 top: keep only the n largest values of one dimension. */
+export class ReportTopDto {
+  @ApiProperty({ example: 'model', description: 'A selected dimension other than a time bucket.' }) dimension: string;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: TOP_N.min, maximum: TOP_N.max, example: 3, description: 'How many values to keep.' }) n: number;
+  @ApiProperty({ example: 'total_tokens', description: 'A selected measure (row_count when none is selected): the values with the largest total over the whole range (all time buckets and other dimensions) are kept; ties go to the smaller value, nulls rank last.' }) by: string;
+  @ApiPropertyOptional({
+    default: false,
+    description: `true: the other values are merged into one row per combination of the other dimensions, labelled "${TOP_OTHER_LABEL}", with every measure computed over their facts (a true average or percentile, not one of the kept rows' figures).`,
+  })
+  other?: boolean;
+}
+
 @ApiExtraModels(ReportOrderByDimensionDto, ReportOrderByMeasureDto, TimeRangeDto, LastTimeRangeDto, CalendarTimeRangeDto)
 export class ReportQueryDto {
   @ApiProperty({ enum: DATASETS.map((d) => d.name), example: REPORT_QUERY_EXAMPLE.dataset, description: 'GET /v1/reports/catalog lists each dataset with its dimensions, measures and filter fields.' }) dataset: string;
@@ -89,6 +101,24 @@ export class ReportQueryDto {
     description: 'Needs exactly one time bucket among the dimensions: every bucket of the range appears for each combination of the other dimensions present in the result; sums and counts of an empty bucket are 0, averages and percentiles null.',
   })
   fill?: string;
+  @ApiPropertyOptional({
+    enum: COMPARE_MODES,
+    description:
+      'Adds, after each measure m, m_previous (the same query over the previous range) and m_change ((m − m_previous) / m_previous; null when m_previous is 0 or null). ' +
+      'previous_year: both edges one calendar year earlier in the query timezone. previous_period: the range of equal length just before — whole calendar months ' +
+      '(both edges on a month start) → the same number of months before; whole days (both edges at midnight) → the same number of days before; else the same duration before. ' +
+      'Rows pair on the other dimensions and their time bucket by position (the k-th bucket with the k-th); the rows are the current range\'s. At most one time bucket. ' +
+      'The result echoes the range compared with in previous_time_range.',
+  })
+  compare?: string;
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['total_tokens'],
+    maxItems: LIMITS.max_measures,
+    description: 'Selected additive measures (sums and counts; row_count when none is selected): adds m_cumulative after m (and before m_previous), the running total in time-bucket order per combination of the other dimensions, over the current range. Needs exactly one time bucket; with fill "zero" it carries across empty buckets.',
+  })
+  cumulative?: string[];
+  @ApiPropertyOptional({ type: ReportTopDto, description: 'Only the n values of one dimension with the largest `by` over the whole range (chosen on the current range when comparing).' }) top?: ReportTopDto;
   @ApiPropertyOptional({
     default: false,
     description: 'true: answer from the facts, so percentiles are exact (served_by "facts"). Otherwise a percentile on dimensions the rollup covers is answered from its sketches, within 1 % (see approximate in the result).',
@@ -125,6 +155,7 @@ export class ReportResultDto {
   rows: Record<string, unknown>[];
   @ApiProperty({ enum: ['facts', 'rollup', 'rollup+facts'], description: "Which store answered the query: the hourly rollup, the facts, or both (`rollup+facts`: the rollup for the range's whole UTC hours and the facts for its partial first and last hours). The answer is the same whichever it is." }) served_by: string;
   @ApiProperty({ type: TimeRangeDto, description: "The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets." }) time_range: TimeRangeDto;
+  @ApiPropertyOptional({ type: TimeRangeDto, description: 'With compare only: the absolute range the *_previous columns were computed over.' }) previous_time_range?: TimeRangeDto;
   @ApiProperty({ description: 'More rows matched than limit.' }) truncated: boolean;
 }
 

@@ -21,7 +21,9 @@ const DAY_MS = 86_400_000;
  * A range on whole UTC hours is then answered from the rollup alone; one that starts or ends
  * within an hour (a dashboard's "last 7 days" at 14:37) from the rollup for its whole hours and
  * from the facts for its partial first and last hours, in one statement (`rollup+facts`) — unless
- * it holds no whole hour, when the facts answer it all.
+ * it holds no whole hour, when the facts answer it all. With compare, the previous range must meet
+ * the same conditions (and either range with partial hours makes the plan rollup+facts). top,
+ * fill and cumulative change nothing here: they wrap the same aggregation.
  */
 export function planReportQuery(query: ResolvedQuery): ServedBy {
   if (query.exact) return 'facts';
@@ -30,11 +32,15 @@ export function planReportQuery(query: ResolvedQuery): ServedBy {
   if (!query.dimensions.every((d) => d.type === 'time' || kept.has(d.name))) return 'facts';
   if (!query.filters.every((f) => kept.has(f.field.name))) return 'facts';
   if (!query.measures.every((m) => rollupCovers(query.dataset, m.name))) return 'facts';
-  if (query.dimensions.some((d) => d.type === 'time') && !onWholeHours(query.timezone, query.from, query.to)) return 'facts';
-  const { wholeFrom, wholeTo } = wholeHours(query.from, query.to);
-  if (wholeFrom.getTime() >= wholeTo.getTime()) return 'facts';
-  if (wholeFrom.getTime() === query.from.getTime() && wholeTo.getTime() === query.to.getTime()) return 'rollup';
-  return 'rollup+facts';
+  // SPEC §11 compare runs the same aggregation over the previous range: both must be servable.
+  let partial = false;
+  for (const { from, to } of [query, ...(query.compare ? [query.compare] : [])]) {
+    if (query.dimensions.some((d) => d.type === 'time') && !onWholeHours(query.timezone, from, to)) return 'facts';
+    const { wholeFrom, wholeTo } = wholeHours(from, to);
+    if (wholeFrom.getTime() >= wholeTo.getTime()) return 'facts';
+    if (wholeFrom.getTime() !== from.getTime() || wholeTo.getTime() !== to.getTime()) partial = true;
+  }
+  return partial ? 'rollup+facts' : 'rollup';
 }
 
 /** The whole UTC hours of [from, to): from the first hour that starts at or after `from` to the last that ends at or before `to` (empty when wholeFrom ≥ wholeTo). */

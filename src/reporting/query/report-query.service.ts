@@ -21,12 +21,20 @@ export interface ReportResult {
   served_by: ServedBy;
   /** SPEC §11: the absolute range the query ran over (a relative one resolved), in the query's zone. */
   time_range: { from: string; to: string };
+  /** SPEC §11 compare: the absolute range the *_previous columns were computed over. */
+  previous_time_range?: { from: string; to: string };
   truncated: boolean;
 }
 
 function approximate(query: ResolvedQuery, servedBy: ServedBy): Pick<ReportResult, 'approximate'> {
   const list = approximations(query, servedBy);
   return list.length > 0 ? { approximate: list } : {};
+}
+
+/** The echoed ranges of a result: the one used and, with compare, the one compared with. */
+function ranges(query: ResolvedQuery): Pick<ReportResult, 'time_range' | 'previous_time_range'> {
+  const c = query.compare;
+  return { time_range: absoluteRange(query), ...(c ? { previous_time_range: absoluteRange({ from: c.from, to: c.to, timezone: query.timezone }) } : {}) };
 }
 
 /** Validates, plans, runs (timeout + per-org cap) and shapes report queries (SPEC §6). */
@@ -74,7 +82,7 @@ export class ReportQueryService implements OnModuleInit {
     const { freshness, watermark } = await this.freshness.probe(orgId, query.dataset);
     const key = this.cache.key(orgId, watermark, normalizedQuery(query, servedBy));
     const hit = this.cache.get(key);
-    if (hit) return { ...approximate(query, hit.served_by), as_of: freshness.as_of, columns: hit.columns, freshness_lag_ms: freshness.freshness_lag_ms, rows: hit.rows, served_by: hit.served_by, time_range: absoluteRange(query), truncated: hit.truncated };
+    if (hit) return { ...approximate(query, hit.served_by), as_of: freshness.as_of, columns: hit.columns, freshness_lag_ms: freshness.freshness_lag_ms, rows: hit.rows, served_by: hit.served_by, ...ranges(query), truncated: hit.truncated };
     const result = await this.withQuerySlot(orgId, (em) => this.execute(orgId, query, servedBy, freshness, em));
     this.cache.set(key, { columns: result.columns, rows: result.rows, served_by: result.served_by, truncated: result.truncated });
     return result;
@@ -91,7 +99,7 @@ export class ReportQueryService implements OnModuleInit {
       freshness_lag_ms: fresh.freshness_lag_ms,
       rows: raw.slice(0, query.limit).map((r) => formatRow(r, compiled.columns, query.timezone)),
       served_by: servedBy,
-      time_range: absoluteRange(query),
+      ...ranges(query),
       truncated,
     };
   }

@@ -1,3 +1,4 @@
+import type { CompareMode } from './time-range.js';
 import type { DatasetDef, DimensionDef, FilterFieldDef, FilterOp, MeasureDef } from '#src/reporting/catalog/catalog.js';
 
 /** A validated query, resolved against the catalog: everything the compiler needs, nothing from the wire. */
@@ -19,6 +20,20 @@ export interface ResolvedQuery {
   fill?: 'zero';
   /** SPEC §15: answer from the facts (exact percentiles), whatever the rollup covers. */
   exact?: boolean;
+  /** SPEC §11 compare: the mode and the range it resolved to (time-range.ts previousRange). */
+  compare?: { mode: CompareMode; from: Date; to: Date };
+  /** SPEC §11 cumulative: names of selected additive measures (`row_count` when none is selected); validation: exactly one time bucket. */
+  cumulative?: string[];
+  /** SPEC §11 top: the n values of a selected non-time dimension with the largest `by` (a selected measure, or row_count) over the range. */
+  top?: ResolvedTop;
+}
+
+export interface ResolvedTop {
+  dimension: DimensionDef;
+  n: number;
+  by: string;
+  /** The other values merged into one row per combination of the other dimensions, labelled `"(other)"`. */
+  other: boolean;
 }
 
 export interface ResolvedFilter {
@@ -31,7 +46,7 @@ export interface ResolvedFilter {
 /** The wire shape (SPEC §6 ReportQuery), as stored in saved reports. */
 export interface ReportQueryWire {
   dataset: string;
-  time_range: { from: string; to: string } | { last: string };
+  time_range: { from: string; to: string } | { last: string } | { calendar: string };
   dimensions?: string[];
   measures?: string[];
   filters?: { field: string; op: string; value?: unknown }[];
@@ -40,4 +55,7 @@ export interface ReportQueryWire {
   timezone?: string;
   fill?: 'zero';
   exact?: boolean;
+  compare?: CompareMode;
+  cumulative?: string[];
+  top?: { dimension: string; n: number; by: string; other?: boolean };
 }

@@ -105,7 +105,7 @@ describe('validateReportQuery', () => {
 
   it('JSON pointer segments are escaped', () => {
     expect(pointerSegment('a/b~c')).toBe('a~1b~0c');
-    expect(errors({ dataset: 'sessions', time_range: RANGE, 'x/y': 1 })).toEqual([{ pointer: '/x~1y', message: 'unknown field "x/y"', allowed: ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'exact'] }]);
+    expect(errors({ dataset: 'sessions', time_range: RANGE, 'x/y': 1 })).toEqual([{ pointer: '/x~1y', message: 'unknown field "x/y"', allowed: ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'exact', 'compare', 'cumulative', 'top'] }]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { calendarRange, CALENDAR_RANGES, type CalendarRange, lastRange, lastSpanMs } from './time-range.js';
+import { calendarRange, CALENDAR_RANGES, type CalendarRange, lastRange, lastSpanMs, previousRange } from './time-range.js';
 
 /*
  * The oracle: instants written out by hand from the zones' published rules, not computed.
@@ -71,5 +71,24 @@ describe('last ranges', () => {
     expect(lastRange(lastSpanMs('90m')!, now)).toEqual({ from: new Date('2026-05-10T10:30:00Z'), to: now });
     expect(lastRange(lastSpanMs('1w')!, now)).toEqual({ from: new Date('2026-05-03T12:00:00Z'), to: now });
     expect(['7', '0d', '07d', '1y', ' 7d', 7, null].map(lastSpanMs)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('previousRange (SPEC §11 compare)', () => {
+  const r = (from: string, to: string) => ({ from: new Date(from), to: new Date(to) });
+  const iso = (x: { from: Date; to: Date }) => ({ from: x.from.toISOString(), to: x.to.toISOString() });
+  it.each([
+    // [zone, mode, from, to, previous from, previous to] — all instants in UTC
+    ['Europe/Berlin', 'previous_period', '2026-03-31T22:00:00.000Z', '2026-04-30T22:00:00.000Z', '2026-02-28T23:00:00.000Z', '2026-03-31T22:00:00.000Z'], // April → March (31 days, over the 23-hour day)
+    ['Europe/Berlin', 'previous_period', '2026-02-28T23:00:00.000Z', '2026-03-31T22:00:00.000Z', '2026-01-31T23:00:00.000Z', '2026-02-28T23:00:00.000Z'], // March → February (28 days)
+    ['UTC', 'previous_period', '2026-01-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z', '2025-10-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'], // a quarter → the quarter before
+    ['Europe/Berlin', 'previous_period', '2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z', '2026-03-27T23:00:00.000Z', '2026-03-28T23:00:00.000Z'], // the 23-hour day → the 24-hour day before
+    ['Europe/Berlin', 'previous_period', '2026-10-25T23:00:00.000Z', '2026-11-01T23:00:00.000Z', '2026-10-18T22:00:00.000Z', '2026-10-25T23:00:00.000Z'], // a week → the week before (169 hours)
+    ['Europe/Berlin', 'previous_period', '2026-03-29T10:30:00.000Z', '2026-03-29T12:30:00.000Z', '2026-03-29T08:30:00.000Z', '2026-03-29T10:30:00.000Z'], // unaligned → same duration
+    ['Europe/Berlin', 'previous_year', '2026-10-19T22:00:00.000Z', '2026-10-29T23:00:00.000Z', '2025-10-19T22:00:00.000Z', '2025-10-29T23:00:00.000Z'], // same local dates a year before
+    ['UTC', 'previous_year', '2028-02-29T00:00:00.000Z', '2028-03-01T00:00:00.000Z', '2027-02-28T00:00:00.000Z', '2027-03-01T00:00:00.000Z'], // 29 February → 28 February
+    ['America/New_York', 'previous_period', '2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z', '2026-10-31T04:00:00.000Z', '2026-11-01T04:00:00.000Z'], // the 25-hour day → the day before
+  ] as const)('%s %s [%s, %s) → [%s, %s)', (tz, mode, from, to, pFrom, pTo) => {
+    expect(iso(previousRange(r(from, to), mode, tz))).toEqual({ from: pFrom, to: pTo });
   });
 });

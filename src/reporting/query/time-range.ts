@@ -71,3 +71,47 @@ export function wallToInstant(wallMs: number, timezone: string): Date {
   if (valid.length === 0) return new Date(wallMs - before);
   return new Date(Math.max(...valid));
 }
+
+export const COMPARE_MODES = ['previous_period', 'previous_year'] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
+
+/** The zone's wall clock at an instant, as the fields of a UTC date. */
+const wallOf = (at: Date, timezone: string) => new Date(at.getTime() + zoneOffsetMs(timezone, at));
+const isLocalMidnight = (wall: Date) => wall.getTime() % 86_400_000 === 0;
+const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+
+/**
+ * SPEC §11 compare: the range the current one is compared with, in the query's zone.
+ *
+ * - `previous_year`: both edges one calendar year earlier on the zone's wall clock (29 February
+ *   becomes 28 February), so a DST-crossing range compares with the same local dates.
+ * - `previous_period`: the range of equal length just before, the length counted in the unit the
+ *   range is whole in: whole calendar months (both edges at the start of a month in the zone:
+ *   `{"calendar": "last_month"}`) → the same number of calendar months before, so April (30 days)
+ *   compares with March (31 days); else whole local days (both edges at midnight in the zone, a
+ *   week, a 23- or 25-hour day) → the same number of calendar days before; else the same
+ *   duration in milliseconds before (`{"last": "24h"}`, an unaligned absolute range).
+ * Time buckets pair by position, so a 31-day month's last day has nothing to pair with in a
+ * 30-day one (and a shorter current range leaves the previous one's last buckets unused).
+ */
+export function previousRange(range: AbsoluteRange, mode: CompareMode, timezone: string): AbsoluteRange {
+  const from = wallOf(range.from, timezone);
+  const to = wallOf(range.to, timezone);
+  const at = (wall: Date, years: number, months: number, days: number) => {
+    const y = wall.getUTCFullYear() + years;
+    const m = wall.getUTCMonth() + months;
+    const target = new Date(Date.UTC(y, m, 1));
+    const d = Math.min(wall.getUTCDate(), daysInMonth(target.getUTCFullYear(), target.getUTCMonth())) + days;
+    return wallToInstant(Date.UTC(y, m, d, wall.getUTCHours(), wall.getUTCMinutes(), wall.getUTCSeconds(), wall.getUTCMilliseconds()), timezone);
+  };
+  if (mode === 'previous_year') return { from: at(from, -1, 0, 0), to: at(to, -1, 0, 0) };
+  if (isLocalMidnight(from) && isLocalMidnight(to)) {
+    if (from.getUTCDate() === 1 && to.getUTCDate() === 1) {
+      const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
+      return { from: at(from, 0, -months, 0), to: range.from };
+    }
+    const days = Math.round((to.getTime() - from.getTime()) / 86_400_000);
+    return { from: at(from, 0, 0, -days), to: range.from };
+  }
+  return { from: new Date(range.from.getTime() - (range.to.getTime() - range.from.getTime())), to: range.from };
+}

@@ -76,17 +76,17 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
         ...BUCKETS.map((name) => ({ name, type: 'time', description: expect.stringContaining("query's timezone") })),
       ],
       measures: [
-        { name: 'session_count', aggregation: 'count', type: 'integer', description: 'Number of sessions.' },
-        { name: 'duration_ms', aggregation: 'sum', type: 'integer', unit: 'ms', description: expect.stringContaining('Unknown values count as 0.') },
-        { name: 'avg_duration_ms', aggregation: 'avg', type: 'number', unit: 'ms', description: expect.stringContaining('Rows where it is unknown are ignored') },
-        { name: 'p95_duration_ms', aggregation: 'p95', type: 'number', unit: 'ms', description: expect.stringContaining('Rows where it is unknown are ignored'), approximate: true, relative_error: 0.01 },
-        { name: 'turn_count', aggregation: 'sum', type: 'integer', description: expect.any(String) },
-        { name: 'tool_call_count', aggregation: 'sum', type: 'integer', description: expect.any(String) },
-        { name: 'input_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', description: expect.any(String) },
-        { name: 'output_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', description: expect.any(String) },
-        { name: 'total_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', description: expect.any(String) },
-        { name: 'unique_users', aggregation: 'count_distinct', type: 'integer', description: expect.any(String) },
-        { name: 'cost_usd', aggregation: 'sum', type: 'number', unit: 'USD', description: expect.stringContaining('Unknown costs count as 0') },
+        { name: 'session_count', aggregation: 'count', type: 'integer', additive: true, description: 'Number of sessions.' },
+        { name: 'duration_ms', aggregation: 'sum', type: 'integer', unit: 'ms', additive: true, description: expect.stringContaining('Unknown values count as 0.') },
+        { name: 'avg_duration_ms', aggregation: 'avg', type: 'number', unit: 'ms', additive: false, description: expect.stringContaining('Rows where it is unknown are ignored') },
+        { name: 'p95_duration_ms', aggregation: 'p95', type: 'number', unit: 'ms', additive: false, description: expect.stringContaining('Rows where it is unknown are ignored'), approximate: true, relative_error: 0.01 },
+        { name: 'turn_count', aggregation: 'sum', type: 'integer', additive: true, description: expect.any(String) },
+        { name: 'tool_call_count', aggregation: 'sum', type: 'integer', additive: true, description: expect.any(String) },
+        { name: 'input_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', additive: true, description: expect.any(String) },
+        { name: 'output_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', additive: true, description: expect.any(String) },
+        { name: 'total_tokens', aggregation: 'sum', type: 'integer', unit: 'tokens', additive: true, description: expect.any(String) },
+        { name: 'unique_users', aggregation: 'count_distinct', type: 'integer', additive: false, description: expect.any(String) },
+        { name: 'cost_usd', aggregation: 'sum', type: 'number', unit: 'USD', additive: true, description: expect.stringContaining('Unknown costs count as 0') },
       ],
       filter_fields: [
         ...['session', 'user', 'principal', 'agent'].map((name) => ({ name, type: 'id', ops: TEXT_OPS })),
@@ -112,6 +112,19 @@ describe('GET /v1/reports/catalog (SPEC §6)', () => {
         description: expect.stringContaining('answered from this hourly rollup'),
       },
     });
+  });
+
+  it('advertises the query options of SPEC §11 with their limits and how they combine', async () => {
+    const { query_options: o, datasets } = (await api.get('/v1/reports/catalog')).body;
+    expect({ ...o, combinations: o.combinations.length }).toEqual({
+      fill: { values: ['zero'], needs_time_bucket: true, description: expect.any(String) },
+      compare: { values: ['previous_period', 'previous_year'], columns: ['{m}_previous', '{m}_change'], max_time_buckets: 1, description: expect.stringContaining('previous_period = the range of equal length just before') },
+      cumulative: { aggregations: ['count', 'sum', 'count_if', 'sum_if'], columns: ['{m}_cumulative'], needs_time_bucket: true, description: expect.any(String) },
+      top: { n_min: 1, n_max: 100, other_label: '(other)', description: expect.any(String) },
+      combinations: 6,
+    });
+    // additive follows the aggregation everywhere.
+    for (const d of datasets) for (const m of d.measures) expect({ m: m.name, additive: m.additive }).toEqual({ m: m.name, additive: ['count', 'sum', 'count_if', 'sum_if'].includes(m.aggregation) });
   });
 
   it('every dimension but the time buckets is a filter field, typed alike; llm_generations filters on error (boolean)', async () => {
