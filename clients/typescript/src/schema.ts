@@ -923,7 +923,7 @@ export interface components {
             /** @example turn_0190b5a0000070008000000000000001 */
             turn_id?: string | null;
             /**
-             * @description tool.completed and turn.completed|failed|cancelled feed facts; other types are stored only.
+             * @description tool.completed, turn.completed|failed|cancelled and capability.usage feed facts; other types are stored only.
              * @example tool.completed
              */
             type: string;
@@ -932,7 +932,7 @@ export interface components {
              * @example 2026-05-01T12:00:00Z
              */
             created_at: string;
-            /** @description tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?} */
+            /** @description tool.completed: {tool_name, tool_display_name?, capability_id?, status, duration_ms?}; turn.*: {duration_ms?, iterations?, input_tokens?, output_tokens?}; capability.usage: {capability_id, capability_name?, kind: configured|resolved|exposed|invoked|effect_ran, tool_name?, duration_ms?} */
             data?: {
                 [key: string]: unknown;
             } | null;
@@ -1090,6 +1090,13 @@ export interface components {
             additive: boolean;
             /** @description What it means, in a sentence. */
             description: string;
+            /** @description Present (true) on percentiles the hourly rollup answers from sketches: approximate when served_by is "rollup" (exact: true on a query forces the exact answer). */
+            approximate?: boolean;
+            /**
+             * @description With approximate: the bound on |answer − exact| ÷ |exact| of a rollup-served answer.
+             * @example 0.01
+             */
+            relative_error?: number;
         };
         CatalogFilterFieldDto: {
             /** @example model */
@@ -1131,7 +1138,7 @@ export interface components {
              */
             dimensions: string[];
             /**
-             * @description Measures it can answer (sums, counts, averages).
+             * @description Measures it can answer: sums, counts and averages exactly; percentiles approximately (measures marked approximate).
              * @example [
              *       "generation_count",
              *       "total_tokens",
@@ -1330,7 +1337,7 @@ export interface components {
              * @example sessions
              * @enum {string}
              */
-            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings";
+            dataset: "llm_generations" | "tool_calls" | "turns" | "sessions" | "budget_postings" | "capability_usage";
             /** @description Absolute {from, to}, or relative: {"last": "7d"} (ending now) or {"calendar": "this_month"} (in the query's timezone), resolved when the query runs; the result echoes the absolute range in time_range. */
             time_range: components["schemas"]["TimeRangeDto"] | components["schemas"]["LastTimeRangeDto"] | components["schemas"]["CalendarTimeRangeDto"];
             /**
@@ -1383,6 +1390,23 @@ export interface components {
             cumulative?: string[];
             /** @description Only the n values of one dimension with the largest `by` over the whole range (chosen on the current range when comparing). */
             top?: components["schemas"]["ReportTopDto"];
+            /**
+             * @description true: answer from the facts, so percentiles are exact (served_by "facts"). Otherwise a percentile on dimensions the rollup covers is answered from its sketches, within 1 % (see approximate in the result).
+             * @default false
+             */
+            exact?: boolean;
+        };
+        ReportApproximationDto: {
+            /**
+             * @description A selected measure.
+             * @example p95_duration_ms
+             */
+            measure: string;
+            /**
+             * @description Bound on |answer − exact| ÷ |exact|, exact being percentile_cont's value over the same rows (for values of one sign; durations are never negative).
+             * @example 0.01
+             */
+            relative_error: number;
         };
         ReportColumnDto: {
             /** @example status */
@@ -1394,6 +1418,8 @@ export interface components {
             kind: "dimension" | "measure";
         };
         ReportResultDto: {
+            /** @description Present only when some measure is approximate: percentiles answered from the hourly rollup's sketches (served_by "rollup"). Send exact: true for the exact values from the facts. */
+            approximate?: components["schemas"]["ReportApproximationDto"][];
             /**
              * Format: date-time
              * @description Every change of the dataset sources up to this instant is reflected.
@@ -1420,10 +1446,10 @@ export interface components {
                 [key: string]: unknown;
             }[];
             /**
-             * @description Which store answered the query.
+             * @description Which store answered the query: the hourly rollup, the facts, or both (`rollup+facts`: the rollup for the range's whole UTC hours and the facts for its partial first and last hours). The answer is the same whichever it is.
              * @enum {string}
              */
-            served_by: "facts" | "rollup";
+            served_by: "facts" | "rollup" | "rollup+facts";
             /** @description The absolute range the query ran over (a relative one resolved), RFC 3339 with the query timezone's offsets. */
             time_range: components["schemas"]["TimeRangeDto"];
             /** @description With compare only: the absolute range the *_previous columns were computed over. */
@@ -1796,10 +1822,11 @@ export interface components {
             /** @example 42 */
             id: string;
             /**
+             * @description A source type, or `reprice`: re-pricing work after a price change (SPEC §10).
              * @example llm_generation
              * @enum {string}
              */
-            source_type: "event" | "session" | "llm_generation" | "usage_ledger";
+            source_type: "event" | "session" | "llm_generation" | "usage_ledger" | "reprice";
             /** @example gen_0190b5a0000070008000000000000001 */
             source_id: string;
             /**
