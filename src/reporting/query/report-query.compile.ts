@@ -175,8 +175,10 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   query.dimensions.forEach((_, i) => push(i + 1, 'ASC'));
   const orderBy = order.length > 0 ? `\nORDER BY ${order.join(', ')}` : '';
 
-  let body = aggregated(from, to, current);
-  if (options) {
+  // Built once: a rollup+facts source adds its own parameters, which must all be used.
+  let body: string;
+  if (!options) body = aggregated(from, to, current);
+  else {
     const cells = columns.map((c) => (c.name.endsWith('_cumulative') && query.cumulative?.includes(c.name.slice(0, -'_cumulative'.length)) ? `${runningTotal(query, c.name.slice(0, -'_cumulative'.length))} AS ${q(c.name)}` : `s.${q(c.name)}`));
     body = `WITH ${ctes.join(',\n')}\nSELECT ${cells.join(', ')}\nFROM ${stage} s`;
   }

@@ -25,7 +25,7 @@ describe('planReportQuery', () => {
     ['aligned, day buckets in a half-hour zone', { ...range('2026-05-01T00:00:00Z', '2026-05-08T00:00:00Z'), dimensions: ['day'], timezone: 'Asia/Kolkata' }, 'facts'],
     ['within one hour', { ...range('2026-05-01T14:05:00Z', '2026-05-01T14:55:00Z') }, 'facts'],
     ['across one hour boundary but no whole hour', { ...range('2026-05-01T14:05:00Z', '2026-05-01T15:55:00Z') }, 'facts'],
-    ['unaligned, a percentile', { ...range('2026-05-01T14:37:00Z', '2026-05-08T14:37:00Z'), measures: ['p95_duration_ms'] }, 'facts'],
+    ['unaligned, a percentile: its sketch, edge facts included (SPEC §15)', { ...range('2026-05-01T14:37:00Z', '2026-05-08T14:37:00Z'), measures: ['p95_duration_ms'] }, 'rollup+facts'],
     ['unaligned, a dimension the rollup does not keep', { ...range('2026-05-01T14:37:00Z', '2026-05-08T14:37:00Z'), dimensions: ['user'] }, 'facts'],
     ['unaligned, a numeric filter', { ...range('2026-05-01T14:37:00Z', '2026-05-08T14:37:00Z'), filters: [{ field: 'duration_ms', op: 'gt', value: 1 }] }, 'facts'],
   ])('%s → %s', (_, query, servedBy) => {
