@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DATASET_BY_NAME, isAdditive } from '#src/reporting/catalog/catalog.js';
-import { rollupCovers, rollupOf } from '#src/reporting/catalog/rollup.js';
+import { rollupApproximates, rollupCovers, rollupOf } from '#src/reporting/catalog/rollup.js';
 import { planReportQuery } from '#src/reporting/query/report-query.plan.js';
 import { ReportQueryService } from '#src/reporting/query/report-query.service.js';
 import { client } from '../../support/api.js';
@@ -89,7 +89,7 @@ const CASES: Case[] = [
     wire: { compare: 'previous_period' },
   },
   {
-    name: 'previous_period of an unaligned range without a time bucket: the same duration before (facts path)',
+    name: 'previous_period of an unaligned range without a time bucket: the same duration before (asked exact, so from the facts)',
     q: { range: { from: '2026-04-10T12:30:00Z', to: '2026-04-12T12:30:00Z' }, tz: 'UTC', byModel: true, measures: ALL, previous: { from: '2026-04-08T12:30:00Z', to: '2026-04-10T12:30:00Z' } },
     wire: { compare: 'previous_period' },
   },
@@ -147,6 +147,9 @@ const wireOf = (c: Case) => ({
   measures: c.q.measures.filter((m) => m !== 'row_count'),
   timezone: c.q.tz,
   limit: 10_000,
+  // The oracle's percentiles are exact (percentile_cont); from the rollup they would come from
+  // its sketches, within 1 % (SPEC §15, test/e2e/rollups/sketch.e2e-spec.ts), so ask for exact.
+  ...(c.q.measures.includes('p95_duration_ms') ? { exact: true } : {}),
   ...c.wire,
 });
 
@@ -175,7 +178,7 @@ describe('compare, cumulative and top (SPEC §11)', () => {
     if (c.q.previous) expect(res.body.previous_time_range).toEqual({ from: rfc3339InZone(Date.parse(c.q.previous.from), c.q.tz), to: rfc3339InZone(Date.parse(c.q.previous.to), c.q.tz) });
     else expect(res.body).not.toHaveProperty('previous_time_range');
     // The same rows from the facts where the planner picked the rollup.
-    if (res.body.served_by === 'rollup') {
+    if (res.body.served_by !== 'facts') {
       const reports = t.app.get(ReportQueryService);
       const other = await reports.run(orgId, reports.resolve(wireOf(c)), 'facts');
       expect(other.rows).toEqual(res.body.rows);
@@ -184,7 +187,8 @@ describe('compare, cumulative and top (SPEC §11)', () => {
 
   it('the planner serves options from the rollup when both ranges are servable, from the facts otherwise', async () => {
     const served = async (c: Case) => (await api.post('/v1/reports/query', wireOf(c))).body.served_by;
-    expect(await Promise.all(CASES.map(served))).toEqual(CASES.map((c) => (c.q.measures.includes('p95_duration_ms') || c.q.range.from.includes(':30:') ? 'facts' : 'rollup')));
+    const planned = (c: Case) => (c.q.measures.includes('p95_duration_ms') ? 'facts' : c.q.range.from.includes(':30:') ? 'rollup+facts' : 'rollup');
+    expect(await Promise.all(CASES.map(served))).toEqual(CASES.map(planned));
   });
 
   it('column order: dimensions, then per measure m, m_cumulative, m_previous, m_change; order_by may name the added columns', async () => {
@@ -302,7 +306,8 @@ describe('compare, cumulative and top (SPEC §11)', () => {
     const reports = t.app.get(ReportQueryService);
     const d = DATASET_BY_NAME.get('llm_generations')!;
     const dims = rollupOf(d).dimensions.map((x) => x.name);
-    const covered = d.measures.filter((m) => rollupCovers(d, m.name));
+    // Exact measures only: a percentile from the rollup's sketch is within 1 % (sketch.e2e-spec.ts).
+    const covered = d.measures.filter((m) => rollupCovers(d, m.name) && !rollupApproximates(d, m.name));
     const START = Date.parse('2026-01-26T00:00:00Z');
     const HOUR = 3_600_000;
     const query = fc
@@ -312,6 +317,8 @@ describe('compare, cumulative and top (SPEC §11)', () => {
         measures: fc.subarray(covered.map((m) => m.name), { maxLength: 4 }),
         timezone: fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York'),
         fromHour: fc.integer({ min: 0, max: 90 * 24 }),
+        // Off the hour: rollup+facts (SPEC §15), for the compared range too.
+        minute: fc.constantFrom(0, 0, 17),
         hours: fc.oneof(fc.integer({ min: 1, max: 72 }), fc.integer({ min: 72, max: 60 * 24 })),
         compare: fc.constantFrom(undefined, 'previous_period', 'previous_year'),
         fill: fc.boolean(),
@@ -324,7 +331,7 @@ describe('compare, cumulative and top (SPEC §11)', () => {
         const additive = columns.filter((n) => n === 'row_count' || isAdditive(d.measures.find((m) => m.name === n)!));
         return {
           dataset: d.name,
-          time_range: { from: new Date(START + x.fromHour * HOUR).toISOString(), to: new Date(START + (x.fromHour + x.hours) * HOUR).toISOString() },
+          time_range: { from: new Date(START + x.fromHour * HOUR + x.minute * 60_000).toISOString(), to: new Date(START + (x.fromHour + x.hours) * HOUR + x.minute * 60_000).toISOString() },
           dimensions: x.bucket ? [x.bucket, ...x.dims] : x.dims,
           measures: x.measures,
           timezone: x.timezone,
@@ -339,8 +346,10 @@ describe('compare, cumulative and top (SPEC §11)', () => {
     await fc.assert(
       fc.asyncProperty(query, async (wire) => {
         const q = reports.resolve(wire);
-        expect(planReportQuery(q)).toBe('rollup');
-        const [fromRollup, fromFacts] = [await reports.run(orgId, q, 'rollup'), await reports.run(orgId, q, 'facts')];
+        const planned = planReportQuery(q);
+        if (q.from.getMinutes() === 0) expect(planned).toBe('rollup');
+        else expect(planned).toBe(q.to.getTime() - q.from.getTime() > HOUR ? 'rollup+facts' : 'facts');
+        const [fromRollup, fromFacts] = [await reports.run(orgId, q, planned), await reports.run(orgId, q, 'facts')];
         const strip = ({ as_of: _a, freshness_lag_ms: _f, served_by: _s, ...rest }: Record<string, unknown>) => rest;
         expect(strip({ ...fromRollup })).toEqual(strip({ ...fromFacts }));
         if (fromFacts.rows.some((row) => Object.values(row).some((v) => typeof v === 'number' && v !== 0))) withData += 1;
