@@ -1,5 +1,5 @@
 import { publicIdSql } from '#src/common/ids/public-id.js';
-import type { Aggregation, DimensionDef, FieldType, MeasureDef } from '#src/reporting/catalog/catalog.js';
+import type { Aggregation, DatasetDef, DimensionDef, FieldType, MeasureDef } from '#src/reporting/catalog/catalog.js';
 import { rollupOf, type RollupSpec } from '#src/reporting/catalog/rollup.js';
 import { type ServedBy, wholeHours } from './report-query.plan.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
@@ -103,7 +103,7 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   const time = `f.${timeColumn}`;
   const filters = query.filters.map((f) => filterSql(f, p));
   const fromWhere = source === 'rollup+facts'
-    ? hybridSource(query, rollup!, p, org, from, to, filters)
+    ? hybridSource(query.dataset, rollup!, p, org, { from: query.from, to: query.to }, from, to, filters)
     : `${rollup ? rollup.table : query.dataset.table} f\nWHERE ${[`f.org_id = ${org}`, `${time} >= ${from}`, `${time} < ${to}`, ...(rollup ? ['f.row_count > 0'] : []), ...filters].join('\n  AND ')}`;
   const position = (name: string) => columns.findIndex((c) => c.name === name) + 1;
   const order: string[] = [];
@@ -131,27 +131,28 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
 }
 
 /**
- * SPEC §15: the source rows of a `rollup+facts` query, in the rollup's shape (hour, covered
- * dimensions, stored columns): the rollup rows of the range's whole UTC hours, and for each
- * partial edge hour ([from, first whole hour), [end of the last whole hour, to)) one row per fact
- * holding what that fact adds to each stored column (`perFact`), its hour `hourOfFact`. The
- * rollup's aggregates over them equal the facts-only answer, because a rollup row is the sum of
- * its facts' per-fact values; the planner guarantees that time buckets over the hour equal
- * buckets over the fact time. Every branch is scoped by org first and filtered on its own, so
- * each reads only its range through its index. Built from the spec's columns, it covers any
- * column the rollup gains whose aggregate merges per-fact values as it merges stored ones.
+ * SPEC §15: the source rows of a `rollup+facts` query over `range` (bound as `from`, `to`), in
+ * the rollup's shape (hour, covered dimensions, stored columns): the rollup rows of the range's
+ * whole UTC hours, and for each partial edge hour ([from, first whole hour), [end of the last
+ * whole hour, to)) one row per fact holding what that fact adds to each stored column
+ * (`perFact`), its hour `hourOfFact`. The rollup's aggregates over them equal the facts-only
+ * answer, because a rollup row is the sum of its facts' per-fact values; the planner guarantees
+ * that time buckets over the hour equal buckets over the fact time. Every branch is scoped by
+ * org first and filtered on its own, so each reads only its range through its index. Built from
+ * the spec's columns, it covers any column the rollup gains whose aggregate merges per-fact
+ * values as it merges stored ones.
  */
-function hybridSource(query: ResolvedQuery, rollup: RollupSpec, p: Params, org: string, from: string, to: string, filters: string[]): string {
-  const { wholeFrom, wholeTo } = wholeHours(query.from, query.to);
+function hybridSource(dataset: DatasetDef, rollup: RollupSpec, p: Params, org: string, range: { from: Date; to: Date }, from: string, to: string, filters: string[]): string {
+  const { wholeFrom, wholeTo } = wholeHours(range.from, range.to);
   const dims = rollup.dimensions.map((d) => `f.${d.column}`);
-  const wholeStart = wholeFrom.getTime() === query.from.getTime() ? from : p.add(wholeFrom, 'timestamptz');
-  const wholeEnd = wholeTo.getTime() === query.to.getTime() ? to : p.add(wholeTo, 'timestamptz');
+  const wholeStart = wholeFrom.getTime() === range.from.getTime() ? from : p.add(wholeFrom, 'timestamptz');
+  const wholeEnd = wholeTo.getTime() === range.to.getTime() ? to : p.add(wholeTo, 'timestamptz');
   const branch = (select: string[], table: string, where: string[]) => `  SELECT ${select.join(', ')}\n  FROM ${table} f\n  WHERE ${[`f.org_id = ${org}`, ...where, ...filters].join('\n    AND ')}`;
   const branches = [branch(['f.hour', ...dims, ...rollup.columns.map((c) => `f.${c.name}`)], rollup.table, [`f.hour >= ${wholeStart}`, `f.hour < ${wholeEnd}`, 'f.row_count > 0'])];
-  const t = `f.${query.dataset.time_column}`;
+  const t = `f.${dataset.time_column}`;
   const perFact = [`${rollup.hourOfFact} AS hour`, ...dims, ...rollup.columns.map((c) => `${c.perFact} AS ${c.name}`)];
-  if (wholeStart !== from) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${from}`, `${t} < ${wholeStart}`]));
-  if (wholeEnd !== to) branches.push(branch(perFact, query.dataset.table, [`${t} >= ${wholeEnd}`, `${t} < ${to}`]));
+  if (wholeStart !== from) branches.push(branch(perFact, dataset.table, [`${t} >= ${from}`, `${t} < ${wholeStart}`]));
+  if (wholeEnd !== to) branches.push(branch(perFact, dataset.table, [`${t} >= ${wholeEnd}`, `${t} < ${to}`]));
   return `(\n${branches.join('\n  UNION ALL\n')}\n) f`;
 }
 
