@@ -172,7 +172,7 @@ export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
         {compare !== undefined ? (
           <label>
             Compare with
-            <select value={query.compare ?? ''} onChange={(e) => set({ compare: e.currentTarget.value || undefined })}>
+            <select value={query.compare ?? ''} onChange={(e) => set({ compare: (e.currentTarget.value || undefined) as ReportQuery['compare'] })}>
               <option value="">Nothing</option>
               {(Array.isArray(compare) ? (compare as string[]) : ['previous_period', 'previous_year']).map((c) => <option key={c} value={c}>{c.replace('_', ' ')}</option>)}
             </select>
