@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { PROJECTED_EVENT_TYPES_SQL } from '#src/pipeline/pipeline.vocabulary.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
@@ -137,7 +138,7 @@ export async function bulkProject(ds: DataSource, orgId: string, chunk = 100_000
 
 /** Every canonical row of org $1 that has a projection, as (source_type, source_id). */
 export const ALL_SOURCES_SQL = `
-  SELECT 'event' AS source_type, id AS source_id FROM events WHERE org_id = $1 AND type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled')
+  SELECT 'event' AS source_type, id AS source_id FROM events WHERE org_id = $1 AND type IN ${PROJECTED_EVENT_TYPES_SQL}
   UNION ALL SELECT 'session', id FROM sessions WHERE org_id = $1
   UNION ALL SELECT 'llm_generation', id FROM llm_generations WHERE org_id = $1
   UNION ALL SELECT 'usage_ledger', id FROM usage_ledger WHERE org_id = $1`;
@@ -151,8 +152,9 @@ export const ENQUEUE_ALL_SQL = `
 /** Removes an org's facts and rollup rows (to measure projecting them again). */
 export async function clearFacts(ds: DataSource, orgId: string): Promise<void> {
   for (const t of [
-    'fact_llm_generation', 'fact_tool_call', 'fact_turn', 'fact_session', 'fact_budget_posting',
+    'fact_llm_generation', 'fact_tool_call', 'fact_turn', 'fact_session', 'fact_budget_posting', 'fact_capability_usage',
     'rollup_llm_generation_hourly', 'rollup_tool_call_hourly', 'rollup_turn_hourly', 'rollup_session_hourly', 'rollup_budget_posting_hourly',
+    'rollup_capability_usage_hourly',
   ]) {
     await ds.query(`DELETE FROM ${t} WHERE org_id = $1`, [orgId]);
   }

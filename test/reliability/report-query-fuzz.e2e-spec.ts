@@ -102,7 +102,7 @@ function catalogQueries(catalog: Catalog) {
           ),
           zero: fc.boolean(),
           dimensions: fc.subarray(d.dimensions.map((x) => x.name), { maxLength: 3 }),
-          measures: fc.subarray(d.measures.map((x) => x.name), { maxLength: 4 }),
+          measures: fc.subarray(d.measures.map((x) => x.name), { maxLength: Math.min(4, d.measures.length) }),
           filters: fc.array(filter, { maxLength: 3 }),
           limit: fc.integer({ min: 1, max: 10_000 }),
           timezone: fc.constantFrom('UTC', 'Europe/Berlin', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'Etc/GMT-14'),

@@ -60,9 +60,10 @@ function mean(weights: readonly number[]): number {
 /**
  * Facts one session yields on average (SPEC §4 projections): its own fact, and per turn a turn
  * fact, K generations, the tool calls between them (none after a failed LLM call; one more when a
- * turn is cancelled), one LLM debit, the metered tool postings and refunds of failed turns; and its
- * capability usage. Only
- * sizes the run; the summary reports what was written.
+ * turn is cancelled), one LLM debit, the metered tool postings and refunds of failed turns. Only
+ * sizes the run; the summary reports what was written. Capability usage (SPEC §11, about 8 rows
+ * a session) comes on top and is not counted here, so a size's other facts — and the sessions
+ * that carry them — stay what they were before that dataset existed.
  */
 export function expectedFactsPerSession(paidToolShare: number): number {
   const turns = mean(TURNS_PER_SESSION_WEIGHTS);
@@ -72,12 +73,7 @@ export function expectedFactsPerSession(paidToolShare: number): number {
   const cancelledTurns = outcome.cancelled / turns;
   const llmErrors = MODELS.reduce((a, m) => a + m.errorRate, 0) / MODELS.length;
   const tools = (iterations - 1) * (1 - llmErrors) + cancelledTurns;
-  // Capability usage (SPEC §11): configured and resolved per session, exposed per turn, invoked
-  // per tool call, and effect_ran per successful call of a tool with an effect.
-  const weight = TOOLS.reduce((a, t) => a + t.weight, 0);
-  const effects = TOOLS.reduce((a, t) => a + (t.effect ? (t.weight / weight) * (1 - t.errorRate - t.timeoutRate) : 0), 0);
-  const capabilityUsage = 2 + turns * (1 + tools * (1 + effects));
-  return 1 + turns * (1 + iterations + tools + 1 + tools * paidToolShare + failedTurns * REFUND_SHARE) + capabilityUsage;
+  return 1 + turns * (1 + iterations + tools + 1 + tools * paidToolShare + failedTurns * REFUND_SHARE);
 }
 
 /**

@@ -176,7 +176,7 @@ export const SEED_SESSIONS_SQL = `
            jsonb_build_object('duration_ms', t.dur_ms, 'iterations', t.iters, 'input_tokens', t.input_tokens, 'output_tokens', t.output_tokens)
     FROM turns t JOIN sess x ON x.i = t.i
     -- SPEC §11 capability usage: the agent's main capability (its first tool's) is configured and
-    -- resolved as the session starts and exposed to the model at every turn; each tool call
+    -- resolved as the session starts and exposed to the model at its first turn; each tool call
     -- invokes its tool's capability, and a successful call of a tool with an effect runs it.
     UNION ALL
     SELECT ${ID('x.created_ms + x.queue_ms', 'x.i', 71)}, x.id, NULL::uuid, 'capability.usage', x.created_ms + x.queue_ms,
@@ -190,7 +190,7 @@ export const SEED_SESSIONS_SQL = `
     UNION ALL
     SELECT ${ID('t.start_ms', 't.tk', 74)}, x.id, t.turn_id, 'capability.usage', t.start_ms,
            jsonb_build_object('capability_id', (${P.tool_caps})[${MAIN_TOOL('x.agent')}], 'capability_name', (${P.tool_cap_names})[${MAIN_TOOL('x.agent')}], 'kind', 'exposed')
-    FROM turns t JOIN sess x ON x.i = t.i
+    FROM turns t JOIN sess x ON x.i = t.i WHERE t.j = 1
     UNION ALL
     SELECT ${ID('g.tool_end_ms', 'g.gk', 75)}, x.id, g.turn_id, 'capability.usage', g.tool_end_ms,
            jsonb_build_object('capability_id', (${P.tool_caps})[g.tool], 'capability_name', (${P.tool_cap_names})[g.tool], 'kind', 'invoked',

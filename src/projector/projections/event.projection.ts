@@ -20,9 +20,9 @@ const CAPABILITY = factOfEventType(CAPABILITY_USAGE_EVENT_TYPE);
 
 /**
  * One statement per batch: events → fact_tool_call (tool.completed), fact_turn (turn.*) and
- * fact_capability_usage (capability.usage, SPEC §11), with their rollups. An event that no longer feeds a table has its fact removed; every fact of the
- * batch's events as stored before the statement is subtracted from the rollups, every new one
- * added. Strict casts of `data` make a malformed event fail (a poison row) instead of projecting
+ * fact_capability_usage (capability.usage, SPEC §11), with their rollups. An event that no longer
+ * feeds a table has its fact removed; every fact of the batch's events as stored before the
+ * statement is subtracted from the rollups, every new one added. Strict casts of `data` make a malformed event fail (a poison row) instead of projecting
  * a wrong number.
  */
 const projectEventsSql = (priced: boolean) => `

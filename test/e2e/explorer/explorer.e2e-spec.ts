@@ -153,6 +153,19 @@ describe('explorer in a browser', () => {
     await page.close();
   });
 
+  test('capability usage (SPEC §11) is offered from the catalog and shows the seeded data: table equals the API rows', async () => {
+    const query = { dataset: 'capability_usage', time_range: range, timezone: 'UTC', dimensions: ['kind', 'tool'], measures: ['usage_count', 'avg_duration_ms'], limit: 1000 };
+    const expected = await api(owner).post('/v1/reports/query', query);
+    expect(expected.status).toBe(200);
+    expect([...new Set(expected.body.rows.map((r: { kind: string }) => r.kind))].sort()).toEqual(['configured', 'effect_ran', 'exposed', 'invoked', 'resolved']);
+    const page = await signIn(owner, `/explore?q=${b64url(query)}`);
+    await page.getByTestId('result-table').waitFor();
+    expect(await tableRows(page, 'result-table')).toEqual(asStrings(expected.body.rows));
+    await expect(page.getByTestId('served-by').textContent()).resolves.toBe('rollup');
+    expect(await page.getByLabel('Dataset').inputValue()).toBe('capability_usage');
+    await page.close();
+  });
+
   test('a bad filter value shows the problem message at the filter', async () => {
     const query = { dataset: 'llm_generations', time_range: range, timezone: 'UTC', dimensions: ['model'], measures: ['generation_count'], filters: [{ field: 'input_tokens', op: 'gt', value: 'lots' }], limit: 100 };
     const problem = await api(owner).post('/v1/reports/query', query);

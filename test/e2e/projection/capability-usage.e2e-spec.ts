@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from '../../support/test-app.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 const KINDS = ['configured', 'resolved', 'exposed', 'invoked', 'effect_ran'];
-type Rec = ReturnType<typeof capabilityEvent>;
+type Rec = { id: string; type: string; created_at: string; data: Record<string, unknown> } & Record<string, unknown>;
 
 /** Facts of an org read back directly, keyed by source_key, without bookkeeping columns. */
 async function facts(t: TestApp, orgId: string) {
@@ -99,12 +99,12 @@ describe('capability_usage: ingest, projection, rollup and backfill (SPEC §11, 
   it('projects every column; capability usage re-projects no session and counts in none of its numbers', async () => {
     const owner = await t.key('cap-cols', 'owner');
     const api = client(t, owner.key);
-    const s = session({ created_at: '2026-05-02T10:00:00Z', app_id: newPublicId('app'), blueprint_id: 'bp-1', principal_id: newPublicId('principal'), harness_id: newPublicId('harness'), harness_name: 'cli' });
+    const s = session({ created_at: '2026-05-02T10:00:00Z', app_id: newPublicId('app'), blueprint_id: 'bp-1', principal_id: newPublicId('principal'), harness_id: newPublicId('harness'), harness_name: 'cli' }) as ReturnType<typeof session> & Record<string, string>;
     const turn = newPublicId('turn');
     await api.ingest('sessions', [s]);
     await api.project();
     const full = capabilityEvent(s.id, { turn_id: turn, created_at: '2026-05-02T10:00:05Z' }, { capability_id: 'browse', capability_name: 'Browsing', kind: 'invoked', tool_name: 'web.search', duration_ms: 250 });
-    const bare = { ...capabilityEvent(s.id, { created_at: '2026-05-02T10:00:06Z' }), data: { capability_id: 'files', kind: 'configured' } };
+    const bare: Rec = { ...capabilityEvent(s.id, { created_at: '2026-05-02T10:00:06Z' }), data: { capability_id: 'files', kind: 'configured' } };
     const orphan = capabilityEvent(newPublicId('session'), { created_at: '2026-05-02T10:00:07Z' }, { kind: 'effect_ran', duration_ms: null });
     // Three events enqueued, and no session (a tool call would have enqueued its session too).
     expect(await api.ingest('events', [full, bare, orphan])).toEqual({ accepted: 3, enqueued: 3 });
@@ -167,7 +167,7 @@ describe('capability_usage: ingest, projection, rollup and backfill (SPEC §11, 
       { ...events[1], created_at: hour(10, 15), data: { ...events[1].data, duration_ms: 1000 } },
       { ...events[2], type: 'capability.noted' },
       { ...events[3], data: { ...events[3].data, capability_id: 'browse', duration_ms: 12 } },
-      { ...events[4], type: 'tool.completed', data: { tool_name: 'write_file', status: 'success', duration_ms: 70 } } as unknown as Rec,
+      { ...events[4], type: 'tool.completed', data: { tool_name: 'write_file', status: 'success', duration_ms: 70 } },
     ];
     expect(await api.ingest('events', events)).toEqual({ accepted: 5, enqueued: 6 });
     await api.project();
