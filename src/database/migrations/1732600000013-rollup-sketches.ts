@@ -17,15 +17,20 @@ export class RollupSketches1732600000013 implements MigrationInterface {
   name = 'RollupSketches1732600000013';
 
   async up(q: QueryRunner): Promise<void> {
+    // Plain SQL bodies, neither STRICT nor set-returning, so the planner inlines them into the
+    // projector's statements (as calls they cost ~20 µs a fact: half the projector's time). A null
+    // value falls through every branch to null (not counted).
     await q.query(`
-      CREATE FUNCTION rollup_sketch_key(x float8) RETURNS int LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-      RETURN CASE WHEN x = 0 THEN 0
-                  WHEN x > 0 THEN 100000 + ceil(ln(x) / ln(1.01::float8 / 0.99))::int
-                  ELSE -(100000 + ceil(ln(-x) / ln(1.01::float8 / 0.99))::int) END`);
+      CREATE FUNCTION rollup_sketch_key(x float8) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN x = 0 THEN 0
+                    WHEN x > 0 THEN 100000 + ceil(ln(x) / ln(1.01::float8 / 0.99))::int
+                    ELSE -(100000 + ceil(ln(-x) / ln(1.01::float8 / 0.99))::int) END
+      $$`);
     await q.query(`
-      CREATE FUNCTION rollup_sketch_value(k int) RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-      RETURN CASE WHEN k = 0 THEN 0::float8
-                  ELSE sign(k) * 2 * power(1.01::float8 / 0.99, abs(k) - 100000) / (1.01::float8 / 0.99 + 1) END`);
+      CREATE FUNCTION rollup_sketch_value(k int) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN k = 0 THEN 0::float8
+                    ELSE sign(k) * 2 * power(1.01::float8 / 0.99, abs(k) - 100000) / (1.01::float8 / 0.99 + 1) END
+      $$`);
     // One hour-row's sketch, so that many rows' sketches can be collected by array_agg (linear)
     // and merged once per group by rollup_sketch_quantile.
     await q.query(`CREATE TYPE rollup_sketch AS (keys int[], counts int[])`);
