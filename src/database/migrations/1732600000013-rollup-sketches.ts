@@ -17,15 +17,20 @@ export class RollupSketches1732600000013 implements MigrationInterface {
   name = 'RollupSketches1732600000013';
 
   async up(q: QueryRunner): Promise<void> {
+    // Plain SQL bodies, neither STRICT nor set-returning, so the planner inlines them into the
+    // projector's statements (as calls they cost ~20 µs a fact: half the projector's time). A null
+    // value falls through every branch to null (not counted).
     await q.query(`
-      CREATE FUNCTION rollup_sketch_key(x float8) RETURNS int LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-      RETURN CASE WHEN x = 0 THEN 0
-                  WHEN x > 0 THEN 100000 + ceil(ln(x) / ln(1.01::float8 / 0.99))::int
-                  ELSE -(100000 + ceil(ln(-x) / ln(1.01::float8 / 0.99))::int) END`);
+      CREATE FUNCTION rollup_sketch_key(x float8) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN x = 0 THEN 0
+                    WHEN x > 0 THEN 100000 + ceil(ln(x) / ln(1.01::float8 / 0.99))::int
+                    ELSE -(100000 + ceil(ln(-x) / ln(1.01::float8 / 0.99))::int) END
+      $$`);
     await q.query(`
-      CREATE FUNCTION rollup_sketch_value(k int) RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-      RETURN CASE WHEN k = 0 THEN 0::float8
-                  ELSE sign(k) * 2 * power(1.01::float8 / 0.99, abs(k) - 100000) / (1.01::float8 / 0.99 + 1) END`);
+      CREATE FUNCTION rollup_sketch_value(k int) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN k = 0 THEN 0::float8
+                    ELSE sign(k) * 2 * power(1.01::float8 / 0.99, abs(k) - 100000) / (1.01::float8 / 0.99 + 1) END
+      $$`);
     // One hour-row's sketch, so that many rows' sketches can be collected by array_agg (linear)
     // and merged once per group by rollup_sketch_quantile.
     await q.query(`CREATE TYPE rollup_sketch AS (keys int[], counts int[])`);
@@ -33,20 +38,23 @@ export class RollupSketches1732600000013 implements MigrationInterface {
     // h = 1 + p(n − 1); the values at ranks ⌊h⌋ and ⌈h⌉ are estimated by the value of the first
     // bucket whose cumulative count reaches the rank, and interpolated linearly as percentile_cont
     // does. No known value: null.
+    // One pass: the merged buckets with their cumulative counts, the first two whose count reaches
+    // rank ⌊h⌋ (the second holds rank ⌈h⌉ when the first does not: counts are positive).
     await q.query(`
       CREATE FUNCTION rollup_sketch_quantile(parts rollup_sketch[], p float8) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        WITH b AS (
-          SELECT u.k, sum(u.n) AS n FROM unnest(parts) AS x CROSS JOIN LATERAL unnest(x.keys, x.counts) AS u(k, n) GROUP BY u.k HAVING sum(u.n) <> 0
-        ), c AS (
-          SELECT k, sum(n) OVER (ORDER BY k) AS cum, sum(n) OVER () AS total FROM b
-        ), r AS (
-          SELECT 1 + p * (max(total) - 1) AS h FROM c
-        )
-        SELECT lo + (h - floor(h)) * (hi - lo) FROM (
-          SELECT r.h,
-                 (SELECT rollup_sketch_value(c.k) FROM c WHERE c.cum >= floor(r.h) ORDER BY c.k LIMIT 1) AS lo,
-                 (SELECT rollup_sketch_value(c.k) FROM c WHERE c.cum >= ceil(r.h) ORDER BY c.k LIMIT 1) AS hi
-          FROM r WHERE r.h IS NOT NULL
+        SELECT CASE WHEN cums[1] >= ceil(h) THEN lo ELSE lo + (h - floor(h)) * (rollup_sketch_value(keys[2]) - lo) END
+        FROM (
+          SELECT min(h) AS h, array_agg(k ORDER BY k) AS keys, array_agg(cum ORDER BY k) AS cums, rollup_sketch_value(min(k)) AS lo
+          FROM (
+            SELECT k, cum, 1 + p * (total - 1) AS h
+            FROM (
+              SELECT k, sum(n) OVER (ORDER BY k) AS cum, sum(n) OVER () AS total
+              FROM (SELECT u.k, sum(u.n) AS n FROM unnest(parts) AS x CROSS JOIN LATERAL unnest(x.keys, x.counts) AS u(k, n) GROUP BY u.k HAVING sum(u.n) <> 0) b
+            ) c
+            WHERE cum >= floor(1 + p * (total - 1))
+            ORDER BY k LIMIT 2
+          ) t
+          HAVING count(*) > 0
         ) z
       $$`);
     for (const [table, columns] of SKETCHED) {

@@ -25,11 +25,14 @@ export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string,
     `${spec.columns.map((c) => `${sign}(${c.perFact}) AS ${c.name}`).join(', ')}` +
     `${spec.sketches.map((k) => `, ${k.keyOfFact} AS k_${k.column}`).join('')} FROM ${from} f`;
   const rows = rollupRowsSql(spec, `${name}_delta`);
-  // Stored + delta, merged bucket by bucket; a bucket whose count reaches 0 is dropped, so a row's
-  // arrays stay what a rebuild from its facts computes.
+  // Stored + delta, merged bucket by bucket (sorted once, then collected in that order); a bucket
+  // whose count reaches 0 is dropped, so a row's arrays stay what a rebuild from its facts
+  // computes. A sketch the delta leaves unchanged is kept as it is, without the merge.
   const merge = (k: { keys: string; counts: string }) =>
-    `(${k.keys}, ${k.counts}) = (SELECT coalesce(array_agg(u.k ORDER BY u.k), '{}'), coalesce(array_agg(u.n ORDER BY u.k), '{}') FROM ` +
-    `(SELECT k, sum(n)::int AS n FROM unnest(r.${k.keys} || excluded.${k.keys}, r.${k.counts} || excluded.${k.counts}) AS m(k, n) GROUP BY k HAVING sum(n) <> 0) u)`;
+    `(${k.keys}, ${k.counts}) = (SELECT r.${k.keys}, r.${k.counts} WHERE cardinality(excluded.${k.keys}) = 0 UNION ALL ` +
+    `SELECT coalesce(array_agg(u.k), '{}'), coalesce(array_agg(u.n), '{}') FROM ` +
+    `(SELECT k, sum(n)::int AS n FROM unnest(r.${k.keys} || excluded.${k.keys}, r.${k.counts} || excluded.${k.counts}) AS m(k, n) ` +
+    `GROUP BY k HAVING sum(n) <> 0 ORDER BY k) u HAVING cardinality(excluded.${k.keys}) > 0)`;
   const set = [...cols.map((c) => `${c} = r.${c} + excluded.${c}`), ...spec.sketches.map(merge)];
   const changed = [...cols.map((c) => `g.${c} <> 0`), ...spec.sketches.map((k) => `cardinality(g.${k.keys}) > 0`)];
   return `${name}_delta AS (

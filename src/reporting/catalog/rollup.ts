@@ -145,21 +145,24 @@ export function rollupRowsSql(spec: RollupSpec, from: string): { select: string;
   if (spec.sketches.length === 0) {
     return { key, stored, select: `SELECT ${key.join(', ')}, ${cols.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM ${from} GROUP BY ${key.join(', ')}` };
   }
-  // Each sketch's (bucket, net count) per key is appended below the rows as (sk, kk, kn), so one
-  // GROUP BY builds the sums and the sorted bucket arrays of each rollup row.
+  // Each sketch's buckets of each key, as one row (sk, keys, counts) appended below the rows, so
+  // one GROUP BY builds the sums and the arrays of each rollup row. The buckets are sorted once
+  // for all keys and aggregated in that order (no sort per group: that cost the projector a third).
   const buckets = spec.sketches.map((k, i) =>
-    `SELECT ${key.join(', ')}, ${cols.map(() => 'NULL').join(', ')}, ${i} AS sk, k_${k.column} AS kk, sum(row_count)::int AS kn FROM ${from} ` +
-    `WHERE k_${k.column} IS NOT NULL GROUP BY ${key.join(', ')}, k_${k.column} HAVING sum(row_count) <> 0`);
+    `SELECT ${key.join(', ')}, ${cols.map(() => 'NULL').join(', ')}, ${i} AS sk, array_agg(kk) AS keys, array_agg(kn) AS counts FROM (` +
+    `SELECT ${key.join(', ')}, k_${k.column} AS kk, sum(row_count)::int AS kn FROM ${from} ` +
+    `WHERE k_${k.column} IS NOT NULL GROUP BY ${key.join(', ')}, k_${k.column} HAVING sum(row_count) <> 0 ORDER BY ${key.join(', ')}, k_${k.column}) b ` +
+    `GROUP BY ${key.join(', ')}`);
   const arrays = spec.sketches.flatMap((k, i) => [
-    `coalesce(array_agg(kk ORDER BY kk) FILTER (WHERE sk = ${i}), '{}') AS ${k.keys}`,
-    `coalesce(array_agg(kn ORDER BY kk) FILTER (WHERE sk = ${i}), '{}') AS ${k.counts}`,
+    `coalesce(max(keys) FILTER (WHERE sk = ${i}), '{}') AS ${k.keys}`,
+    `coalesce(max(counts) FILTER (WHERE sk = ${i}), '{}') AS ${k.counts}`,
   ]);
   return {
     key,
     stored,
     select: `SELECT ${key.join(', ')}, ${cols.map((c) => `sum(${c}) AS ${c}`).join(', ')}, ${arrays.join(', ')}
     FROM (
-      SELECT ${key.join(', ')}, ${cols.join(', ')}, NULL::int AS sk, NULL::int AS kk, NULL::int AS kn FROM ${from}
+      SELECT ${key.join(', ')}, ${cols.join(', ')}, NULL::int AS sk, NULL::int[] AS keys, NULL::int[] AS counts FROM ${from}
       UNION ALL
       ${buckets.join('\n      UNION ALL\n      ')}
     ) d

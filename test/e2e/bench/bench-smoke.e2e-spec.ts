@@ -42,6 +42,8 @@ describe('npm run bench -- --quick', () => {
         'app runs 7-day histogram',
         'shared limits overhead',
         'run_report_query through MCP',
+        'sketch percentile p95 vs exact',
+        'sketch upkeep in the projector',
         'cost: projection with prices',
         'cost: re-pricing',
         'projector drain',
