@@ -32,7 +32,7 @@ import { sketchBench } from './benches/sketch.bench.js';
 import { validationBench } from './benches/validation.bench.js';
 import { SCALES, type Bench, type BenchContext, type BenchOrg, type Figure } from './support/context.js';
 import {
-  APP_RUN_HOURLY_SQL, APP_RUNS_SQL, APP_SQL, bulkProject, EVENTS_SQL, FILLER_FACTS_SQL, generate, GENERATIONS_SQL, LEDGER_SQL, SESSIONS_SQL,
+  APP_RUN_HOURLY_SQL, APP_RUNS_SQL, APP_SQL, bulkProject, EVENTS_SQL, FILLER_FACTS_SQL, forgetEmptyPartitionStats, generate, GENERATIONS_SQL, LEDGER_SQL, SESSIONS_SQL,
 } from './support/data.js';
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
@@ -125,6 +125,7 @@ async function prepare(ds: DataSource, url: string, scaleName: 'full' | 'quick',
   // Visibility map and statistics as autovacuum would leave them on a running system (bulk
   // loading leaves neither; index-only scans and plans depend on both).
   await ds.query('VACUUM ANALYZE');
+  await forgetEmptyPartitionStats(ds);
   if (!neighbours) return { scale, ds, databaseUrl: url, end, orgs, appId: '', appUuid: '', log };
   const [{ id: appUuid }] = await ds.query(`SELECT id FROM apps WHERE org_id = $1`, [orgs.apps.id]);
   return { scale, ds, databaseUrl: url, end, orgs, appId: toPublicId('app', appUuid), appUuid, log };
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
       // The backfill's outbox rows were deleted and the facts written in bulk: vacuum, as
       // autovacuum would before long, so the reads below do not pay for dead tuples.
       await ds.query('VACUUM ANALYZE');
+      await forgetEmptyPartitionStats(ds);
       for (const b of [queryBench, localityBench, cacheBench, seriesBench, exportBench, appRunsBench, limitsBench, mcpBench, sketchBench]) await runBench(b, service);
       await service.stop();
       // Writes, with the scheduled projector on, as deployed.

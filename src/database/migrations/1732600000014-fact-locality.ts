@@ -12,7 +12,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * A query scoped by `org_id = $1` is pruned to the org's partition: at planning with a custom
  * plan, at executor startup with a generic one. Keys are unchanged — every primary key and unique
  * index already starts with `org_id`, the partition key — so the projector's
- * `ON CONFLICT (org_id, source_key)` targets still match a unique index.
+ * `ON CONFLICT (org_id, source_key)` targets still match a unique index. Non-unique indexes lose
+ * their leading `org_id` (see withoutLeadingOrg; their names stay).
  *
  * Partitions are made by `fact_partitions_ensure(org)`: idempotent, serialized per org by an
  * advisory lock, and called by a trigger on `orgs`, so every way of creating an org (the API,
@@ -125,6 +126,19 @@ const FUNCTIONS_SQL = [
 /** A partitioned index's definition reads `ON ONLY t`; recreated on a plain table it must not. */
 const onPlainTable = (def: string) => def.replace(/ ON ONLY /, ' ON ');
 
+/**
+ * In a table partitioned by org a leading `org_id` is constant in every partition, so a
+ * non-unique index drops it: `(org_id, created_at)` becomes `(created_at)`. Kept, it is a trap —
+ * a partition the planner has no statistics for yet (a new org's, until autovacuum analyzes it)
+ * looked as good a probe path by `org_id` alone as the primary key, and the projector's per-key
+ * probe of stored facts (common.sql.ts) was planned on it: a scan of the org's facts per key,
+ * 60 s instead of 1 s for 10,000 generations (BENCHMARKS.md, "Org locality"). Unique indexes keep
+ * it: they must contain the partition key.
+ */
+const withoutLeadingOrg = (def: string) => def.replace(/ USING (\w+) \(org_id, /, ' USING $1 (');
+/** The reverse, for `down`: every fact index of a plain table leads with org_id. */
+const withLeadingOrg = (def: string) => (/ USING \w+ \(org_id[,)]/.test(def) ? def : def.replace(/ USING (\w+) \(/, ' USING $1 (org_id, '));
+
 /** Columns in order, for copying rows between two tables of the same shape. */
 async function columnList(q: QueryRunner, table: string): Promise<string> {
   const rows: { name: string }[] = await q.query(
@@ -151,11 +165,11 @@ async function setAside(q: QueryRunner, table: string, suffix: string): Promise<
   return { old, indexes };
 }
 
-/** Recreates the keys and indexes (on a partitioned table: on every partition too). */
-async function restoreIndexes(q: QueryRunner, table: string, indexes: IndexRow[]): Promise<void> {
+/** Recreates the keys and indexes (on a partitioned table: on every partition too), the others' definitions passed through `index`. */
+async function restoreIndexes(q: QueryRunner, table: string, indexes: IndexRow[], index: (def: string) => string): Promise<void> {
   for (const ix of indexes) {
     if (ix.conname) await q.query(`ALTER TABLE ${table} ADD CONSTRAINT ${ix.conname} ${ix.condef}`);
-    else await q.query(onPlainTable(ix.def));
+    else await q.query(index(onPlainTable(ix.def)));
   }
 }
 
@@ -181,9 +195,17 @@ export class FactLocality1732600000014 implements MigrationInterface {
     for (const { table, old, indexes } of moved) {
       const cols = await columnList(q, table);
       await q.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${old}`);
-      await restoreIndexes(q, table, indexes);
+      await restoreIndexes(q, table, indexes, (def) => (def.startsWith('CREATE UNIQUE ') ? def : withoutLeadingOrg(def)));
       await q.query(`DROP TABLE ${old}`);
-      await q.query(`ANALYZE ${table}`);
+      // Statistics for the partitions that hold rows only: an empty partition analyzed as empty
+      // makes a projection statement that fills it probe it by sequential scan per key
+      // (bench/support/data.ts forgetEmptyPartitionStats); never analyzed, it is planned as 10 pages.
+      await q.query(`ANALYZE ONLY ${table}`);
+      const parts: { name: string }[] = await q.query(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = $1::regclass`, [table]);
+      for (const { name } of parts) {
+        const [{ empty }] = await q.query(`SELECT NOT EXISTS (SELECT 1 FROM ${name}) AS empty`);
+        if (!empty) await q.query(`ANALYZE ${name}`);
+      }
     }
   }
 
@@ -195,7 +217,7 @@ export class FactLocality1732600000014 implements MigrationInterface {
       await q.query(`CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)`);
       const cols = await columnList(q, table);
       await q.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${old}`);
-      await restoreIndexes(q, table, indexes);
+      await restoreIndexes(q, table, indexes, (def) => (def.startsWith('CREATE UNIQUE ') ? def : withLeadingOrg(def)));
       await q.query(`DROP TABLE ${old}`);
     }
     await q.query(`DROP FUNCTION orgs_fact_partitions()`);
