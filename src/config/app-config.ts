@@ -90,7 +90,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) REPORTING_QUERY_CONCURRENCY_PER_ORG = 4;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPORTING_QUERY_TIMEOUT_MS = 15_000;
   /** Generation facts one re-pricing step walks (SPEC §10; a tenth as many sessions per step of its second phase). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) REPORTING_REPRICE_STEP_SIZE = 50_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) REPORTING_REPRICE_STEP_SIZE = 10_000;
 
   /** Lets webhook destinations use http and loopback/private addresses (tests, local use); off by default. */
   @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE = false;

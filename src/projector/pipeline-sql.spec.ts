@@ -5,6 +5,8 @@ import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
 import { PROJECT_USAGE_LEDGER_SQL } from './projections/usage-ledger.projection.js';
+import { REPRICE_GENERATIONS_SQL, REPRICE_SESSIONS_SQL } from './projections/reprice.projection.js';
+import { ENQUEUE_REPRICE_SQL } from '#src/reporting/prices/repricing.sql.js';
 
 const ORG = '0190b5a0-0000-7000-8000-000000000001';
 const AFTER = { createdAt: '2026-04-01 00:00:00.123456+00', id: '0190b5a0-0000-7000-8000-00000000000a' };
@@ -21,6 +23,12 @@ describe('pipeline SQL', () => {
     ['event', PROJECT_EVENTS_SQL], ['session', PROJECT_SESSIONS_SQL],
     ['llm_generation', PROJECT_LLM_GENERATIONS_SQL], ['usage_ledger', PROJECT_USAGE_LEDGER_SQL],
   ])('projects %s', (_type, sql) => {
+    expect(sql).toMatchSnapshot();
+  });
+
+  it.each([
+    ['enqueues', ENQUEUE_REPRICE_SQL], ['re-prices generations', REPRICE_GENERATIONS_SQL], ['re-prices sessions and turns', REPRICE_SESSIONS_SQL],
+  ])('re-pricing work: %s', (_step, sql) => {
     expect(sql).toMatchSnapshot();
   });
 
