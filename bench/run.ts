@@ -26,6 +26,7 @@ import { limitsBench } from './benches/limits.bench.js';
 import { mcpBench } from './benches/mcp.bench.js';
 import { projectorBench } from './benches/projector.bench.js';
 import { queryBench } from './benches/query.bench.js';
+import { seriesBench } from './benches/series.bench.js';
 import { validationBench } from './benches/validation.bench.js';
 import { SCALES, type Bench, type BenchContext, type BenchOrg, type Figure } from './support/context.js';
 import {
@@ -34,7 +35,7 @@ import {
 import { ROOT, startService, type Service } from './support/service.js';
 import { round, timed } from './support/stats.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,cache,export,app-runs,limits,mcp,cost,projector,freshness,explorer,alerts] [-- --out <file.json>]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only validation,backfill,query,cache,series,export,app-runs,limits,mcp,cost,projector,freshness,explorer,alerts] [-- --out <file.json>]
 
 Creates its own PostgreSQL (embedded, in a temporary folder; or BENCH_DATABASE_URL, a database it may fill),
 writes the data, starts the built service, runs every bar of SPEC §9 and §16 and prints each figure beside a baseline
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
       // The backfill's outbox rows were deleted and the facts written in bulk: vacuum, as
       // autovacuum would before long, so the reads below do not pay for dead tuples.
       await ds.query('VACUUM ANALYZE');
-      for (const b of [queryBench, cacheBench, exportBench, appRunsBench, limitsBench, mcpBench]) await runBench(b, service);
+      for (const b of [queryBench, cacheBench, seriesBench, exportBench, appRunsBench, limitsBench, mcpBench]) await runBench(b, service);
       await service.stop();
       // Writes, with the scheduled projector on, as deployed.
       service = await startService({ DATABASE_URL: db.url, REPORTING_PROJECTOR_ENABLED: 'true', REPORTING_DELIVERIES_ENABLED: 'false' });

@@ -52,6 +52,8 @@ export const TOOL_GUIDES: Record<string, string> = {
     'absolute {from, to} (RFC 3339, to exclusive, at most 400 days), {"last": "7d"} (m|h|d|w, ending now) or {"calendar": "last_week"} ' +
     '(today, yesterday, this_/last_ week, month, year; in the query timezone, weeks from Monday). The result echoes the absolute ' +
     'time_range used. With one time bucket, fill: "zero" returns every bucket of the range (empty ones as 0) for a chart with no gaps. ' +
+    'compare: "previous_period" | "previous_year" adds m_previous and m_change per measure (growth vs the period before); cumulative: ["m"] ' +
+    'adds running totals of sums/counts; top: {dimension, n, by, other: true} keeps the n largest values and merges the rest into "(other)". ' +
     `${DISCOVER} ${CORRECT}`,
   export_query: `Runs a report query like run_report_query and returns its result as CSV text (up to 50,000 rows), for a file or a spreadsheet. ${DISCOVER}`,
   list_saved_reports: 'Lists the saved reports of your org, newest first (id, name, description, stored query); page with `cursor` = next_cursor. Run one with run_saved_report.',

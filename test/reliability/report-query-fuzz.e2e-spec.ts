@@ -64,7 +64,7 @@ const nearQuery = fc.record(
 ).map(({ extra, ...q }) => (extra === null ? { ...q, org_id: newPublicId('org') } : q));
 
 interface Catalog {
-  datasets: { name: string; dimensions: { name: string }[]; measures: { name: string }[]; filter_fields: { name: string; type: string; ops: string[] }[] }[];
+  datasets: { name: string; dimensions: { name: string }[]; measures: { name: string; aggregation: string }[]; filter_fields: { name: string; type: string; ops: string[] }[] }[];
 }
 
 /** A value of the field's type, often at an edge (tiny, huge, odd offsets, far years, unicode). */
@@ -107,17 +107,26 @@ function catalogQueries(catalog: Catalog) {
           limit: fc.integer({ min: 1, max: 10_000 }),
           timezone: fc.constantFrom('UTC', 'Europe/Berlin', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'Etc/GMT-14'),
           desc: fc.boolean(),
+          compare: fc.constantFrom('previous_period', 'previous_year'),
+          running: fc.boolean(),
+          top: fc.record({ n: fc.integer({ min: 1, max: 100 }), other: fc.boolean() }),
         },
         { requiredKeys: ['dataset', 'time_range'] },
       )
-      .map(({ desc, zero, ...q }) => {
-        // fill "zero" where it is valid: exactly one time bucket among the dimensions.
-        if (zero && (q.dimensions ?? []).filter((x) => ['hour', 'day', 'week', 'month'].includes(x)).length === 1) (q as Record<string, unknown>).fill = 'zero';
+      .map(({ desc, zero, running, top, ...q }) => {
+        // fill "zero" and cumulative where they are valid: exactly one time bucket among the dimensions.
+        const buckets = (q.dimensions ?? []).filter((x) => ['hour', 'day', 'week', 'month'].includes(x));
+        if (zero && buckets.length === 1) (q as Record<string, unknown>).fill = 'zero';
+        if (buckets.length > 1) delete q.compare;
+        const additive = (q.measures ?? []).filter((m) => ['count', 'sum', 'count_if', 'sum_if'].includes(d.measures.find((x) => x.name === m)?.aggregation ?? ''));
+        if (running && buckets.length === 1) (q as Record<string, unknown>).cumulative = q.measures?.length ? additive : ['row_count'];
+        const ranked = (q.dimensions ?? []).find((x) => !buckets.includes(x));
+        if (top && ranked) (q as Record<string, unknown>).top = { dimension: ranked, n: top.n, by: q.measures?.[0] ?? 'row_count', other: top.other };
         const first = q.measures?.[0] ?? q.dimensions?.[0];
         return first && desc ? { ...q, order_by: [{ [q.measures?.[0] ? 'measure' : 'dimension']: first, direction: 'desc' }] } : q;
       });
   });
-  const mutation = fc.tuple(fc.constantFrom('dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'filter_value'), fc.option(value, { nil: undefined }));
+  const mutation = fc.tuple(fc.constantFrom('dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'compare', 'cumulative', 'top', 'filter_value'), fc.option(value, { nil: undefined }));
   return fc.tuple(valid, fc.array(mutation, { maxLength: 2 })).map(([q, mutations]) => {
     const out: Record<string, unknown> = { ...q };
     for (const [key, v] of mutations) {

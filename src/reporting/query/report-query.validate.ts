@@ -25,6 +25,7 @@ export type ValidationResult = { ok: true; query: ResolvedQuery } | { ok: false;
 const TOP_KEYS = ['dataset', 'time_range', 'dimensions', 'measures', 'filters', 'order_by', 'limit', 'timezone', 'fill', 'compare', 'cumulative', 'top'];
 const TOP_OPTION_KEYS = ['dimension', 'n', 'by', 'other'];
 const DAY_MS = 86_400_000;
+const YEAR_ONE = new Date('0001-01-01T00:00:00Z').getTime();
 
 const MAX_ERRORS = 100;
 
@@ -89,6 +90,8 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
   const cumulative = checkCumulative(input.cumulative, dataset, dimNames, measureNames, err);
   const top = checkTop(input.top, dataset, dimNames, measureNames, err);
 
+  const previous = compare && range ? previousRange(range, compare, timezone) : undefined;
+  if (previous && previous.from.getTime() < YEAR_ONE) err('/compare', 'the range compared with would start before the year 1');
   if (errors.length > 0 || !dataset || !range) return fail();
   return {
     ok: true,
@@ -105,7 +108,7 @@ export function validateReportQuery(input: unknown, options: ValidateOptions = {
       limit,
       timezone,
       ...(fill ? { fill } : {}),
-      ...(compare ? { compare: { mode: compare, ...previousRange(range, compare, timezone) } } : {}),
+      ...(compare && previous ? { compare: { mode: compare, ...previous } } : {}),
       ...(cumulative ? { cumulative } : {}),
       ...(top ? { top } : {}),
     },

@@ -39,7 +39,10 @@ const RFC3339_ECHO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{2}
 export function absoluteRange(query: Pick<ResolvedQuery, 'from' | 'to' | 'timezone' | 'rangeText'>): { from: string; to: string } {
   const at = (d: Date, given: string | undefined) => {
     const text = formatInZone(d, query.timezone);
-    return RFC3339_ECHO.test(text) || given === undefined ? text : given;
+    if (RFC3339_ECHO.test(text)) return text;
+    // A computed edge (compare's previous range) has no client text: UTC is always RFC 3339 here
+    // (validation keeps it within years 1–9999).
+    return given ?? d.toISOString();
   };
   return { from: at(query.from, query.rangeText?.from), to: at(query.to, query.rangeText?.to) };
 }

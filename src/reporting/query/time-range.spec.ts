@@ -86,6 +86,8 @@ describe('previousRange (SPEC §11 compare)', () => {
     ['Europe/Berlin', 'previous_period', '2026-10-25T23:00:00.000Z', '2026-11-01T23:00:00.000Z', '2026-10-18T22:00:00.000Z', '2026-10-25T23:00:00.000Z'], // a week → the week before (169 hours)
     ['Europe/Berlin', 'previous_period', '2026-03-29T10:30:00.000Z', '2026-03-29T12:30:00.000Z', '2026-03-29T08:30:00.000Z', '2026-03-29T10:30:00.000Z'], // unaligned → same duration
     ['Europe/Berlin', 'previous_year', '2026-10-19T22:00:00.000Z', '2026-10-29T23:00:00.000Z', '2025-10-19T22:00:00.000Z', '2025-10-29T23:00:00.000Z'], // same local dates a year before
+    ['UTC', 'previous_year', '0001-03-01T00:00:00.000Z', '0001-04-01T00:00:00.000Z', '0000-03-01T00:00:00.000Z', '0000-04-01T00:00:00.000Z'], // years 0–99 stay themselves
+    ['UTC', 'previous_period', '0001-03-01T00:00:00.000Z', '0001-04-01T00:00:00.000Z', '0001-02-01T00:00:00.000Z', '0001-03-01T00:00:00.000Z'],
     ['UTC', 'previous_year', '2028-02-29T00:00:00.000Z', '2028-03-01T00:00:00.000Z', '2027-02-28T00:00:00.000Z', '2027-03-01T00:00:00.000Z'], // 29 February → 28 February
     ['America/New_York', 'previous_period', '2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z', '2026-10-31T04:00:00.000Z', '2026-11-01T04:00:00.000Z'], // the 25-hour day → the day before
   ] as const)('%s %s [%s, %s) → [%s, %s)', (tz, mode, from, to, pFrom, pTo) => {

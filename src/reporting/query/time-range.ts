@@ -78,7 +78,14 @@ export type CompareMode = (typeof COMPARE_MODES)[number];
 /** The zone's wall clock at an instant, as the fields of a UTC date. */
 const wallOf = (at: Date, timezone: string) => new Date(at.getTime() + zoneOffsetMs(timezone, at));
 const isLocalMidnight = (wall: Date) => wall.getTime() % 86_400_000 === 0;
-const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+/** Date.UTC without its reading of years 0–99 as 1900–1999 (a range may start in year 1). */
+function utc(year: number, month: number, day: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, day);
+  d.setUTCHours(h, mi, s, ms);
+  return d.getTime();
+}
+const daysInMonth = (year: number, month: number) => new Date(utc(year, month + 1, 0)).getUTCDate();
 
 /**
  * SPEC §11 compare: the range the current one is compared with, in the query's zone.
@@ -100,9 +107,9 @@ export function previousRange(range: AbsoluteRange, mode: CompareMode, timezone:
   const at = (wall: Date, years: number, months: number, days: number) => {
     const y = wall.getUTCFullYear() + years;
     const m = wall.getUTCMonth() + months;
-    const target = new Date(Date.UTC(y, m, 1));
+    const target = new Date(utc(y, m, 1));
     const d = Math.min(wall.getUTCDate(), daysInMonth(target.getUTCFullYear(), target.getUTCMonth())) + days;
-    return wallToInstant(Date.UTC(y, m, d, wall.getUTCHours(), wall.getUTCMinutes(), wall.getUTCSeconds(), wall.getUTCMilliseconds()), timezone);
+    return wallToInstant(utc(y, m, d, wall.getUTCHours(), wall.getUTCMinutes(), wall.getUTCSeconds(), wall.getUTCMilliseconds()), timezone);
   };
   if (mode === 'previous_year') return { from: at(from, -1, 0, 0), to: at(to, -1, 0, 0) };
   if (isLocalMidnight(from) && isLocalMidnight(to)) {

@@ -231,6 +231,17 @@ describe('compare, cumulative and top (SPEC §11)', () => {
     expect(stream.body).toBe(envelope.body.content);
   });
 
+  it('a previous range whose edge the zone cannot print in RFC 3339 (local mean time) is echoed in UTC', async () => {
+    const res = await api.post('/v1/reports/query', { dataset: 'llm_generations', time_range: { from: '1906-01-01T00:00:00+05:30', to: '1906-01-02T00:00:00+05:30' }, timezone: 'Asia/Kolkata', compare: 'previous_period' });
+    expect({ status: res.status, time_range: res.body.time_range, previous_time_range: res.body.previous_time_range }).toEqual({
+      status: 200,
+      time_range: { from: '1906-01-01T00:00:00+05:30', to: '1906-01-02T00:00:00+05:30' },
+      // Until 1905-12-31T18:38:50Z Kolkata kept +05:21:10, so from is not a local midnight there: the
+      // previous range is the same 24 hours before, and its edges (at +05:21:10) echo in UTC.
+      previous_time_range: { from: '1905-12-30T18:30:00.000Z', to: '1905-12-31T18:30:00.000Z' },
+    });
+  });
+
   it('every invalid option is listed in one 400 with its pointer', async () => {
     const base = { dataset: 'llm_generations', time_range: april, measures: ['generation_count', 'avg_duration_ms'] };
     const buckets = ['hour', 'day', 'week', 'month'];
@@ -286,6 +297,7 @@ describe('compare, cumulative and top (SPEC §11)', () => {
         { ...base, dimensions: ['model'], order_by: [{ measure: 'generation_count_change' }, { measure: 'generation_count_cumulative' }], compare: 'previous_period' },
         [{ pointer: '/order_by/1/measure', message: 'order_by may only name a selected measure, got "generation_count_cumulative"', allowed: ['generation_count', 'avg_duration_ms', 'generation_count_previous', 'generation_count_change', 'avg_duration_ms_previous', 'avg_duration_ms_change'] }],
       ],
+      [{ ...base, time_range: { from: '0001-01-01T00:00:00Z', to: '0001-02-01T00:00:00Z' }, compare: 'previous_period' }, [{ pointer: '/compare', message: 'the range compared with would start before the year 1' }]],
     ];
     for (const [query, errors] of cases) {
       const res = await api.post('/v1/reports/query', query);
