@@ -229,11 +229,21 @@ describe('SPEC §11 options in the explorer', () => {
     await page.close();
   });
 
-  test('options the selection does not allow are disabled, with the reason', async () => {
+  test('options the selection does not allow are disabled, with the reason; compare by category draws paired bars', async () => {
     // No time bucket: no running total; no dimension besides the bucket: no top.
-    const query = { dataset: 'llm_generations', time_range: range, timezone: 'UTC', dimensions: ['model'], measures: ['total_tokens'], filters: [], limit: 100 };
+    const query = { dataset: 'llm_generations', time_range: range, timezone: 'UTC', dimensions: ['model'], measures: ['total_tokens'], filters: [], limit: 100, compare: 'previous_year' };
     const page = await signIn(owner, `/explore?q=${b64url(query)}`);
     await page.getByTestId('result-table').waitFor();
+    const expected = await api().post('/v1/reports/query', query);
+    const rows = expected.body.rows as Row[];
+    // A year ago there was nothing: the previous bars are empty, the change is unknown.
+    expect(rows.every((r) => !r.total_tokens_previous && r.total_tokens_change === null)).toBe(true);
+    expect(await tableRows(page)).toEqual(asStrings(rows));
+    expect(await chartSeries(page)).toEqual({
+      x: rows.map((r) => r.model),
+      series: [{ label: 'total_tokens', values: rows.map((r) => r.total_tokens) }, { label: 'total_tokens (previous)', values: rows.map((r) => r.total_tokens_previous), previous: true }],
+    });
+    await screenshots(page, 'explore-compare-bars');
     const options = page.getByTestId('query-options');
     expect(await options.getByRole('checkbox', { name: 'total_tokens' }).isDisabled()).toBe(true);
     await options.getByText('Needs exactly one time bucket.').waitFor();
