@@ -83,7 +83,7 @@ export function Chart(props: ChartProps) {
           ...(isTime ? {} : { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? truncate(props.x[t] ?? '', 14) : '')) }),
         },
         {
-          stroke: axisStroke, grid, ticks: grid, size: 70, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => fmt(t)),
+          stroke: axisStroke, grid, ticks: grid, size: axisWidth, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => fmt(t)),
           // Counts and tokens are whole: fractional ticks (0.5, 1.5) would print as repeated integers.
           ...(props.valueKind === 'count' || props.valueKind === 'tokens' ? { incrs: WHOLE_INCREMENTS } : {}),
         },
@@ -141,5 +141,8 @@ function stack(series: ChartSeries[]): (number | null)[][] {
   }
   return out;
 }
+
+/** The value axis is as wide as its longest label (1,500,000 tokens or $1,234.56 did not fit in a fixed 70 px). */
+const axisWidth = (_u: uPlot, values: string[] | null) => Math.max(48, 16 + 7.5 * Math.max(0, ...(values ?? []).map((v) => v.length)));
 
 const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

@@ -158,7 +158,7 @@ export function ResultView({ result, dataset, timeZone }: { result: ReportResult
                   </label>
                 ) : null}
                 {hasPrevious ? (
-                  <span class="hint">{stacked && data.kind === 'time' ? 'Stacked bars show the current range only.' : 'Dashed, lighter: the previous range, bucket by bucket.'}</span>
+                  <span class="hint">{stacked && data.kind === 'time' ? 'Stacked bars show the current range only.' : data.kind === 'category' ? 'Lighter, right of each bar: the previous range.' : 'Dashed, lighter: the previous range, bucket by bucket.'}</span>
                 ) : null}
                 {data.hidden > 0 ? <span class="hint">Charting the {data.series.length} largest of {data.series.length + data.hidden} series; the table has all.</span> : null}
               </div>
