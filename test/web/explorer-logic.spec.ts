@@ -1,6 +1,8 @@
+import type { Dataset, QueryOptions, ReportQuery } from '../../web/src/api/types.js';
+import { availability, columnRoles, describeOptions, followSelection } from '../../web/src/explore/options.js';
 import { decodeQuery, encodeQuery } from '../../web/src/explore/query-url.js';
 import { fromLocalInput, presetOf, presetRange, toLocalInput, zonedInstant } from '../../web/src/explore/time-range.js';
-import { formatDuration, formatValue, valueKind } from '../../web/src/format.js';
+import { formatChange, formatDuration, formatValue, valueKind } from '../../web/src/format.js';
 
 // The explorer's pure rules (web/src), run by jest like the server's unit tests.
 
@@ -67,5 +69,80 @@ describe('number formatting', () => {
     expect(formatDuration(1250)).toBe('1.25 s');
     expect(formatValue('count', null)).toBe('—');
     expect(formatValue('number', 3.14159)).toBe('3.14');
+  });
+});
+
+describe('SPEC §11 options', () => {
+  const range = { from: '2026-05-01T00:00:00Z', to: '2026-05-08T00:00:00Z' };
+
+  test('compare, cumulative and top survive the URL round trip', () => {
+    const q: ReportQuery = {
+      dataset: 'llm_generations', time_range: range, dimensions: ['day', 'model'], measures: ['total_tokens'],
+      compare: 'previous_year', cumulative: ['total_tokens'], top: { dimension: 'model', n: 3, by: 'total_tokens', other: true },
+    };
+    expect(decodeQuery(encodeQuery(q))).toEqual(q);
+  });
+
+  // A catalog fragment written out here (the oracle), shaped like GET /v1/reports/catalog's.
+  const options: QueryOptions = {
+    fill: { values: ['zero'], needs_time_bucket: true, description: '' },
+    compare: { values: ['previous_period', 'previous_year'], columns: ['{m}_previous', '{m}_change'], max_time_buckets: 1, description: '' },
+    cumulative: { aggregations: ['count', 'sum', 'count_if', 'sum_if'], columns: ['{m}_cumulative'], needs_time_bucket: true, description: '' },
+    top: { n_min: 1, n_max: 100, other_label: '(other)', description: '' },
+    combinations: [],
+  };
+  const measure = (name: string, additive: boolean) => ({ name, aggregation: additive ? 'sum' : 'avg', type: 'number' as const, additive, description: '' });
+  const dataset = { name: 'llm_generations', measures: [measure('total_tokens', true), measure('avg_duration_ms', false)] } as unknown as Dataset;
+  const q = (patch: Partial<ReportQuery>): ReportQuery => ({ dataset: 'llm_generations', time_range: range, dimensions: ['day', 'model'], measures: ['total_tokens', 'avg_duration_ms'], ...patch });
+
+  test('what the selection allows: running totals of additive measures with one bucket, top of a non-time dimension, compare with at most one bucket', () => {
+    const a = availability(options, dataset, q({}));
+    expect(a.cumulative).toEqual({ candidates: ['total_tokens'], why: null });
+    expect(a.top).toMatchObject({ dimensions: ['model'], by: ['total_tokens', 'avg_duration_ms'], nMin: 1, nMax: 100, why: null });
+    expect(a.compare.why).toBeNull();
+    expect(availability(options, dataset, q({ dimensions: ['model'] })).cumulative.why).toBe('Needs exactly one time bucket.');
+    expect(availability(options, dataset, q({ dimensions: ['day'] })).top.why).toBe('Needs a dimension other than the time bucket.');
+    expect(availability(options, dataset, q({ measures: ['avg_duration_ms'] })).cumulative).toEqual({ candidates: [], why: 'Needs a sum or a count among the measures.' });
+    // No measure selected: row_count is the measure, and it is a count.
+    expect(availability(options, dataset, q({ measures: [] })).cumulative.candidates).toEqual(['row_count']);
+    expect(availability(options, dataset, q({ dimensions: ['day', 'hour'] })).compare.why).toBe('Takes at most 1 time bucket.');
+  });
+
+  test('the options follow a change of dimensions and measures; a typed n is left for the API to judge', () => {
+    const set = q({ cumulative: ['total_tokens'], top: { dimension: 'model', n: 0, by: 'avg_duration_ms', other: true }, compare: 'previous_period' });
+    expect(followSelection({ ...set, measures: ['total_tokens'] }, dataset, options)).toEqual({ ...set, measures: ['total_tokens'], top: { dimension: 'model', n: 0, by: 'total_tokens', other: true } });
+    const noModel = followSelection({ ...set, dimensions: ['day', 'provider'] }, dataset, options);
+    expect(noModel.top).toEqual({ dimension: 'provider', n: 0, by: 'avg_duration_ms', other: true });
+    const noBucket = followSelection({ ...set, dimensions: ['model'] }, dataset, options);
+    expect(noBucket.cumulative).toBeUndefined();
+    expect('cumulative' in noBucket).toBe(false);
+    expect(noBucket.compare).toBe('previous_period');
+    expect('top' in followSelection({ ...set, dimensions: ['day'] }, dataset, options)).toBe(false);
+  });
+
+  test('result columns: a measure\'s own value or a column an option added after it', () => {
+    const roles = columnRoles(['total_tokens', 'total_tokens_cumulative', 'total_tokens_previous', 'total_tokens_change', 'rate_change']);
+    expect(Object.fromEntries(roles)).toEqual({
+      total_tokens: { base: 'total_tokens', role: 'value' },
+      total_tokens_cumulative: { base: 'total_tokens', role: 'cumulative' },
+      total_tokens_previous: { base: 'total_tokens', role: 'previous' },
+      total_tokens_change: { base: 'total_tokens', role: 'change' },
+      // No measure "rate" among the columns: a measure of its own.
+      rate_change: { base: 'rate_change', role: 'value' },
+    });
+  });
+
+  test('a change is a signed percentage with one decimal; no previous value is a dash', () => {
+    expect(formatChange(0.125)).toBe('+12.5%');
+    expect(formatChange(-0.5)).toBe('−50.0%');
+    expect(formatChange(0)).toBe('0.0%');
+    expect(formatChange(12.3456)).toBe('+1,234.6%');
+    expect(formatChange(null)).toBe('—');
+  });
+
+  test('a saved report names its options', () => {
+    expect(describeOptions({ compare: 'previous_period', top: { dimension: 'model', n: 3, by: 'total_tokens', other: true }, cumulative: ['total_tokens'] }))
+      .toBe('vs previous period · top 3 model by total_tokens + (other) · running total of total_tokens');
+    expect(describeOptions({})).toBe('');
   });
 });

@@ -70,3 +70,12 @@ export function formatLag(ms: number | null): string {
   if (ms === 0) return 'up to date';
   return `${formatDuration(ms)} behind`;
 }
+
+const percent = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+
+/** A compare's `m_change` (a ratio: 0.125 = 12.5 % up) as a signed percentage; null (no previous value) as —. */
+export function formatChange(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v !== 'number') return String(v);
+  return percent.format(v).replace('-', '−');
+}

@@ -24,10 +24,13 @@ export type CreatedApiKey = S['CreatedApiKeyDto'];
 export type Role = S['CreateApiKeyDto']['role'];
 export type FilterOp = S['ReportFilterDto']['op'];
 export type Filter = S['ReportFilterDto'];
+export type QueryOptions = S['CatalogQueryOptionsDto'];
+export type Top = S['ReportTopDto'];
+export type CompareMode = NonNullable<S['ReportQueryDto']['compare']>;
 
 /**
- * The query as the explorer holds it (and puts in the URL): the wire's ReportQuery with the
- * server-side defaults optional, plus SPEC §11's compare / top, sent only when the catalog offers them.
+ * The query as the explorer holds it (and puts in the URL): the wire's ReportQuery (SPEC §11's
+ * compare, cumulative and top included, as the SDK types them) with the server-side defaults optional.
  */
 export type ReportQuery = Omit<S['ReportQueryDto'], 'limit' | 'timezone' | 'dataset' | 'order_by' | 'time_range'> & {
   dataset: string;
@@ -36,8 +39,6 @@ export type ReportQuery = Omit<S['ReportQueryDto'], 'limit' | 'timezone' | 'data
   limit?: number;
   timezone?: string;
   order_by?: { dimension?: string; measure?: string; direction?: 'asc' | 'desc' }[];
-  compare?: string;
-  top?: { dimension: string; n: number; by: string; other?: boolean };
 };
 
 /** A query as saved reports store it: time_range may be relative ({"last"}, {"calendar"}). */

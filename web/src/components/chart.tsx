@@ -6,6 +6,10 @@ import { formatInstant, formatValue, type ValueKind } from '../format.js';
 export interface ChartSeries {
   label: string;
   values: (number | null)[];
+  /** SPEC §11 compare: the previous range's values, aligned by bucket position, drawn dashed and lighter in its series' colour. */
+  previous?: true;
+  /** SPEC §11 top with other: the merged rest, always grey. */
+  other?: true;
 }
 
 export interface ChartProps {
@@ -25,6 +29,16 @@ const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00
 const WHOLE_INCREMENTS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 
 export const seriesColor = (i: number) => PALETTE[i % PALETTE.length];
+const OTHER_COLOR = PALETTE[PALETTE.length - 1];
+
+/** A previous series takes the colour of the series before it (its current one); "(other)" is grey. */
+function seriesColors(series: ChartSeries[]): string[] {
+  let c = -1;
+  return series.map((s) => {
+    if (!s.previous) c++;
+    return s.other ? OTHER_COLOR : seriesColor(c);
+  });
+}
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 
@@ -48,6 +62,11 @@ export function Chart(props: ChartProps) {
     const axisStroke = cssVar('--muted');
     const grid = { stroke: cssVar('--grid'), width: 1 };
     const bars = uPlot.paths.bars!({ size: [0.8, 64], align: 0 });
+    // Bars by category with a previous series: current left of the tick, previous right of it.
+    const paired = props.kind === 'category' && props.series.some((s) => s.previous);
+    const leftBars = uPlot.paths.bars!({ size: [0.4, 32], align: -1 });
+    const rightBars = uPlot.paths.bars!({ size: [0.4, 32], align: 1 });
+    const colors = seriesColors(props.series);
     const fmt = (v: number | null) => (v === null || v === undefined ? '—' : formatValue(props.valueKind, v));
     const opts: uPlot.Options = {
       width: el.clientWidth || 600,
@@ -64,7 +83,7 @@ export function Chart(props: ChartProps) {
           ...(isTime ? {} : { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? truncate(props.x[t] ?? '', 14) : '')) }),
         },
         {
-          stroke: axisStroke, grid, ticks: grid, size: 70, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => fmt(t)),
+          stroke: axisStroke, grid, ticks: grid, size: axisWidth, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => fmt(t)),
           // Counts and tokens are whole: fractional ticks (0.5, 1.5) would print as repeated integers.
           ...(props.valueKind === 'count' || props.valueKind === 'tokens' ? { incrs: WHOLE_INCREMENTS } : {}),
         },
@@ -73,10 +92,11 @@ export function Chart(props: ChartProps) {
         { label: isTime ? 'Time' : 'Value', value: (_u, v) => (v === null ? '—' : isTime ? formatInstant(new Date(v * 1000).toISOString(), props.timeZone, props.grain) : props.x[v] ?? '') },
         ...order.map((i) => ({
           label: props.series[i].label,
-          stroke: seriesColor(i),
-          fill: props.kind === 'line' ? undefined : seriesColor(i),
+          stroke: colors[i],
+          fill: props.kind === 'line' ? undefined : colors[i],
           width: props.kind === 'line' ? 2 : 0,
-          paths: props.kind === 'line' ? undefined : bars,
+          ...(props.series[i].previous ? { dash: [6, 4], alpha: props.kind === 'line' ? 0.6 : 0.45 } : {}),
+          paths: props.kind === 'line' ? undefined : paired ? (props.series[i].previous ? rightBars : leftBars) : bars,
           points: { show: props.kind === 'line' && xs.length < 60 },
           // The legend shows the series' own value, not the stacked total it is drawn at.
           value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => (idx === null ? '—' : fmt(props.series[i].values[idx] ?? null)),
@@ -121,5 +141,8 @@ function stack(series: ChartSeries[]): (number | null)[][] {
   }
   return out;
 }
+
+/** The value axis is as wide as its longest label (1,500,000 tokens or $1,234.56 did not fit in a fixed 70 px). */
+const axisWidth = (_u: uPlot, values: string[] | null) => Math.max(48, 16 + 7.5 * Math.max(0, ...(values ?? []).map((v) => v.length)));
 
 const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

@@ -5,9 +5,10 @@ export function errorsAt(problem: Problem | null | undefined, pointer: string): 
   return (problem?.errors ?? []).filter((e) => e.pointer === pointer || e.pointer.startsWith(`${pointer}/`));
 }
 
-/** A field's own problems, rendered under it and tied to it with aria-describedby (id). */
-export function FieldProblems({ id, problem, pointer }: { id: string; problem: Problem | null | undefined; pointer: string }) {
-  const errors = errorsAt(problem, pointer);
+/** A field's own problems, rendered under it and tied to it with aria-describedby (id); less those at the
+ * pointers in `except` (shown at their own fields). */
+export function FieldProblems({ id, problem, pointer, except = [] }: { id: string; problem: Problem | null | undefined; pointer: string; except?: string[] }) {
+  const errors = errorsAt(problem, pointer).filter((e) => !except.some((x) => errorsAt({ ...problem!, errors: [e] }, x).length));
   if (errors.length === 0) return null;
   return (
     <div class="field-errors" id={id} data-pointer={pointer} role="alert">

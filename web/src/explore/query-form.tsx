@@ -1,25 +1,13 @@
 import { useState } from 'preact/hooks';
-import type { Catalog, Dataset, Filter, FilterOp, Problem, ReportQuery } from '../api/types.js';
-import { FieldProblems } from '../components/problem.js';
+import type { Catalog, CompareMode, Dataset, Filter, FilterOp, Problem, ReportQuery } from '../api/types.js';
+import { errorsAt, FieldProblems } from '../components/problem.js';
+import { availability, followSelection, GRAINS, type Availability } from './options.js';
 import { fromLocalInput, isValidZone, PRESETS, presetOf, presetRange, toLocalInput, type Preset } from './time-range.js';
 
-const GRAINS = ['hour', 'day', 'week', 'month'];
 const ZONES: string[] = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? ['UTC'];
 
 /** Pointers the form shows next to its controls; the rest go to the page's problem box. */
-export const CLAIMED_POINTERS = ['/dataset', '/time_range', '/timezone', '/dimensions', '/measures', '/filters', '/limit', '/compare', '/top'];
-
-/**
- * SPEC §11 options appear only when the catalog advertises them (feature detection), so compare
- * and top-N light up once the API has them without a change here.
- */
-export function advertised(catalog: Catalog, dataset: Dataset | undefined, name: 'compare' | 'top'): unknown {
-  const bags = [dataset, (dataset as { options?: unknown } | undefined)?.options, catalog, (catalog as { options?: unknown }).options, (catalog as { query_options?: unknown }).query_options];
-  for (const bag of bags) {
-    if (bag && typeof bag === 'object' && name in bag) return (bag as Record<string, unknown>)[name];
-  }
-  return undefined;
-}
+export const CLAIMED_POINTERS = ['/dataset', '/time_range', '/timezone', '/dimensions', '/measures', '/filters', '/limit', '/compare', '/cumulative', '/top'];
 
 export function defaultQuery(catalog: Catalog, datasetName?: string, keep?: Pick<ReportQuery, 'time_range' | 'timezone'>): ReportQuery {
   const ds = catalog.datasets.find((d) => d.name === datasetName) ?? catalog.datasets[0];
@@ -51,9 +39,10 @@ export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
   const bucket = dims.find((d) => GRAINS.includes(d)) ?? '';
   const preset = presetOf(query.time_range, zone);
   const set = (patch: Partial<ReportQuery>) => onChange({ ...query, ...patch });
+  // A change of dimensions or measures carries the SPEC §11 options along (options.ts followSelection).
+  const select = (patch: Partial<ReportQuery>) => onChange(followSelection({ ...query, ...patch }, ds, catalog.query_options));
   const toggle = (list: string[], name: string, on: boolean) => (on ? [...list, name] : list.filter((x) => x !== name));
-  const compare = advertised(catalog, ds, 'compare');
-  const top = advertised(catalog, ds, 'top');
+  const options = catalog.query_options ? availability(catalog.query_options, ds, query) : null;
   const filters = query.filters ?? [];
   const setFilter = (i: number, f: Filter) => set({ filters: filters.map((x, j) => (j === i ? f : x)) });
   const described = (id: string, pointer: string) => ((problem?.errors ?? []).some((e) => e.pointer === pointer || e.pointer.startsWith(`${pointer}/`)) ? id : undefined);
@@ -116,7 +105,7 @@ export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
           <select value={bucket} onChange={(e) => {
             const g = e.currentTarget.value;
             const rest = dims.filter((d) => !GRAINS.includes(d));
-            set({ dimensions: g ? [g, ...rest] : rest });
+            select({ dimensions: g ? [g, ...rest] : rest });
           }}>
             <option value="">None</option>
             {(ds?.granularities ?? []).map((g) => <option key={g} value={g}>{g}</option>)}
@@ -131,7 +120,7 @@ export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
           <div class="checks">
             {(ds?.dimensions ?? []).filter((d) => d.type !== 'time').map((d) => (
               <label class="check" key={d.name} title={d.description}>
-                <input type="checkbox" checked={dims.includes(d.name)} onChange={(e) => set({ dimensions: toggle(dims, d.name, e.currentTarget.checked) })} /> {d.name}
+                <input type="checkbox" checked={dims.includes(d.name)} onChange={(e) => select({ dimensions: toggle(dims, d.name, e.currentTarget.checked) })} /> {d.name}
               </label>
             ))}
           </div>
@@ -142,7 +131,7 @@ export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
           <div class="checks">
             {(ds?.measures ?? []).map((m) => (
               <label class="check" key={m.name} title={m.description}>
-                <input type="checkbox" checked={(query.measures ?? []).includes(m.name)} onChange={(e) => set({ measures: toggle(query.measures ?? [], m.name, e.currentTarget.checked) })} /> {m.name}
+                <input type="checkbox" checked={(query.measures ?? []).includes(m.name)} onChange={(e) => select({ measures: toggle(query.measures ?? [], m.name, e.currentTarget.checked) })} /> {m.name}
               </label>
             ))}
           </div>
@@ -162,24 +151,14 @@ export function QueryForm({ catalog, query, problem, onChange }: FormProps) {
         </button>
       </fieldset>
 
-      <div class="row">
+      <div class="row options" data-testid="query-options">
         <label>
           Row limit
           <input type="number" min={1} max={ds?.limits.max_limit ?? 10000} value={query.limit ?? ''} aria-describedby={described('err-limit', '/limit')}
             onChange={(e) => set({ limit: e.currentTarget.value === '' ? undefined : Number(e.currentTarget.value) })} />
           <FieldProblems id="err-limit" problem={problem} pointer="/limit" />
         </label>
-        {compare !== undefined ? (
-          <label>
-            Compare with
-            <select value={query.compare ?? ''} onChange={(e) => set({ compare: (e.currentTarget.value || undefined) as ReportQuery['compare'] })}>
-              <option value="">Nothing</option>
-              {(Array.isArray(compare) ? (compare as string[]) : ['previous_period', 'previous_year']).map((c) => <option key={c} value={c}>{c.replace('_', ' ')}</option>)}
-            </select>
-            <FieldProblems id="err-compare" problem={problem} pointer="/compare" />
-          </label>
-        ) : null}
-        {top !== undefined ? <TopControl query={query} dataset={ds} problem={problem} onChange={(t) => set({ top: t })} /> : null}
+        {options ? <OptionsControls query={query} options={options} problem={problem} set={set} /> : null}
       </div>
     </div>
   );
@@ -239,25 +218,96 @@ function FilterRow({ index, filter, dataset, problem, onChange, onRemove }: { in
   );
 }
 
-function TopControl({ query, dataset, problem, onChange }: { query: ReportQuery; dataset: Dataset | undefined; problem: Problem | null; onChange: (t: ReportQuery['top']) => void }) {
-  const dims = (query.dimensions ?? []).filter((d) => !GRAINS.includes(d));
+const TOP_FIELDS = ['/top/dimension', '/top/n', '/top/by'];
+const COMPARE_LABELS: Record<string, string> = { previous_period: 'Previous period', previous_year: 'Previous year' };
+
+/** Ids of the field-error regions of the SPEC §11 controls, for aria-describedby. */
+const describedBy = (problem: Problem | null, id: string, pointer: string, exact = false) =>
+  errorsAt(problem, pointer).some((e) => !exact || e.pointer === pointer) ? id : undefined;
+const invalid = (problem: Problem | null, pointer: string) => (errorsAt(problem, pointer).length ? 'true' : undefined);
+
+/**
+ * SPEC §11 compare, top-N and running totals, driven by the catalog's query_options: a control the
+ * current selection does not allow is disabled with the reason beside it (a value that came in
+ * the URL stays shown, so the API's problem for it has a place next to its control).
+ */
+function OptionsControls({ query, options, problem, set }: { query: ReportQuery; options: Availability; problem: Problem | null; set: (p: Partial<ReportQuery>) => void }) {
   const t = query.top;
+  const cumulative = query.cumulative ?? [];
+  const { top } = options;
+  const cumulativeShown = [...options.cumulative.candidates, ...cumulative.filter((m) => !options.cumulative.candidates.includes(m))];
   return (
-    <fieldset class="top">
-      <legend>Top N</legend>
-      <label class="check">
-        <input type="checkbox" checked={!!t} disabled={dims.length === 0 || !query.measures?.length}
-          onChange={(e) => onChange(e.currentTarget.checked ? { dimension: dims[0], n: 10, by: query.measures![0], other: true } : undefined)} /> Only the top values
+    <>
+      <label>
+        Compare with
+        <select value={query.compare ?? ''} disabled={!!options.compare.why && !query.compare} aria-invalid={invalid(problem, '/compare')}
+          aria-describedby={describedBy(problem, 'err-compare', '/compare') ?? (options.compare.why ? 'why-compare' : undefined)}
+          onChange={(e) => set({ compare: (e.currentTarget.value || undefined) as CompareMode | undefined })}>
+          <option value="">None</option>
+          {options.compare.values.map((c) => <option key={c} value={c}>{COMPARE_LABELS[c] ?? c}</option>)}
+        </select>
+        {options.compare.why ? <span class="hint" id="why-compare">{options.compare.why}</span> : null}
+        <FieldProblems id="err-compare" problem={problem} pointer="/compare" />
       </label>
-      {t ? (
-        <>
-          <label>Of <select value={t.dimension} onChange={(e) => onChange({ ...t, dimension: e.currentTarget.value })}>{dims.map((d) => <option key={d}>{d}</option>)}</select></label>
-          <label>N <input type="number" min={1} max={100} value={t.n} onChange={(e) => onChange({ ...t, n: Number(e.currentTarget.value) })} /></label>
-          <label>By <select value={t.by} onChange={(e) => onChange({ ...t, by: e.currentTarget.value })}>{(query.measures ?? []).map((m) => <option key={m}>{m}</option>)}</select></label>
-          <label class="check"><input type="checkbox" checked={!!t.other} onChange={(e) => onChange({ ...t, other: e.currentTarget.checked })} /> Group the rest as (other)</label>
-        </>
-      ) : null}
-      <FieldProblems id="err-top" problem={problem} pointer="/top" />
-    </fieldset>
+
+      <fieldset class="cumulative" aria-describedby={describedBy(problem, 'err-cumulative', '/cumulative') ?? (options.cumulative.why ? 'why-cumulative' : undefined)}>
+        <legend>Running total</legend>
+        <div class="checks">
+          {cumulativeShown.map((m) => (
+            <label class="check" key={m}>
+              <input type="checkbox" checked={cumulative.includes(m)} disabled={!!options.cumulative.why && !cumulative.includes(m)}
+                aria-invalid={errorsAt(problem, '/cumulative').some((e) => e.pointer === `/cumulative/${cumulative.indexOf(m)}`) ? 'true' : undefined}
+                onChange={(e) => {
+                  const next = e.currentTarget.checked ? [...cumulative, m] : cumulative.filter((x) => x !== m);
+                  set({ cumulative: next.length ? next : undefined });
+                }} /> {m}
+            </label>
+          ))}
+        </div>
+        {options.cumulative.why ? <p class="hint" id="why-cumulative">{options.cumulative.why}</p> : null}
+        <FieldProblems id="err-cumulative" problem={problem} pointer="/cumulative" />
+      </fieldset>
+
+      <fieldset class="top-n" aria-describedby={errorsAt(problem, '/top').some((e) => !t || !TOP_FIELDS.some((f) => e.pointer.startsWith(f))) ? 'err-top' : !t && top.why ? 'why-top' : undefined}>
+        <legend>Top N</legend>
+        <label class="check">
+          <input type="checkbox" checked={!!t} disabled={!!top.why && !t}
+            onChange={(e) => set({ top: e.currentTarget.checked ? { dimension: top.dimensions[0], n: Math.min(10, top.nMax), by: top.by[0], other: true } : undefined })} /> Only the top values
+        </label>
+        {top.why && !t ? <p class="hint" id="why-top">{top.why}</p> : null}
+        {t ? (
+          <div class="top-fields">
+            <label>
+              Of
+              <select value={t.dimension} aria-label="Top N of" aria-invalid={invalid(problem, '/top/dimension')} aria-describedby={describedBy(problem, 'err-top-dimension', '/top/dimension')}
+                onChange={(e) => set({ top: { ...t, dimension: e.currentTarget.value } })}>
+                {[...new Set([...top.dimensions, t.dimension])].map((d) => <option key={d} value={d}>{d}</option>)}
+              </select>
+              <FieldProblems id="err-top-dimension" problem={problem} pointer="/top/dimension" />
+            </label>
+            <label>
+              N
+              <input type="number" aria-label="Top N count" min={top.nMin} max={top.nMax} step={1} value={Number.isFinite(t.n) ? t.n : ''} aria-invalid={invalid(problem, '/top/n')}
+                aria-describedby={describedBy(problem, 'err-top-n', '/top/n')}
+                // An empty field is sent as null (JSON of NaN): the API's problem says n is needed.
+                onInput={(e) => set({ top: { ...t, n: e.currentTarget.valueAsNumber } })} />
+              <FieldProblems id="err-top-n" problem={problem} pointer="/top/n" />
+            </label>
+            <label>
+              By
+              <select value={t.by} aria-label="Top N by" aria-invalid={invalid(problem, '/top/by')} aria-describedby={describedBy(problem, 'err-top-by', '/top/by')}
+                onChange={(e) => set({ top: { ...t, by: e.currentTarget.value } })}>
+                {[...new Set([...top.by, t.by])].map((m) => <option key={m} value={m}>{m}</option>)}
+              </select>
+              <FieldProblems id="err-top-by" problem={problem} pointer="/top/by" />
+            </label>
+            <label class="check">
+              <input type="checkbox" checked={!!t.other} onChange={(e) => set({ top: { ...t, other: e.currentTarget.checked } })} /> Group the rest as “{top.otherLabel}”
+            </label>
+          </div>
+        ) : null}
+        <FieldProblems id="err-top" problem={problem} pointer="/top" except={t ? TOP_FIELDS : []} />
+      </fieldset>
+    </>
   );
 }

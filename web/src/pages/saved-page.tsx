@@ -3,6 +3,7 @@ import { api } from '../api/client.js';
 import type { Catalog, Problem, ReportQuery, ReportResult, SavedReport, SavedReportList, StoredReportQuery } from '../api/types.js';
 import { calendarRange, isCalendarRange } from '../../../src/reporting/query/time-range.js';
 import { FieldProblems, ProblemBox } from '../components/problem.js';
+import { describeOptions } from '../explore/options.js';
 import { exploreHref } from '../explore/query-url.js';
 import { ResultView } from '../explore/result-view.js';
 import { navigate } from '../router.js';
@@ -117,7 +118,7 @@ function SavedRow({ report, canManage, onRun, onChanged }: { report: SavedReport
           <strong class="report-name">{report.name}</strong>
         )}
         <span class="meta">
-          {query.dataset} · updated {formatInstant(report.updated_at, 'UTC')} UTC
+          {query.dataset}{describeOptions(query) ? ` · ${describeOptions(query)}` : ''} · updated {formatInstant(report.updated_at, 'UTC')} UTC
         </span>
       </div>
       {report.description ? <p class="meta">{report.description}</p> : null}
