@@ -170,8 +170,9 @@ describe('tenant isolation matrix (SPEC §2)', () => {
         const res = await asB('post', '/v1/reports/projector/run?limit=5000');
         expect(res.status).toBe(200);
         const pendingA = await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox WHERE org_id = $1 AND status = 'pending'`, [a.orgId]);
-        // A's last generation, and its session (which sums its cost, SPEC §10).
-        expect(pendingA.rows[0].n).toBe(2);
+        // A's last generation, its session (which sums its cost, SPEC §10), and the re-pricing
+        // work A's own price enqueued (one outbox row per price change, whatever it affects).
+        expect(pendingA.rows[0].n).toBe(3);
       },
       backfill_reporting: async () => {
         const res = await asB('post', '/v1/reports/admin/backfill', { limit: 100000 });
