@@ -125,11 +125,17 @@ const PROJECTIONS: [table: string, sql: string][] = [
  * The default chunk is the projector's batch size: a chunk of 100,000 sessions priced its
  * generations in one statement whose plan (estimating a few hundred generations for a million)
  * ran for more than 14 minutes at full size, so the whole bench never got past loading.
+ *
+ * Rows are taken in time order, as a running projector meets them (ingest arrives as it
+ * happens), so each chunk moves the rollup rows of a few hours. In id order (random times: the
+ * bench's ids are hashes) every chunk moved nearly every rollup row of the org's 30 days — each
+ * row rewritten ~200 times for the big org — and the rollup the query benches read was left
+ * spread over 2–3× the pages a live system's is (BENCHMARKS.md, 2026-11-30 second run).
  */
 export async function bulkProject(ds: DataSource, orgId: string, chunk = 5_000): Promise<number> {
   let n = 0;
   for (const [table, sql] of PROJECTIONS) {
-    const ids: { id: string }[] = await ds.query(`SELECT id FROM ${table} WHERE org_id = $1 ORDER BY id`, [orgId]);
+    const ids: { id: string }[] = await ds.query(`SELECT id FROM ${table} WHERE org_id = $1 ORDER BY created_at, id`, [orgId]);
     for (let i = 0; i < ids.length; i += chunk) {
       const part = ids.slice(i, i + chunk).map((r) => r.id);
       await ds.query(sql, [part.map(() => orgId), part]);
@@ -175,7 +181,7 @@ export async function clearFacts(ds: DataSource, orgId: string): Promise<void> {
 export async function forgetEmptyPartitionStats(ds: DataSource): Promise<void> {
   const parts: { name: string }[] = await ds.query(`
     SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-    WHERE p.relkind = 'p' AND p.relname LIKE 'fact\\_%' AND p.relnamespace = current_schema()::regnamespace`);
+    WHERE p.relkind = 'p' AND (p.relname LIKE 'fact\\_%' OR p.relname LIKE 'rollup\\_%') AND p.relnamespace = current_schema()::regnamespace`);
   for (const { name } of parts) {
     const [{ empty }] = await ds.query(`SELECT NOT EXISTS (SELECT 1 FROM ${name}) AS empty`);
     if (empty) await ds.query(`SELECT pg_clear_relation_stats(current_schema(), $1)`, [name]);
