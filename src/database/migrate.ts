@@ -6,14 +6,15 @@ import { buildDataSourceOptions } from './data-source-options.js';
 const MIGRATION_LOCK_KEY = 7_321_650_001;
 
 /**
- * SPEC §15 (migration 14): partitions for every org that lacks one of its fact tables' — an org
- * whose creation gave up on them (lock timeout) has its facts moved out of the default partition.
+ * SPEC §15 (migrations 14, 17): partitions for every org that lacks one of its fact or rollup
+ * tables' — an org whose creation gave up on them (lock timeout) has its rows moved out of the
+ * default partition.
  */
 const ORGS_WITHOUT_PARTITIONS_SQL = `
   SELECT fact_partitions_ensure(o.id) FROM orgs o
   WHERE EXISTS (
     SELECT 1 FROM pg_partitioned_table pt JOIN pg_class c ON c.oid = pt.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = current_schema() AND NOT c.relispartition AND c.relname LIKE 'fact\\_%'
+    WHERE n.nspname = current_schema() AND NOT c.relispartition AND (c.relname LIKE 'fact\\_%' OR c.relname LIKE 'rollup\\_%')
       AND to_regclass(format('%I.%I', n.nspname, fact_partition_name(c.relname, o.id))) IS NULL)`;
 
 /**

@@ -32,16 +32,19 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * partition's statistics, which it does keep.
  */
 
-/** The fact tables of the current schema that are still plain tables. */
-const PLAIN_FACT_TABLES_SQL = `
+/** `c.relname` of a fact table (migration 17 adds the rollup tables: `byOrgTables`). */
+export const FACT_TABLES = `c.relname LIKE 'fact\\_%'`;
+
+/** The tables (`names`: a condition on `c.relname`) of the current schema that are still plain tables. */
+const plainTablesSql = (names: string) => `
   SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition AND c.relname LIKE 'fact\\_%'
+  WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition AND ${names}
   ORDER BY c.relname`;
 
-/** The fact tables of the current schema that are partitioned (by this migration). */
-const PARTITIONED_FACT_TABLES_SQL = `
+/** The tables (`names`) of the current schema that are partitioned (by this migration). */
+const partitionedTablesSql = (names: string) => `
   SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = current_schema() AND c.relkind = 'p' AND NOT c.relispartition AND c.relname LIKE 'fact\\_%'
+  WHERE n.nspname = current_schema() AND c.relkind = 'p' AND NOT c.relispartition AND ${names}
   ORDER BY c.relname`;
 
 /** A table's indexes, with the constraint each one backs (primary key, unique), as SQL that recreates them. */
@@ -67,13 +70,14 @@ interface IndexRow {
   is_unique: boolean;
 }
 
-/** The org's partition of a fact table and the per-org partitions' maintenance. */
-const FUNCTIONS_SQL = [
-  `CREATE FUNCTION fact_partition_name(p_table text, p_org uuid) RETURNS text LANGUAGE sql IMMUTABLE
-     RETURN p_table || '_' || replace(p_org::text, '-', '')`,
-  // Idempotent; returns how many partitions it attached. Two callers for one org: the advisory
-  // lock makes the second wait for the first's commit, then find the partitions there.
-  `CREATE FUNCTION fact_partitions_ensure(p_org uuid) RETURNS integer LANGUAGE plpgsql AS $fn$
+/**
+ * `fact_partitions_ensure(org)`, over the partitioned tables `names` (a condition on
+ * `c.relname`). Idempotent; returns how many partitions it attached. Two callers for one org: the
+ * advisory lock makes the second wait for the first's commit, then find the partitions there.
+ * Migration 17 replaces it (`OR REPLACE`) to cover the rollup tables too.
+ */
+export const ensureFunctionSql = (names: string, replace = false) =>
+  `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTION fact_partitions_ensure(p_org uuid) RETURNS integer LANGUAGE plpgsql AS $fn$
    DECLARE
      t record;
      part text;
@@ -85,7 +89,7 @@ const FUNCTIONS_SQL = [
      FOR t IN
        SELECT c.oid AS oid, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
-       WHERE n.nspname = current_schema() AND c.relkind = 'p' AND NOT c.relispartition AND c.relname LIKE 'fact\\_%' AND pt.partstrat = 'l'
+       WHERE n.nspname = current_schema() AND c.relkind = 'p' AND NOT c.relispartition AND ${names} AND pt.partstrat = 'l'
        ORDER BY c.relname
      LOOP
        part := fact_partition_name(t.name, p_org);
@@ -106,7 +110,13 @@ const FUNCTIONS_SQL = [
      END LOOP;
      RETURN made;
    END
-   $fn$`,
+   $fn$`;
+
+/** The org's partition of a fact table and the per-org partitions' maintenance. */
+const FUNCTIONS_SQL = [
+  `CREATE FUNCTION fact_partition_name(p_table text, p_org uuid) RETURNS text LANGUAGE sql IMMUTABLE
+     RETURN p_table || '_' || replace(p_org::text, '-', '')`,
+  ensureFunctionSql(FACT_TABLES),
   // Every way of creating an org gets its partitions. Giving up (lock_timeout, or chosen as a
   // deadlock's victim) rolls back only the partitions, never the org: its facts then land in the
   // default partitions until the next boot's fact_partitions_ensure.
@@ -173,53 +183,66 @@ async function restoreIndexes(q: QueryRunner, table: string, indexes: IndexRow[]
   }
 }
 
+/**
+ * Makes the plain tables `names` LIST-partitioned by org (see the top of this file); every org's
+ * partitions are made by `fact_partitions_ensure`, which must already cover them.
+ */
+export async function partitionByOrg(q: QueryRunner, names: string): Promise<void> {
+  const tables: { name: string }[] = await q.query(plainTablesSql(names));
+  const moved: { table: string; old: string; indexes: IndexRow[] }[] = [];
+  for (const { name: table } of tables) {
+    const { old, indexes } = await setAside(q, table, 'unpartitioned');
+    // A unique key must contain the partition key; every fact table's starts with org_id.
+    const bad = indexes.filter((ix) => ix.is_unique && !ix.columns.includes('org_id'));
+    if (bad.length > 0) throw new Error(`${table}: unique index ${bad.map((b) => b.name).join(', ')} lacks org_id, the partition key`);
+    await q.query(`CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY LIST (org_id)`);
+    await q.query(`CREATE TABLE ${table}_default PARTITION OF ${table} DEFAULT`);
+    moved.push({ table, old, indexes });
+  }
+  // Every org's partitions, before the rows arrive: they are routed straight to them. Rows of
+  // an org that is not in `orgs` go to the default partition.
+  await q.query(`SELECT fact_partitions_ensure(id) FROM orgs ORDER BY id`);
+  for (const { table, old, indexes } of moved) {
+    const cols = await columnList(q, table);
+    await q.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${old}`);
+    await restoreIndexes(q, table, indexes, (def) => (def.startsWith('CREATE UNIQUE ') ? def : withoutLeadingOrg(def)));
+    await q.query(`DROP TABLE ${old}`);
+    // Statistics for the partitions that hold rows only: an empty partition analyzed as empty
+    // makes a projection statement that fills it probe it by sequential scan per key
+    // (bench/support/data.ts forgetEmptyPartitionStats); never analyzed, it is planned as 10 pages.
+    await q.query(`ANALYZE ONLY ${table}`);
+    const parts: { name: string }[] = await q.query(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = $1::regclass`, [table]);
+    for (const { name } of parts) {
+      const [{ empty }] = await q.query(`SELECT NOT EXISTS (SELECT 1 FROM ${name}) AS empty`);
+      if (!empty) await q.query(`ANALYZE ${name}`);
+    }
+  }
+}
+
+/** The reverse of partitionByOrg: the partitioned tables `names` become plain tables again. */
+export async function unpartitionByOrg(q: QueryRunner, names: string): Promise<void> {
+  const tables: { name: string }[] = await q.query(partitionedTablesSql(names));
+  for (const { name: table } of tables) {
+    const { old, indexes } = await setAside(q, table, 'partitioned');
+    await q.query(`CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)`);
+    const cols = await columnList(q, table);
+    await q.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${old}`);
+    await restoreIndexes(q, table, indexes, (def) => (def.startsWith('CREATE UNIQUE ') ? def : withLeadingOrg(def)));
+    await q.query(`DROP TABLE ${old}`);
+  }
+}
+
 export class FactLocality1732600000014 implements MigrationInterface {
   name = 'FactLocality1732600000014';
 
   async up(q: QueryRunner): Promise<void> {
     for (const sql of FUNCTIONS_SQL) await q.query(sql);
-    const tables: { name: string }[] = await q.query(PLAIN_FACT_TABLES_SQL);
-    const moved: { table: string; old: string; indexes: IndexRow[] }[] = [];
-    for (const { name: table } of tables) {
-      const { old, indexes } = await setAside(q, table, 'unpartitioned');
-      // A unique key must contain the partition key; every fact table's starts with org_id.
-      const bad = indexes.filter((ix) => ix.is_unique && !ix.columns.includes('org_id'));
-      if (bad.length > 0) throw new Error(`${table}: unique index ${bad.map((b) => b.name).join(', ')} lacks org_id, the partition key`);
-      await q.query(`CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY LIST (org_id)`);
-      await q.query(`CREATE TABLE ${table}_default PARTITION OF ${table} DEFAULT`);
-      moved.push({ table, old, indexes });
-    }
-    // Every org's partitions, before the rows arrive: they are routed straight to them. Rows of
-    // an org that is not in `orgs` go to the default partition.
-    await q.query(`SELECT fact_partitions_ensure(id) FROM orgs ORDER BY id`);
-    for (const { table, old, indexes } of moved) {
-      const cols = await columnList(q, table);
-      await q.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${old}`);
-      await restoreIndexes(q, table, indexes, (def) => (def.startsWith('CREATE UNIQUE ') ? def : withoutLeadingOrg(def)));
-      await q.query(`DROP TABLE ${old}`);
-      // Statistics for the partitions that hold rows only: an empty partition analyzed as empty
-      // makes a projection statement that fills it probe it by sequential scan per key
-      // (bench/support/data.ts forgetEmptyPartitionStats); never analyzed, it is planned as 10 pages.
-      await q.query(`ANALYZE ONLY ${table}`);
-      const parts: { name: string }[] = await q.query(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = $1::regclass`, [table]);
-      for (const { name } of parts) {
-        const [{ empty }] = await q.query(`SELECT NOT EXISTS (SELECT 1 FROM ${name}) AS empty`);
-        if (!empty) await q.query(`ANALYZE ${name}`);
-      }
-    }
+    await partitionByOrg(q, FACT_TABLES);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TRIGGER orgs_fact_partitions ON orgs`);
-    const tables: { name: string }[] = await q.query(PARTITIONED_FACT_TABLES_SQL);
-    for (const { name: table } of tables) {
-      const { old, indexes } = await setAside(q, table, 'partitioned');
-      await q.query(`CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)`);
-      const cols = await columnList(q, table);
-      await q.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${old}`);
-      await restoreIndexes(q, table, indexes, (def) => (def.startsWith('CREATE UNIQUE ') ? def : withLeadingOrg(def)));
-      await q.query(`DROP TABLE ${old}`);
-    }
+    await unpartitionByOrg(q, FACT_TABLES);
     await q.query(`DROP FUNCTION orgs_fact_partitions()`);
     await q.query(`DROP FUNCTION fact_partitions_ensure(uuid)`);
     await q.query(`DROP FUNCTION fact_partition_name(text, uuid)`);
