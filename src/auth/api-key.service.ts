@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { parsePublicId, toPublicId, uuidv7 } from '#src/common/ids/public-id.js';
 import { ProblemException } from '#src/common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
+import { preparedRows, type PreparedStatement } from '#src/database/query-rows.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey, keyHint, sameHash } from './api-key-token.js';
 import type { ApiKeyDto, ApiKeyListDto, CreatedApiKeyDto } from './keys/api-keys.dto.js';
@@ -29,6 +30,8 @@ interface KeyRow {
 
 const KEY_COLUMNS = 'id, org_id, role, key_hash, revoked_at, last_used_at';
 const KEY_SQL = `SELECT ${KEY_COLUMNS} FROM api_keys WHERE key_hash = $1`;
+/** The key lookup, prepared (query-rows.ts preparedRows): every authenticated request runs it. */
+const KEY_STATEMENT: PreparedStatement = { name: 'factline_auth_key', text: KEY_SQL };
 /**
  * The key and, when it is live, one token of its rate-limit bucket, in one round trip: the
  * floor under every authenticated request is its round trips (BENCHMARKS.md, result cache).
@@ -37,6 +40,7 @@ const KEY_SQL = `SELECT ${KEY_COLUMNS} FROM api_keys WHERE key_hash = $1`;
 const KEY_AND_TOKEN_SQL = `WITH k AS (${KEY_SQL}),
   t AS (${takeTokenSql(`SELECT id, $2::float8 - 1, now(), true FROM k WHERE revoked_at IS NULL`)})
   SELECT k.*, t.allowed, t.tokens FROM k LEFT JOIN t ON t.key_id = k.id`;
+const KEY_AND_TOKEN_STATEMENT: PreparedStatement = { name: 'factline_auth_key_token', text: KEY_AND_TOKEN_SQL };
 
 export interface CreatedKey {
   key: string;
@@ -85,8 +89,8 @@ export class ApiKeyService {
     if (!match || !API_KEY_PATTERN.test(match[1])) return { ok: false, reason: 'malformed' };
     const hash = hashApiKey(match[1]);
     const [key]: (KeyRow & { allowed?: boolean | null; tokens?: number | null })[] = options.takeToken
-      ? await this.dataSource.query(KEY_AND_TOKEN_SQL, [hash, ...this.limiter.params])
-      : await this.dataSource.query(KEY_SQL, [hash]);
+      ? await preparedRows(this.dataSource, KEY_AND_TOKEN_STATEMENT, [hash, ...this.limiter.params])
+      : await preparedRows(this.dataSource, KEY_STATEMENT, [hash]);
     // A revoked key answers exactly like one that never existed: nothing tells its holder it once worked.
     if (!key || !sameHash(key.key_hash, hash) || key.revoked_at) return { ok: false, reason: 'unknown' };
     await this.touch(key);

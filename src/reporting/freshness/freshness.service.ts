@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { preparedRows, type PreparedStatement } from '#src/database/query-rows.js';
 import { REPRICE_WORK } from '#src/pipeline/pipeline.vocabulary.js';
 import type { DatasetDef } from '#src/reporting/catalog/catalog.js';
 import { WATERMARK_SQL } from './watermark.sql.js';
@@ -30,6 +31,9 @@ export const FRESHNESS_PROBE_SQL = `SELECT now() AS now, least(
     (SELECT min(created_at) FROM reporting_outbox WHERE org_id = $1 AND source_type = ANY($2::text[]) AND status = 'failed')) AS oldest,
     ${WATERMARK_SQL.read} AS watermark`;
 
+/** The probe as a prepared statement (query-rows.ts preparedRows): its planning cost 20× its execution. */
+const FRESHNESS_PROBE: PreparedStatement = { name: 'factline_freshness_probe', text: FRESHNESS_PROBE_SQL };
+
 export interface Freshness {
   as_of: string;
   freshness_lag_ms: number | null;
@@ -44,7 +48,7 @@ export interface Freshness {
 export class FreshnessService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async of(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<Freshness> {
+  async of(orgId: string, dataset: DatasetDef, em?: SqlRunner): Promise<Freshness> {
     return (await this.probe(orgId, dataset, em)).freshness;
   }
 
@@ -52,8 +56,10 @@ export class FreshnessService {
    * Freshness and the dataset's projection watermark (watermark.sql.ts) in one round trip: what a
    * report query reads before its cache lookup. The watermark is a primary-key probe.
    */
-  async probe(orgId: string, dataset: DatasetDef, em: SqlRunner = this.dataSource.manager): Promise<{ freshness: Freshness; watermark: string }> {
-    const [row] = await em.query(FRESHNESS_PROBE_SQL, [orgId, outboxTypesOf(dataset)]);
+  async probe(orgId: string, dataset: DatasetDef, em?: SqlRunner): Promise<{ freshness: Freshness; watermark: string }> {
+    const params = [orgId, outboxTypesOf(dataset)];
+    // In the caller's transaction when given one; else a pooled connection, prepared.
+    const [row] = em ? await em.query(FRESHNESS_PROBE_SQL, params) : await preparedRows<{ now: Date; oldest: Date | null; watermark: string }>(this.dataSource, FRESHNESS_PROBE, params);
     const now: Date = row.now;
     const asOf: Date = row.oldest && row.oldest < now ? row.oldest : now;
     return { freshness: { as_of: asOf.toISOString(), freshness_lag_ms: Math.max(0, now.getTime() - asOf.getTime()) }, watermark: row.watermark };
