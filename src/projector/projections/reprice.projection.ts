@@ -35,6 +35,9 @@ const GEN = onlyFact('llm_generation').table;
 const SESSION = onlyFact('session').table;
 const TURN = factOfEventType(TURN_EVENT_TYPES[0]).table;
 
+/** Re-pricing rewrites costs and price ids only: the rollups' sketches (durations) never move. */
+const COSTS_ONLY = { sketches: false };
+
 /** `SELECT` list of a fact row of `alias` with some columns replaced. */
 const factRow = (alias: string, cols: readonly string[], replace: Record<string, string>) =>
   ['org_id', 'source_key', ...cols].map((c) => (c in replace ? `${replace[c]} AS ${c}` : `${alias}.${c}`)).join(', ');
@@ -47,7 +50,8 @@ export const REPRICE_GENERATIONS_SQL = `
   changed AS MATERIALIZED (SELECT c.* FROM job, ${changedPrices('job')}),
   -- The step's range: from lo to the created_at of the ($3 + 1)-th fact at or after it — or, when
   -- more than $3 facts share lo, to the next instant; open-ended when the walk reaches the end.
-  nth AS (
+  -- Materialized: bounds reads nth.at three times, and inlined, each read ran the scan again.
+  nth AS MATERIALIZED (
     SELECT job.lo, (SELECT f.created_at FROM ${GEN} f WHERE f.org_id = $1 AND f.created_at >= job.lo ORDER BY f.created_at OFFSET $3 LIMIT 1) AS at FROM job
   ),
   bounds AS (
@@ -58,7 +62,9 @@ export const REPRICE_GENERATIONS_SQL = `
   o AS (
     SELECT f.* FROM bounds b
     JOIN ${GEN} f ON f.org_id = $1 AND f.created_at >= b.lo AND f.created_at < coalesce(b.hi, 'infinity'::timestamptz)
-    WHERE EXISTS (SELECT 1 FROM changed c WHERE ${mayReprice('c', 'f')})
+    -- The price each fact was priced with, joined once (a probe per fact and change cost a sixth of a step).
+    LEFT JOIN prices op ON op.id = f.price_id
+    WHERE EXISTS (SELECT 1 FROM changed c WHERE ${mayReprice('c', 'f', 'op')})
   ),
   -- Candidates never report their own cost (mayReprice), so each is priced by the table alone.
   p AS (
@@ -76,7 +82,7 @@ export const REPRICE_GENERATIONS_SQL = `
     FROM n WHERE f.org_id = $1 AND f.org_id = n.org_id AND f.source_key = n.source_key
     RETURNING 1
   ),
-  ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('llm_generations')!, 'n', 'replaced')},
+  ${rollupDeltaCtes('roll', DATASET_BY_NAME.get('llm_generations')!, 'n', 'replaced', COSTS_ONLY)},
   sessions AS (
     INSERT INTO reporting_reprice_sessions (reprice_id, org_id, session_id)
     SELECT DISTINCT $2::uuid, $1::uuid, n.session_id FROM n WHERE n.session_id IS NOT NULL ORDER BY 3
@@ -111,7 +117,7 @@ export const REPRICE_SESSIONS_SQL = `
     FROM ns WHERE f.org_id = $1 AND f.org_id = ns.org_id AND f.source_key = ns.source_key
     RETURNING 1
   ),
-  ${rollupDeltaCtes('roll_sessions', DATASET_BY_NAME.get('sessions')!, 'ns', 'os_replaced')},
+  ${rollupDeltaCtes('roll_sessions', DATASET_BY_NAME.get('sessions')!, 'ns', 'os_replaced', COSTS_ONLY)},
   -- The sessions' turns: their turn events' facts, costed per (session, turn) as the event projection does.
   ot AS (
     SELECT f.* FROM ds
@@ -131,7 +137,7 @@ export const REPRICE_SESSIONS_SQL = `
     FROM nt WHERE f.org_id = $1 AND f.org_id = nt.org_id AND f.source_key = nt.source_key
     RETURNING 1
   ),
-  ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nt', 'ot_replaced')},
+  ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nt', 'ot_replaced', COSTS_ONLY)},
   done AS (
     DELETE FROM reporting_reprice_sessions r USING ds WHERE r.reprice_id = $2 AND r.org_id = $1 AND r.session_id = ds.session_id RETURNING 1
   )

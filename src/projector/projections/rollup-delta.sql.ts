@@ -16,8 +16,11 @@ import { rollupOf, rollupRowsSql } from '#src/reporting/catalog/rollup.js';
  * groups whose delta is zero (a replay, or an attribution change the rollup does not keep) are
  * not written at all.
  */
-export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string, minus: string): string {
-  const spec = rollupOf(dataset);
+export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string, minus: string, options: { sketches?: boolean } = {}): string {
+  const full = rollupOf(dataset);
+  // `sketches: false`: the caller never changes a sketched value (re-pricing rewrites costs only),
+  // so every sketch delta would be zero — not computed, and the stored sketches are left alone.
+  const spec = options.sketches === false ? { ...full, sketches: [] } : full;
   const dims = spec.dimensions.map((d) => d.column);
   const cols = spec.columns.map((c) => c.name);
   const side = (from: string, sign: string) =>

@@ -78,12 +78,14 @@ export const changedPrices = (job: string) =>
  * A step re-prices what this selects with the price table as it is then and writes only what
  * differs, so a superset is harmless; what matters is that it misses nothing: a fact whose
  * applicable price changes since it was priced is always selected by some later change's work.
+ * `op` is the fact's price row (`LEFT JOIN prices op ON op.id = f.price_id`): null when the fact
+ * is unpriced or its price no longer exists.
  */
-export const mayReprice = (c: string, f: string) => `(${c}.provider = ${f}.provider AND ${f}.created_at >= ${c}.effective_from
+export const mayReprice = (c: string, f: string, op: string) => `(${c}.provider = ${f}.provider AND ${f}.created_at >= ${c}.effective_from
     AND (${f}.model = ${c}.model OR (${c}.match = 'prefix' AND starts_with(${f}.model, ${c}.model)))
     AND CASE WHEN ${c}.deleted THEN ${f}.price_id IS NOT DISTINCT FROM ${c}.id
              ELSE NOT (${f}.price_id IS NULL AND ${f}.cost_usd IS NOT NULL)
-                  AND NOT EXISTS (SELECT 1 FROM prices op WHERE op.id = ${f}.price_id AND NOT ${priceRank(c)} < ${priceRank('op')}) END)`;
+                  AND (${op}.id IS NULL OR (${priceRank(c)} < ${priceRank(op)}) IS NOT FALSE) END)`;
 
 /** What re-pricing needs to know of a changed price (a row of `prices`, and whether it was deleted). */
 export interface ChangedPrice {
