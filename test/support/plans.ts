@@ -27,3 +27,7 @@ export async function explainJson(pool: pg.Pool, settingsSql: string, sql: strin
 
 /** The node and every node below it. */
 export const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+/** The relations a plan reads (partitions by their own names), sorted. */
+export const planRelations = (plan: PlanNode): string[] =>
+  [...new Set(planNodes(plan).map((n) => n['Relation Name']).filter((n): n is string => !!n))].sort();

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '#src/database/data-source-options.js';
 import { FactLocality1732600000014 } from '#src/database/migrations/1732600000014-fact-locality.js';
 import { compileReportQuery } from '#src/reporting/query/report-query.compile.js';
 import { validateReportQuery } from '#src/reporting/query/report-query.validate.js';
 import { client } from '../../support/api.js';
-import { planNodes, type PlanNode } from '../../support/plans.js';
+import { planNodes, planRelations, type PlanNode } from '../../support/plans.js';
+import { inMigrationTransaction } from '../../support/migration-run.js';
 import { startTestApp, type TestApp, type TestKey } from '../../support/test-app.js';
 import { batches, makeWorkload, SOURCES, WORKLOAD_RANGE } from '../../reliability/workload.js';
 
@@ -39,21 +40,6 @@ async function placement(pool: pg.Pool, table: string): Promise<string[]> {
   return rows.map((r) => `${r.org} ${r.part} ${r.n}`);
 }
 
-async function inTransaction(ds: DataSource, work: (q: QueryRunner) => Promise<void>): Promise<void> {
-  const q = ds.createQueryRunner();
-  await q.connect();
-  try {
-    await q.startTransaction();
-    await work(q);
-    await q.commitTransaction();
-  } finally {
-    await q.release();
-  }
-}
-
-/** The relations a plan reads (partitions by their own names). */
-const relations = (plan: PlanNode) => [...new Set(planNodes(plan).map((n) => n['Relation Name']).filter((n): n is string => !!n))].sort();
-
 /**
  * SPEC §15 org locality (migration 14): from the previous schema — plain fact tables holding two
  * orgs' projected facts and rows of an org that has no `orgs` row — the migration carries every
@@ -74,7 +60,7 @@ describe('fact tables partitioned by org (SPEC §15, migration 14)', () => {
     ds = new DataSource(buildDataSourceOptions({ url: t.db.url, poolSize: 1, applicationName: 'fact-locality-test' }));
     await ds.initialize();
     // The previous schema: migration 14 undone (plain fact tables, no trigger on orgs).
-    await inTransaction(ds, (q) => new FactLocality1732600000014().down(q));
+    await inMigrationTransaction(ds, (q) => new FactLocality1732600000014().down(q));
     expect(new Set((await factTables(t.db.pool)).map((x) => x.kind))).toEqual(new Set(['r']));
     for (const [i, slug] of ['locality-a', 'locality-b'].entries()) {
       const owner = await t.key(slug, 'owner');
@@ -93,7 +79,7 @@ describe('fact tables partitioned by org (SPEC §15, migration 14)', () => {
       await t.db.pool.query(`INSERT INTO ${table} (${rows[0].cols}) SELECT ${rows[0].sel} FROM ${table} WHERE org_id = $2`, [stray, orgs[0].orgId]);
       before.set(table, { rows: await rowsOf(t.db.pool, table), indexes: await indexesOf(t.db.pool, table) });
     }
-    await inTransaction(ds, (q) => new FactLocality1732600000014().up(q));
+    await inMigrationTransaction(ds, (q) => new FactLocality1732600000014().up(q));
   }, 120_000);
   afterAll(async () => {
     await ds?.destroy();
@@ -177,7 +163,7 @@ describe('fact tables partitioned by org (SPEC §15, migration 14)', () => {
     const { sql, params } = compileReportQuery(v.query, org, v.query.limit + 1, 'facts');
     const partition = `fact_llm_generation_${hex(org)}`;
     const custom = await t.db.pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-    expect(relations(custom.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
+    expect(planRelations(custom.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
 
     const { rows: [{ n: partitions }] } = await t.db.pool.query(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'fact_llm_generation'::regclass`);
     const c = await t.db.pool.connect();
@@ -187,12 +173,12 @@ describe('fact tables partitioned by org (SPEC §15, migration 14)', () => {
       // Five custom plans, then the plan cache may settle on a generic one: pruning must hold either way.
       for (let i = 0; i < 6; i++) await c.query(`EXECUTE locality(${args})`);
       const settled = await c.query(`EXPLAIN (FORMAT JSON) EXECUTE locality(${args})`);
-      expect(relations(settled.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
+      expect(planRelations(settled.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
       // A generic plan prunes at executor startup: the other partitions are removed subplans.
       await c.query(`SET plan_cache_mode = force_generic_plan`);
       const generic = await c.query(`EXPLAIN (FORMAT JSON) EXECUTE locality(${args})`);
       const plan: PlanNode = generic.rows[0]['QUERY PLAN'][0].Plan;
-      expect(relations(plan)).toEqual([partition]);
+      expect(planRelations(plan)).toEqual([partition]);
       const appends = planNodes(plan).filter((n) => n['Node Type'] === 'Append') as (PlanNode & { 'Subplans Removed'?: number })[];
       expect(appends.map((n) => n['Subplans Removed'])).toEqual([partitions - 1]);
     } finally {

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '#src/database/data-source-options.js';
 import { checkAllRollups } from '#src/projector/rollups/rollup-maintenance.js';
 import { RollupLocality1732600000017 } from '#src/database/migrations/1732600000017-rollup-locality.js';
 import { compileReportQuery } from '#src/reporting/query/report-query.compile.js';
 import { validateReportQuery } from '#src/reporting/query/report-query.validate.js';
 import { client } from '../../support/api.js';
-import { planNodes, type PlanNode } from '../../support/plans.js';
+import { planRelations } from '../../support/plans.js';
+import { inMigrationTransaction } from '../../support/migration-run.js';
 import { startTestApp, type TestApp, type TestKey } from '../../support/test-app.js';
 import { batches, makeWorkload, SOURCES, WORKLOAD_RANGE } from '../../reliability/workload.js';
 
@@ -25,20 +26,6 @@ async function placedRows(pool: pg.Pool, table: string): Promise<string[]> {
   const { rows } = await pool.query(`SELECT org_id::text || ' ' || tableoid::regclass::text || ' ' || to_jsonb(r)::text AS x FROM ${table} r ORDER BY 1`);
   return rows.map((r) => r.x);
 }
-
-async function inTransaction(ds: DataSource, work: (q: QueryRunner) => Promise<void>): Promise<void> {
-  const q = ds.createQueryRunner();
-  await q.connect();
-  try {
-    await q.startTransaction();
-    await work(q);
-    await q.commitTransaction();
-  } finally {
-    await q.release();
-  }
-}
-
-const relations = (plan: PlanNode) => [...new Set(planNodes(plan).map((n) => n['Relation Name']).filter((n): n is string => !!n))].sort();
 
 /**
  * SPEC §15 org locality for the hourly rollups (migration 17): every rollup table is partitioned
@@ -93,9 +80,9 @@ describe('rollup tables partitioned by org (SPEC §15, migration 17)', () => {
       [stray, orgs[0].orgId]);
     const before = new Map<string, string[]>();
     for (const n of names) before.set(n, (await placedRows(t.db.pool, n)).map((x) => x.replace(/^(\S+) \S+ /, '$1 ')));
-    await inTransaction(ds, (q) => new RollupLocality1732600000017().down(q));
+    await inMigrationTransaction(ds, (q) => new RollupLocality1732600000017().down(q));
     expect(await rollupTables(t.db.pool)).toEqual(names.map((n) => `${n} r`));
-    await inTransaction(ds, (q) => new RollupLocality1732600000017().up(q));
+    await inMigrationTransaction(ds, (q) => new RollupLocality1732600000017().up(q));
     expect(await rollupTables(t.db.pool)).toEqual(names.map((n) => `${n} p`));
     for (const n of names) {
       const after = await placedRows(t.db.pool, n);
@@ -133,14 +120,14 @@ describe('rollup tables partitioned by org (SPEC §15, migration 17)', () => {
     const { sql, params } = compileReportQuery(v.query, org, v.query.limit + 1, 'rollup');
     const partition = `rollup_llm_generation_hourly_${hex(org)}`;
     const custom = await t.db.pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-    expect(relations(custom.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
+    expect(planRelations(custom.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
     const c = await t.db.pool.connect();
     try {
       const args = params.map((p) => c.escapeLiteral(p instanceof Date ? p.toISOString() : String(p))).join(', ');
       await c.query(`PREPARE rollup_locality AS ${sql}`);
       await c.query(`SET plan_cache_mode = force_generic_plan`);
       const generic = await c.query(`EXPLAIN (FORMAT JSON) EXECUTE rollup_locality(${args})`);
-      expect(relations(generic.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
+      expect(planRelations(generic.rows[0]['QUERY PLAN'][0].Plan)).toEqual([partition]);
     } finally {
       await c.query('DEALLOCATE ALL; RESET plan_cache_mode').catch(() => undefined);
       c.release();
