@@ -3,7 +3,8 @@ import { PROJECT_EVENTS_SQL, PROJECT_EVENTS_UNPRICED_SQL } from '#src/projector/
 import { PROJECT_LLM_GENERATIONS_SQL, PROJECT_LLM_GENERATIONS_UNPRICED_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL, PROJECT_SESSIONS_UNPRICED_SQL } from '#src/projector/projections/session.projection.js';
 import type { Bench, Figure } from '../support/context.js';
-import { round, timed } from '../support/stats.js';
+import { projectionKeys } from '../support/data.js';
+import { median, round, timed } from '../support/stats.js';
 import { drained } from './projector.bench.js';
 
 type Statements = { event: string; session: string; llm_generation: string };
@@ -37,8 +38,6 @@ async function projectOnce(ds: DataSource, orgId: string, keys: Record<keyof Sta
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /**
  * SPEC §16 cost bars. (1) Projecting with prices (the generations' price lookup and cost, the
  * turns' and sessions' cost sums) costs ≤ 1.15× projecting without: the projection statements
@@ -53,13 +52,7 @@ export const costBench: Bench = {
   name: 'cost',
   async run(ctx, service) {
     const proj = ctx.orgs.proj;
-    const ids = async (sql: string) => ((await ctx.ds.query(sql, [proj.id])) as { id: string }[]).map((r) => r.id);
-    const keys = {
-      event: await ids(`SELECT id FROM events WHERE org_id = $1 AND type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled') ORDER BY id`),
-      session: await ids(`SELECT id FROM sessions WHERE org_id = $1 ORDER BY id`),
-      llm_generation: await ids(`SELECT id FROM llm_generations WHERE org_id = $1 ORDER BY id`),
-    };
-    const rows = keys.event.length + keys.session.length + keys.llm_generation.length;
+    const { keys, rows } = await projectionKeys(ctx.ds, proj.id);
     await projectOnce(ctx.ds, proj.id, keys, PRICED); // warm-up: caches and plans
     const priced: number[] = [];
     const unpriced: number[] = [];

@@ -6,7 +6,8 @@ import { DATASETS } from '#src/reporting/catalog/catalog.js';
 import { rollupOf } from '#src/reporting/catalog/rollup.js';
 import type { Bench, BenchContext, Figure } from '../support/context.js';
 import type { Service } from '../support/service.js';
-import { round, summary, timed } from '../support/stats.js';
+import { projectionKeys } from '../support/data.js';
+import { median, round, summary, timed } from '../support/stats.js';
 
 const DAY_MS = 86_400_000;
 
@@ -70,8 +71,6 @@ async function projectTwice(ds: DataSource, orgId: string, keys: Record<keyof St
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /**
  * SPEC §15 percentiles from the rollup (issue 18 item 3):
  * - "p95 duration_ms by day × model, 30 days" on the big org through the API, answered from the
@@ -118,13 +117,7 @@ export const sketchBench: Bench = {
     const f = summary(fromFacts);
 
     const proj = ctx.orgs.proj;
-    const ids = async (sql: string) => ((await ctx.ds.query(sql, [proj.id])) as { id: string }[]).map((r) => r.id);
-    const keys = {
-      event: await ids(`SELECT id FROM events WHERE org_id = $1 AND type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled') ORDER BY id`),
-      session: await ids(`SELECT id FROM sessions WHERE org_id = $1 ORDER BY id`),
-      llm_generation: await ids(`SELECT id FROM llm_generations WHERE org_id = $1 ORDER BY id`),
-    };
-    const rows = keys.event.length + keys.session.length + keys.llm_generation.length;
+    const { keys, rows } = await projectionKeys(ctx.ds, proj.id);
     const withSketches: Statements = { event: PROJECT_EVENTS_SQL, session: PROJECT_SESSIONS_SQL, llm_generation: PROJECT_LLM_GENERATIONS_SQL };
     const without = await statementsWithoutSketches();
     if (without.llm_generation.includes('rollup_sketch_key') || !withSketches.llm_generation.includes('rollup_sketch_key')) throw new Error('the statements without sketches were not built');

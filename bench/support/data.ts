@@ -187,3 +187,14 @@ export async function forgetEmptyPartitionStats(ds: DataSource): Promise<void> {
     if (empty) await ds.query(`SELECT pg_clear_relation_stats(current_schema(), $1)`, [name]);
   }
 }
+
+/** The projector org's turn-and-tool-call events, sessions and generations, by id: what the cost and sketch benches project again and again. */
+export async function projectionKeys(ds: DataSource, orgId: string): Promise<{ keys: { event: string[]; session: string[]; llm_generation: string[] }; rows: number }> {
+  const ids = async (sql: string) => ((await ds.query(sql, [orgId])) as { id: string }[]).map((r) => r.id);
+  const keys = {
+    event: await ids(`SELECT id FROM events WHERE org_id = $1 AND type IN ('tool.completed', 'turn.completed', 'turn.failed', 'turn.cancelled') ORDER BY id`),
+    session: await ids(`SELECT id FROM sessions WHERE org_id = $1 ORDER BY id`),
+    llm_generation: await ids(`SELECT id FROM llm_generations WHERE org_id = $1 ORDER BY id`),
+  };
+  return { keys, rows: keys.event.length + keys.session.length + keys.llm_generation.length };
+}
