@@ -41,6 +41,8 @@ export interface RollupSpec {
   sketches: RollupSketch[];
   /** Aggregate over rollup rows, per covered measure name (and `row_count`). */
   aggregates: Map<string, string>;
+  /** The stored columns (and sketch key/count columns) each aggregate reads, from its SQL. */
+  reads: Map<string, string[]>;
   /** Covered measures answered from sketches: approximate, within SKETCH_RELATIVE_ERROR. */
   approximate: Set<string>;
   /** The UTC hour a fact falls in. */
@@ -104,6 +106,7 @@ function specOf(dataset: DatasetDef): RollupSpec {
     columns: [...columns].map(([name, perFact]) => ({ name, perFact })),
     sketches: [...sketches.values()],
     aggregates,
+    reads: new Map([...aggregates].map(([name, sql]) => [name, [...sql.matchAll(/\bf\.([a-z0-9_]+)/g)].map((m) => m[1])])),
     approximate,
     hourOfFact: `date_trunc('hour', f.${dataset.time_column}, 'UTC')`,
   };
@@ -113,6 +116,11 @@ const SPECS = new Map(DATASETS.map((d) => [d.name, specOf(d)]));
 
 export function rollupOf(dataset: DatasetDef): RollupSpec {
   return SPECS.get(dataset.name)!;
+}
+
+/** The stored columns the aggregates of these measures (or `row_count`) read. */
+export function storedColumnsRead(spec: RollupSpec, measures: string[]): Set<string> {
+  return new Set(measures.flatMap((m) => spec.reads.get(m) ?? []));
 }
 
 /** Is this measure answerable from the dataset's rollup? */

@@ -130,6 +130,22 @@ describe('compileReportQuery', () => {
     ]);
   });
 
+  it('rollup+facts: each branch carries only the stored columns the aggregates read (sketches only for a percentile)', () => {
+    const range = { from: '2026-04-01T14:37:00Z', to: '2026-04-08T14:37:00Z' };
+    // The SELECT list of each branch of the rollup+facts source.
+    const outputs = (sql: string) => sql.slice(sql.indexOf('FROM (\n')).split('UNION ALL').map((b) => b.match(/SELECT (.*)\n/)![1]);
+    const plain = compile({ dataset: 'llm_generations', time_range: range, dimensions: ['model'], measures: ['total_tokens'] }, true);
+    for (const o of outputs(plain.sql)) {
+      expect(o).toMatch(/\bsum_total_tokens$/);
+      expect(o).not.toMatch(/skk_|skn_|sum_input_tokens|row_count/);
+    }
+    const p95 = compile({ dataset: 'llm_generations', time_range: range, dimensions: ['model'], measures: ['p95_duration_ms'], top: { dimension: 'model', n: 2, by: 'p95_duration_ms' } }, true);
+    for (const o of outputs(p95.sql)) {
+      expect(o).toMatch(/skk_duration_ms, .*skn_duration_ms$/);
+      expect(o).not.toMatch(/time_to_first_token|sum_total_tokens/);
+    }
+  });
+
   it('values never reach the SQL text; the org is always the first predicate', () => {
     const { sql, params } = compile({
       dataset: 'llm_generations',

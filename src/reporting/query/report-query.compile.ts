@@ -1,6 +1,6 @@
 import { publicIdSql } from '#src/common/ids/public-id.js';
 import { type Aggregation, type DimensionDef, type FieldType, type MeasureDef, TOP_OTHER_LABEL } from '#src/reporting/catalog/catalog.js';
-import { rollupOf, type RollupSpec } from '#src/reporting/catalog/rollup.js';
+import { rollupOf, type RollupSpec, storedColumnsRead } from '#src/reporting/catalog/rollup.js';
 import { type ServedBy, wholeHours } from './report-query.plan.js';
 import type { ResolvedFilter, ResolvedQuery } from './report-query.types.js';
 
@@ -95,10 +95,12 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   const tz = query.dimensions.some((d) => d.type === 'time') ? p.add(query.timezone, 'text') : '';
   const table = rollup ? rollup.table : query.dataset.table;
   const filters = query.filters.map((f) => filterSql(f, p));
+  // The stored columns the query's aggregates read (a rollup+facts source carries only these).
+  const read = rollup ? storedColumnsRead(rollup, [...(query.rowCountOnly ? ['row_count'] : query.measures.map((m) => m.name)), ...(query.top ? [query.top.by] : [])]) : new Set<string>();
   /** The rows of a range, aliased `f`, and the conditions that select them (a rollup+facts source applies its own inside). */
   const rangeRows = (fromP: string, toP: string, range: { from: Date; to: Date }): { rows: string; where: string[] } =>
     source === 'rollup+facts'
-      ? { rows: hybridSource(query.dataset.table, query.dataset.time_column, rollup!, p, org, { fromP, toP, ...range }, filters), where: [] }
+      ? { rows: hybridSource(query.dataset.table, query.dataset.time_column, rollup!, p, org, { fromP, toP, ...range }, filters, read), where: [] }
       : { rows: `${table} f`, where: [`f.org_id = ${org}`, `f.${timeColumn} >= ${fromP}`, `f.${timeColumn} < ${toP}`, ...(rollup ? ['f.row_count > 0'] : []), ...filters] };
   const whereSql = (conditions: string[], sep: string) => (conditions.length > 0 ? `${sep}WHERE ${conditions.join(sep === ' ' ? ' AND ' : `${sep}  AND `)}` : '');
   const current = { from: query.from, to: query.to };
@@ -206,6 +208,7 @@ function hybridSource(
   org: string,
   range: { fromP: string; toP: string; from: Date; to: Date },
   filters: string[],
+  read: ReadonlySet<string>,
 ): string {
   const { fromP: from, toP: to } = range;
   const { wholeFrom, wholeTo } = wholeHours(range.from, range.to);
@@ -213,16 +216,20 @@ function hybridSource(
   const wholeStart = wholeFrom.getTime() === range.from.getTime() ? from : p.add(wholeFrom, 'timestamptz');
   const wholeEnd = wholeTo.getTime() === range.to.getTime() ? to : p.add(wholeTo, 'timestamptz');
   const branch = (select: string[], table: string, where: string[]) => `  SELECT ${select.join(', ')}\n  FROM ${table} f\n  WHERE ${[`f.org_id = ${org}`, ...where, ...filters].join('\n    AND ')}`;
-  const stored = [...rollup.columns.map((c) => `f.${c.name}`), ...rollup.sketches.flatMap((k) => [`f.${k.keys}`, `f.${k.counts}`])];
+  // Only the stored columns the aggregates read: the planner does not prune a UNION ALL's unused
+  // outputs, and a sketch is most of a rollup row's width.
+  const columns = rollup.columns.filter((c) => read.has(c.name));
+  const sketches = rollup.sketches.filter((k) => read.has(k.keys));
+  const stored = [...columns.map((c) => `f.${c.name}`), ...sketches.flatMap((k) => [`f.${k.keys}`, `f.${k.counts}`])];
   const branches = [branch(['f.hour', ...dims, ...stored], rollup.table, [`f.hour >= ${wholeStart}`, `f.hour < ${wholeEnd}`, 'f.row_count > 0'])];
   const t = `f.${timeColumn}`;
   // A fact's sketch is its one bucket with a count of 1 (none when its value is unknown); the
   // quantile merges these with the hour-rows' sketches exactly as it merges hour-rows.
-  const sketchOfFact = rollup.sketches.flatMap((k) => [
+  const sketchOfFact = sketches.flatMap((k) => [
     `CASE WHEN f.${k.column} IS NULL THEN '{}'::int[] ELSE ARRAY[${k.keyOfFact}] END AS ${k.keys}`,
     `CASE WHEN f.${k.column} IS NULL THEN '{}'::int[] ELSE ARRAY[1] END AS ${k.counts}`,
   ]);
-  const perFact = [`${rollup.hourOfFact} AS hour`, ...dims, ...rollup.columns.map((c) => `${c.perFact} AS ${c.name}`), ...sketchOfFact];
+  const perFact = [`${rollup.hourOfFact} AS hour`, ...dims, ...columns.map((c) => `${c.perFact} AS ${c.name}`), ...sketchOfFact];
   if (wholeStart !== from) branches.push(branch(perFact, factTable, [`${t} >= ${from}`, `${t} < ${wholeStart}`]));
   if (wholeEnd !== to) branches.push(branch(perFact, factTable, [`${t} >= ${wholeEnd}`, `${t} < ${to}`]));
   return `(\n${branches.join('\n  UNION ALL\n')}\n) f`;
