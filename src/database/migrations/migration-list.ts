@@ -16,9 +16,10 @@ import { FactLocality1732600000014 } from './1732600000014-fact-locality.js';
 import { RepriceWork1732600000016 } from './1732600000016-reprice-work.js';
 import { RollupLocality1732600000017 } from './1732600000017-rollup-locality.js';
 import { DropFactPriceIndex1732600000018 } from './1732600000018-drop-fact-price-index.js';
+import { RepriceSessionsNoFk1732600000019 } from './1732600000019-reprice-sessions-no-fk.js';
 
 /** Every migration, in order. Listed explicitly (no globs) so the ESM build and the CLI agree. */
 export const MIGRATIONS = [Foundation1732600000000, CanonicalOutboxFacts1732600000001, SavedReports1732600000002, Rollups1732600000003, AppRunHourly1732600000004,
   BackfillPositions1732600000005, ApiKeyNames1732600000006, Prices1732600000007, AlertsDeliveries1732600000008, SharedRateLimits1732600000009, ServerSecrets1732600000010,
   ProjectionWatermarks1732600000011, CapabilityUsage1732600000012, RollupSketches1732600000013, FactLocality1732600000014, RepriceWork1732600000016,
-  RollupLocality1732600000017, DropFactPriceIndex1732600000018];
+  RollupLocality1732600000017, DropFactPriceIndex1732600000018, RepriceSessionsNoFk1732600000019];

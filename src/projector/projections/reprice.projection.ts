@@ -145,7 +145,9 @@ export const REPRICE_SESSIONS_SQL = `
          (SELECT count(*) FROM up_turns)::int AS repriced_turns,
          (SELECT count(*) FROM roll_sessions)::int + (SELECT count(*) FROM roll_turns)::int AS rollup_rows`;
 
-/** The work is done: its row (and any session left, none by then) goes. */
-export const REPRICE_FINISH_SQL = `DELETE FROM reporting_reprices WHERE id = $2 AND org_id = $1 RETURNING 1`;
+/** The work is done: its row and any session left (none by then) go. */
+export const REPRICE_FINISH_SQL = `
+  WITH sessions AS (DELETE FROM reporting_reprice_sessions WHERE reprice_id = $2 AND org_id = $1)
+  DELETE FROM reporting_reprices WHERE id = $2 AND org_id = $1 RETURNING 1`;
 /** The work's state: whether step 1 is done. No row: it was finished already. */
 export const REPRICE_STATE_SQL = `SELECT generations_done FROM reporting_reprices WHERE id = $2 AND org_id = $1`;

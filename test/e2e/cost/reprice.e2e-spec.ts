@@ -1,10 +1,12 @@
 import { DataSource } from 'typeorm';
 import { newPublicId } from '#src/common/ids/public-id.js';
+import { RepriceSessionsNoFk1732600000019 } from '#src/database/migrations/1732600000019-reprice-sessions-no-fk.js';
 import { OutboxRepository, type ClaimedRow } from '#src/projector/outbox.repository.js';
 import { RepriceService } from '#src/projector/reprice.service.js';
 import { checkAllRollups } from '#src/projector/rollups/rollup-maintenance.js';
 import { client, uuidOf } from '../../support/api.js';
 import { iso, session, turnEvent } from '../../support/factories.js';
+import { inMigrationTransaction } from '../../support/migration-run.js';
 import { startTestApp, type TestApp, type TestKey } from '../../support/test-app.js';
 import { BUILTIN, costUnits, sumKnown, toNumber, type OracleGeneration, type OraclePrice } from './cost.oracle.js';
 
@@ -155,6 +157,8 @@ describe('re-pricing work: resumable steps, honest freshness, races (SPEC §10)'
     const { rows: [finished] } = await t.db.pool.query(`SELECT status, attempts FROM reporting_outbox WHERE id = $1`, [row.id]);
     expect(finished).toEqual({ status: 'completed', attempts: 2 });
     expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_reprices WHERE id = $1`, [row.source_id])).rows[0].n).toBe(0);
+    // Its sessions went with it (migration 19: the finishing statement deletes them, no cascade).
+    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_reprice_sessions WHERE reprice_id = $1`, [row.source_id])).rows[0].n).toBe(0);
     // The facts the first steps re-priced were not written again.
     const after = new Map((await snapshot(a.orgId)).map((r) => [r.source_key, r]));
     for (const r of factsMid.filter((x) => x.price_id === uuidOf(price.id))) expect(after.get(r.source_key)!.projected_at).toEqual(r.projected_at);
@@ -235,5 +239,18 @@ describe('re-pricing work: resumable steps, honest freshness, races (SPEC §10)'
     expect(await work()).toEqual([]);
     expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_outbox WHERE org_id = $1 AND source_type = 'reprice'`, [a.orgId])).rows[0].n).toBe(3);
     await expectExact(a, A);
+  });
+
+  it('migration 19 drops the per-row foreign key of the recorded sessions; its down restores it, leaving out orphans', async () => {
+    const fk = async () => (await t.db.pool.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conname = 'reporting_reprice_sessions_reprice_fkey'`)).rows[0].n;
+    expect(await fk()).toBe(0);
+    const orphan = '00000000-0000-4000-8000-0000000000aa';
+    await t.db.pool.query(`INSERT INTO reporting_reprice_sessions (reprice_id, org_id, session_id) VALUES ($1, $2, $1)`, [orphan, a.orgId]);
+    const migration = new RepriceSessionsNoFk1732600000019();
+    await inMigrationTransaction(ds, (q) => migration.down(q));
+    expect(await fk()).toBe(1);
+    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM reporting_reprice_sessions WHERE reprice_id = $1`, [orphan])).rows[0].n).toBe(0);
+    await inMigrationTransaction(ds, (q) => migration.up(q));
+    expect(await fk()).toBe(0);
   });
 });
