@@ -35,8 +35,8 @@ const GEN = onlyFact('llm_generation').table;
 const SESSION = onlyFact('session').table;
 const TURN = factOfEventType(TURN_EVENT_TYPES[0]).table;
 
-/** Re-pricing rewrites costs and price ids only: the rollups' sketches (durations) never move. */
-const COSTS_ONLY = { sketches: false };
+/** Re-pricing rewrites costs and price ids only: no other rollup column or sketch moves. */
+const COSTS_ONLY = { changed: ['cost_usd'] };
 
 /** `SELECT` list of a fact row of `alias` with some columns replaced. */
 const factRow = (alias: string, cols: readonly string[], replace: Record<string, string>) =>

@@ -16,11 +16,16 @@ import { rollupOf, rollupRowsSql } from '#src/reporting/catalog/rollup.js';
  * groups whose delta is zero (a replay, or an attribution change the rollup does not keep) are
  * not written at all.
  */
-export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string, minus: string, options: { sketches?: boolean } = {}): string {
+export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string, minus: string, options: { changed?: readonly string[] } = {}): string {
   const full = rollupOf(dataset);
-  // `sketches: false`: the caller never changes a sketched value (re-pricing rewrites costs only),
-  // so every sketch delta would be zero — not computed, and the stored sketches are left alone.
-  const spec = options.sketches === false ? { ...full, sketches: [] } : full;
+  // `changed`: the only fact columns the caller rewrites (re-pricing: the cost), every other
+  // column of `plus` equal to its row in `minus`. The deltas of the stored columns and sketches
+  // that read none of them are zero: not computed, and left alone in the stored rows (a row the
+  // upsert would insert takes their defaults, 0 and empty; with every key in both sides there is none).
+  const reads = (sql: string) => options.changed!.some((c) => new RegExp(`\\bf\\.${c}\\b`).test(sql));
+  const spec = options.changed
+    ? { ...full, columns: full.columns.filter((c) => reads(c.perFact)), sketches: full.sketches.filter((k) => options.changed!.includes(k.column)) }
+    : full;
   const dims = spec.dimensions.map((d) => d.column);
   const cols = spec.columns.map((c) => c.name);
   const side = (from: string, sign: string) =>
