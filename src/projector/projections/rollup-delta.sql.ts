@@ -1,5 +1,5 @@
 import type { DatasetDef } from '#src/reporting/catalog/catalog.js';
-import { rollupOf, rollupRowsSql } from '#src/reporting/catalog/rollup.js';
+import { columnsReadBy, rollupOf, rollupRowsSql } from '#src/reporting/catalog/rollup.js';
 
 /**
  * CTEs that keep a dataset's hourly rollup exact as a projection rewrites facts (SPEC §6
@@ -22,9 +22,9 @@ export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string,
   // column of `plus` equal to its row in `minus`. The deltas of the stored columns and sketches
   // that read none of them are zero: not computed, and left alone in the stored rows (a row the
   // upsert would insert takes their defaults, 0 and empty; with every key in both sides there is none).
-  const reads = (sql: string) => options.changed!.some((c) => new RegExp(`\\bf\\.${c}\\b`).test(sql));
-  const spec = options.changed
-    ? { ...full, columns: full.columns.filter((c) => reads(c.perFact)), sketches: full.sketches.filter((k) => options.changed!.includes(k.column)) }
+  const only = options.changed;
+  const spec = only
+    ? { ...full, columns: full.columns.filter((c) => columnsReadBy(c.perFact).some((col) => only.includes(col))), sketches: full.sketches.filter((k) => only.includes(k.column)) }
     : full;
   const dims = spec.dimensions.map((d) => d.column);
   const cols = spec.columns.map((c) => c.name);

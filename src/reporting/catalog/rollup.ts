@@ -106,7 +106,7 @@ function specOf(dataset: DatasetDef): RollupSpec {
     columns: [...columns].map(([name, perFact]) => ({ name, perFact })),
     sketches: [...sketches.values()],
     aggregates,
-    reads: new Map([...aggregates].map(([name, sql]) => [name, [...sql.matchAll(/\bf\.([a-z0-9_]+)/g)].map((m) => m[1])])),
+    reads: new Map([...aggregates].map(([name, sql]) => [name, columnsReadBy(sql)])),
     approximate,
     hourOfFact: `date_trunc('hour', f.${dataset.time_column}, 'UTC')`,
   };
@@ -116,6 +116,11 @@ const SPECS = new Map(DATASETS.map((d) => [d.name, specOf(d)]));
 
 export function rollupOf(dataset: DatasetDef): RollupSpec {
   return SPECS.get(dataset.name)!;
+}
+
+/** The columns of `f` a SQL fragment of this file reads (every fragment here is written against `f`). */
+export function columnsReadBy(sql: string): string[] {
+  return [...sql.matchAll(/\bf\.([a-z0-9_]+)/g)].map((m) => m[1]);
 }
 
 /** The stored columns the aggregates of these measures (or `row_count`) read. */

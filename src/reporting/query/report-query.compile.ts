@@ -96,7 +96,7 @@ export function compileReportQuery(query: ResolvedQuery, orgId: string, rowLimit
   const table = rollup ? rollup.table : query.dataset.table;
   const filters = query.filters.map((f) => filterSql(f, p));
   // The stored columns the query's aggregates read (a rollup+facts source carries only these).
-  const read = rollup ? storedColumnsRead(rollup, [...(query.rowCountOnly ? ['row_count'] : query.measures.map((m) => m.name)), ...(query.top ? [query.top.by] : [])]) : new Set<string>();
+  const read = source === 'rollup+facts' ? storedColumnsRead(rollup!, [...(query.rowCountOnly ? ['row_count'] : query.measures.map((m) => m.name)), ...(query.top ? [query.top.by] : [])]) : new Set<string>();
   /** The rows of a range, aliased `f`, and the conditions that select them (a rollup+facts source applies its own inside). */
   const rangeRows = (fromP: string, toP: string, range: { from: Date; to: Date }): { rows: string; where: string[] } =>
     source === 'rollup+facts'
