@@ -5,6 +5,8 @@ import { parsePublicId, toPublicId, uuidv7 } from '#src/common/ids/public-id.js'
 import { ProblemException } from '#src/common/problem-details/problem.js';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
 import { preparedRows, type PreparedStatement } from '#src/database/query-rows.js';
+import { OUTBOX_TYPES } from '#src/pipeline/pipeline.vocabulary.js';
+import { type OrgProbe, orgProbeOf, type OrgProbeRow, orgProbeSql } from '#src/reporting/freshness/freshness.service.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey, keyHint, sameHash } from './api-key-token.js';
 import type { ApiKeyDto, ApiKeyListDto, CreatedApiKeyDto } from './keys/api-keys.dto.js';
@@ -16,7 +18,7 @@ import { RateLimiter, takeTokenSql } from './rate-limiter.js';
  * `rateLimitWait`: present when authentication also took the request's rate-limit token (the
  * hook's single statement): 0 when allowed, else the whole seconds to wait.
  */
-export type AuthResult = { ok: true; caller: Caller; rateLimitWait?: number } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
+export type AuthResult = { ok: true; caller: Caller; rateLimitWait?: number; orgProbe?: OrgProbe } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
 
 /** The key row as authentication reads it. */
 interface KeyRow {
@@ -41,6 +43,17 @@ const KEY_AND_TOKEN_SQL = `WITH k AS (${KEY_SQL}),
   t AS (${takeTokenSql(`SELECT id, $2::float8 - 1, now(), true FROM k WHERE revoked_at IS NULL`)})
   SELECT k.*, t.allowed, t.tokens FROM k LEFT JOIN t ON t.key_id = k.id`;
 const KEY_AND_TOKEN_STATEMENT: PreparedStatement = { name: 'factline_auth_key_token', text: KEY_AND_TOKEN_SQL };
+/**
+ * The same, and the freshness probe of every outbox type of the key's org ($4, OUTBOX_TYPES):
+ * the query route's one round trip before its cache lookup (auth.hook.ts, ProbeOrgFreshness).
+ */
+const KEY_TOKEN_PROBE_STATEMENT: PreparedStatement = {
+  name: 'factline_auth_key_token_probe',
+  text: `WITH k AS (${KEY_SQL}),
+  t AS (${takeTokenSql(`SELECT id, $2::float8 - 1, now(), true FROM k WHERE revoked_at IS NULL`)}),
+  p AS (${orgProbeSql('(SELECT org_id FROM k)', '$4::text[]')})
+  SELECT k.*, t.allowed, t.tokens, p.* FROM k LEFT JOIN t ON t.key_id = k.id CROSS JOIN p`,
+};
 
 export interface CreatedKey {
   key: string;
@@ -81,22 +94,29 @@ export class ApiKeyService {
   /**
    * Reads the key on every request, with no cache: a revocation is effective on the next request,
    * on every instance (SPEC §15a). With `takeToken` (the onRequest hook) the same statement takes
-   * the request's rate-limit token from a live key's bucket, and the result says how long to wait.
+   * the request's rate-limit token from a live key's bucket, and the result says how long to wait;
+   * with `probeOrg` too (a @ProbeOrgFreshness route) it also reads the org's freshness and
+   * watermarks (`orgProbe`), so the report query needs no round trip of its own before its cache.
    */
-  async authenticate(authorization: string | undefined, options: { takeToken?: boolean } = {}): Promise<AuthResult> {
+  async authenticate(authorization: string | undefined, options: { takeToken?: boolean; probeOrg?: boolean } = {}): Promise<AuthResult> {
     if (!authorization) return { ok: false, reason: 'missing' };
     const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
     if (!match || !API_KEY_PATTERN.test(match[1])) return { ok: false, reason: 'malformed' };
     const hash = hashApiKey(match[1]);
-    const [key]: (KeyRow & { allowed?: boolean | null; tokens?: number | null })[] = options.takeToken
-      ? await preparedRows(this.dataSource, KEY_AND_TOKEN_STATEMENT, [hash, ...this.limiter.params])
-      : await preparedRows(this.dataSource, KEY_STATEMENT, [hash]);
+    type Row = KeyRow & { allowed?: boolean | null; tokens?: number | null } & Partial<OrgProbeRow>;
+    const probing = options.takeToken && options.probeOrg;
+    const [key]: Row[] = probing
+      ? await preparedRows(this.dataSource, KEY_TOKEN_PROBE_STATEMENT, [hash, ...this.limiter.params, OUTBOX_TYPES])
+      : options.takeToken
+        ? await preparedRows(this.dataSource, KEY_AND_TOKEN_STATEMENT, [hash, ...this.limiter.params])
+        : await preparedRows(this.dataSource, KEY_STATEMENT, [hash]);
     // A revoked key answers exactly like one that never existed: nothing tells its holder it once worked.
     if (!key || !sameHash(key.key_hash, hash) || key.revoked_at) return { ok: false, reason: 'unknown' };
     await this.touch(key);
     const caller: Caller = { orgId: key.org_id, keyId: key.id, role: key.role };
     if (!options.takeToken) return { ok: true, caller };
-    return { ok: true, caller, rateLimitWait: this.limiter.wait({ allowed: key.allowed!, tokens: key.tokens! }) };
+    const rateLimitWait = this.limiter.wait({ allowed: key.allowed!, tokens: key.tokens! });
+    return { ok: true, caller, rateLimitWait, ...(probing ? { orgProbe: orgProbeOf(key as OrgProbeRow, OUTBOX_TYPES) } : {}) };
   }
 
   /**

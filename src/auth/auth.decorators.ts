@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
+import type { OrgProbe } from '#src/reporting/freshness/freshness.service.js';
 import type { Caller, Permission } from './permissions.js';
 
 export const PERMISSION_KEY = 'factline:permission';
@@ -32,6 +33,27 @@ export const Public = (): ClassDecorator & MethodDecorator =>
     }
     SetMetadata(PUBLIC_KEY, true)(target as never);
   }) as ClassDecorator & MethodDecorator;
+
+export const PROBE_ORG_KEY = 'factline:probe-org';
+
+/**
+ * A route that reads its org's freshness and projection watermarks first thing (the report query:
+ * SPEC §6, §15): authentication reads them in its own statement, with the key and its rate-limit
+ * token, so a cached answer costs one round trip to PostgreSQL (auth.hook.ts; @AuthOrgProbe).
+ */
+export const ProbeOrgFreshness = () => SetMetadata(PROBE_ORG_KEY, true);
+
+/** Does this Fastify route handler carry @ProbeOrgFreshness? */
+export const probesOrg = (handler: unknown): boolean => typeof handler === 'function' && Reflect.getMetadata(PROBE_ORG_KEY, handler) === true;
+
+/**
+ * What authentication read of the org's freshness on a @ProbeOrgFreshness route; undefined when
+ * the request was not authenticated that way (an internal call, a key read by the guard).
+ */
+export const AuthOrgProbe = createParamDecorator((_: unknown, ctx: ExecutionContext): OrgProbe | undefined => {
+  const auth = ctx.switchToHttp().getRequest<{ auth?: { ok: boolean; orgProbe?: OrgProbe } }>().auth;
+  return auth?.ok ? auth.orgProbe : undefined;
+});
 
 /** Is this Fastify route handler a Nest route marked @Public? (Nest copies method metadata onto it.) */
 export const isPublicHandler = (handler: unknown): boolean => typeof handler === 'function' && Reflect.getMetadata(PUBLIC_KEY, handler) === true;

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { ProblemException } from '#src/common/problem-details/problem.js';
 import type { ProblemFilter } from '#src/common/problem-details/problem.filter.js';
 import { ApiKeyService, type AuthResult } from './api-key.service.js';
-import { isNestHandler, isPublicHandler } from './auth.decorators.js';
+import { isNestHandler, isPublicHandler, probesOrg } from './auth.decorators.js';
 import { INTERNAL_CALL_HEADER, type InternalCalls } from './internal-calls.js';
 import { LocalRateLimiter } from './local-rate-limiter.js';
 
@@ -35,7 +35,8 @@ export type AuthenticatedRequest = FastifyRequest & { auth?: AuthResult; interna
  * read: an anonymous or bad-key request gets its 401 without the server parsing (or answering
  * 400/413/415 about) a body it will not use. Failures are limited per client address, apart
  * from the per-key limiter in the guard (that one only ever sees valid keys). The guard then
- * takes the result from the request instead of looking the key up again.
+ * takes the result from the request instead of looking the key up again. On a route marked
+ * @ProbeOrgFreshness the same statement also reads the org's freshness and watermarks.
  */
 export function registerEarlyAuth(
   fastify: FastifyInstance,
@@ -45,7 +46,7 @@ export function registerEarlyAuth(
   filter: () => ProblemFilter,
 ): void {
   const failures = new LocalRateLimiter(failuresPerMinute);
-  const hook: onRequestHookHandler = async (request: AuthenticatedRequest, reply: FastifyReply) => {
+  const hookFor = (probeOrg: boolean): onRequestHookHandler => async (request: AuthenticatedRequest, reply: FastifyReply) => {
     const internal = internalCalls.redeem(request.headers[INTERNAL_CALL_HEADER]);
     if (internal) {
       request.auth = { ok: true, caller: internal };
@@ -53,7 +54,7 @@ export function registerEarlyAuth(
       return;
     }
     const result: AuthResult | { ok: false; reason: 'duplicate' } =
-      authorizationHeaders(request.raw) > 1 ? { ok: false, reason: 'duplicate' } : await keys.authenticate(request.headers.authorization, { takeToken: true });
+      authorizationHeaders(request.raw) > 1 ? { ok: false, reason: 'duplicate' } : await keys.authenticate(request.headers.authorization, { takeToken: true, probeOrg });
     if (result.ok) {
       request.auth = result;
       return;
@@ -72,10 +73,11 @@ export function registerEarlyAuth(
     filter().send(request, reply, problem);
     return reply;
   };
+  const hooks = { plain: hookFor(false), probing: hookFor(true) };
   fastify.addHook('onRoute', (route) => {
     if (!isNestHandler(route.handler) || isPublicHandler(route.handler)) return;
     const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
-    route.onRequest = [hook, ...existing];
+    route.onRequest = [probesOrg(route.handler) ? hooks.probing : hooks.plain, ...existing];
   });
 }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentCaller, RequirePermission } from '#src/auth/auth.decorators.js';
+import { AuthOrgProbe, CurrentCaller, ProbeOrgFreshness, RequirePermission } from '#src/auth/auth.decorators.js';
 import type { Caller } from '#src/auth/permissions.js';
 import { ApiAuthedBodyProblems, ApiAuthedProblems } from '#src/common/problem-details/api-problems.decorator.js';
 import { CatalogDto } from './catalog/catalog.dto.js';
@@ -11,6 +11,7 @@ import { ExportQueryInput } from './export/export.input.js';
 import { ExportService } from './export/export.service.js';
 import { ExportEnvelopeDto, ExportRequestDto, REPORT_QUERY_EXAMPLE, ReportQueryDto, ReportResultDto } from './query/report-query.dto.js';
 import { ReportQueryInput } from './query/report-query.input.js';
+import type { OrgProbe } from './freshness/freshness.service.js';
 import { ReportQueryService, type ReportResult } from './query/report-query.service.js';
 
 @ApiTags('reports')
@@ -43,8 +44,9 @@ export class ReportingController {
   })
   @ApiOkResponse({ type: ReportResultDto, description: 'The result: columns, rows, freshness, the store that served it and the absolute time range used.' })
   @ApiAuthedBodyProblems()
-  runQuery(@CurrentCaller() caller: Caller, @Body() body: ReportQueryInput): Promise<ReportResult> {
-    return this.reports.run(caller.orgId, body.query);
+  @ProbeOrgFreshness()
+  runQuery(@CurrentCaller() caller: Caller, @Body() body: ReportQueryInput, @AuthOrgProbe() orgProbe?: OrgProbe): Promise<ReportResult> {
+    return this.reports.run(caller.orgId, body.query, undefined, orgProbe);
   }
 
   @Post('query/export')

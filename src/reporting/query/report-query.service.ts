@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '#src/config/app-config.js';
-import { type Freshness, FreshnessService } from '#src/reporting/freshness/freshness.service.js';
+import { type Freshness, FreshnessService, type OrgProbe, probeFromOrg } from '#src/reporting/freshness/freshness.service.js';
 import { compileReportQuery, CompiledQuery } from './report-query.compile.js';
 import { absoluteRange, formatRow, invalidQuery } from './report-query.wire.js';
 import type { ResolvedQuery } from './report-query.types.js';
@@ -72,14 +72,15 @@ export class ReportQueryService implements OnModuleInit {
    * SPEC §15: an identical query of the org at the same projection watermark is answered from the
    * cache (report-query.cache.ts); freshness is read on every call, hit or miss, with the watermark.
    */
-  async run(orgId: string, query: ResolvedQuery, source?: ServedBy): Promise<ReportResult> {
+  async run(orgId: string, query: ResolvedQuery, source?: ServedBy, orgProbe?: OrgProbe): Promise<ReportResult> {
     const servedBy = source ?? planReportQuery(query);
     if (!this.cache.enabled) {
-      return this.withQuerySlot(orgId, async (em) => this.execute(orgId, query, servedBy, await this.freshness.of(orgId, query.dataset, em), em));
+      return this.withQuerySlot(orgId, async (em) => this.execute(orgId, query, servedBy, orgProbe ? probeFromOrg(orgProbe, query.dataset).freshness : await this.freshness.of(orgId, query.dataset, em), em));
     }
     // Read before the facts (READ COMMITTED: the query's snapshot is at least as new), so an
-    // answer is never kept under a watermark newer than the facts it was computed from.
-    const { freshness, watermark } = await this.freshness.probe(orgId, query.dataset);
+    // answer is never kept under a watermark newer than the facts it was computed from. On the
+    // query route, authentication read it with the key (@ProbeOrgFreshness): no round trip here.
+    const { freshness, watermark } = orgProbe ? probeFromOrg(orgProbe, query.dataset) : await this.freshness.probe(orgId, query.dataset);
     const key = this.cache.key(orgId, watermark, normalizedQuery(query, servedBy));
     const hit = this.cache.get(key);
     if (hit) return { ...approximate(query, hit.served_by), as_of: freshness.as_of, columns: hit.columns, freshness_lag_ms: freshness.freshness_lag_ms, rows: hit.rows, served_by: hit.served_by, ...ranges(query), truncated: hit.truncated };

@@ -75,7 +75,7 @@ describe('npm run bench -- --quick', () => {
         'unaligned covered query (30-day day × model at :37): unaligned day × model, rollup+facts (what the API runs)',
         'org locality (uncovered query vs an org-only table): p95 duration by user over the partitioned facts (what the API runs)',
         "org locality (uncovered query vs an org-only table): the same SQL over a table of the org's rows only",
-        'cached repeat (30-day day × model): freshness + watermark probe (every query, hit or miss)',
+        "cached repeat (30-day day × model): the org's freshness + watermark probe (read with the key on every query, hit or miss)",
         'app runs 7-day histogram: hourly histogram (what the API runs)',
         'app runs 7-day histogram: histogram counted from app_runs',
       ]);

@@ -1,3 +1,6 @@
+import { ApiKeyService } from '#src/auth/api-key.service.js';
+import { DATASETS } from '#src/reporting/catalog/catalog.js';
+import { FreshnessService, probeFromOrg } from '#src/reporting/freshness/freshness.service.js';
 import { client } from '../../support/api.js';
 import { generation } from '../../support/factories.js';
 import { METRICS_TOKEN, startTestApp, type TestApp } from '../../support/test-app.js';
@@ -71,6 +74,61 @@ describe('report query result cache (SPEC §15)', () => {
       rows: [{ model: 'gpt-5', generation_count: 3, total_tokens: 130 }, { model: 'o3', generation_count: 1, total_tokens: 7 }],
     });
     expect(Date.parse(after.result.body.as_of)).toBeGreaterThanOrEqual(sent - 1000);
+  });
+
+  it('the query route reads freshness and watermarks with the key, in one statement: every dataset gets what its own probe reads, and no second probe runs', async () => {
+    const k = await t.key('cache-org-probe', 'owner');
+    const other = await t.key('cache-org-probe-other', 'owner');
+    const api = client(t, k.key);
+    // Unprojected rows of several types and statuses, each type's oldest at its own time; another
+    // org's older rows, which must not count; usage_ledger none at all (as_of = now).
+    const row = (org: string, type: string, status: string, at: string) =>
+      t.db.pool.query(
+        `INSERT INTO reporting_outbox (org_id, source_type, source_id, status, created_at, lease_until)
+         VALUES ($1, $2, gen_random_uuid(), $3, $4, CASE WHEN $3 = 'processing' THEN now() + interval '1 hour' END)`,
+        [org, type, status, at],
+      );
+    await row(k.orgId, 'event', 'pending', '2026-03-05T00:00:00Z');
+    await row(k.orgId, 'event', 'failed', '2026-03-02T00:00:00Z');
+    await row(k.orgId, 'session', 'processing', '2026-03-03T00:00:00Z');
+    await row(k.orgId, 'llm_generation', 'pending', '2026-03-04T00:00:00Z');
+    await row(k.orgId, 'reprice', 'pending', '2026-03-01T12:00:00Z');
+    await row(other.orgId, 'usage_ledger', 'pending', '2026-01-01T00:00:00Z');
+    await t.db.pool.query(
+      `INSERT INTO reporting_watermarks (org_id, source_type, version) VALUES ($1, 'event', 7), ($1, 'llm_generation', 40), ($1, 'reprice', 500), ($2, 'session', 9)`,
+      [k.orgId, other.orgId],
+    );
+    const keys = t.app.get(ApiKeyService);
+    const freshness = t.app.get(FreshnessService);
+    const auth = await keys.authenticate(`Bearer ${k.key}`, { takeToken: true, probeOrg: true });
+    if (!auth.ok || !auth.orgProbe) throw new Error('no org probe');
+    for (const dataset of DATASETS) {
+      const own = await freshness.probe(k.orgId, dataset);
+      const fromKey = probeFromOrg(auth.orgProbe, dataset);
+      const settled = own.freshness.freshness_lag_ms === 0; // as_of is each statement's now()
+      expect({ dataset: dataset.name, watermark: fromKey.watermark, as_of: settled ? 'now' : fromKey.freshness.as_of, lag: fromKey.freshness.freshness_lag_ms === 0 })
+        .toEqual({ dataset: dataset.name, watermark: own.watermark, as_of: settled ? 'now' : own.freshness.as_of, lag: settled });
+    }
+    // The figures the assertions above compare are not all alike: they test something.
+    // event 7; re-pricing work counts for generations, turns and sessions (500); none for postings.
+    expect(Object.fromEntries(DATASETS.map((d) => [d.name, probeFromOrg(auth.orgProbe!, d).watermark]))).toEqual({
+      llm_generations: '540', tool_calls: '7', turns: '507', sessions: '500', budget_postings: '0', capability_usage: '7',
+    });
+
+    // Over HTTP: the route's answers carry the same freshness, and the per-dataset probe is not run.
+    let probes = 0;
+    const probe = freshness.probe.bind(freshness);
+    freshness.probe = (...args) => ((probes += 1), probe(...args));
+    try {
+      const range = { from: FROM, to: TO };
+      const tools = await api.post('/v1/reports/query', { dataset: 'tool_calls', time_range: range, measures: ['call_count'] });
+      const gens = await api.post('/v1/reports/query', QUERY);
+      const again = await counted(t, () => api.post('/v1/reports/query', QUERY));
+      expect([tools.status, tools.body.as_of, gens.status, gens.body.as_of, again.hit, again.result.body.as_of, probes])
+        .toEqual([200, '2026-03-02T00:00:00.000Z', 200, '2026-03-01T12:00:00.000Z', 1, '2026-03-01T12:00:00.000Z', 0]);
+    } finally {
+      freshness.probe = probe;
+    }
   });
 
   it('never serves one org the answer cached for another: identical queries, same watermark, different data', async () => {
