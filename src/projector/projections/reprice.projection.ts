@@ -1,6 +1,6 @@
 import { factOfEventType, onlyFact, sourceKeySql, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL } from '#src/pipeline/pipeline.vocabulary.js';
 import { DATASET_BY_NAME } from '#src/reporting/catalog/catalog.js';
-import { generationCost, generationsCostBy, pricedGenerations } from '#src/reporting/prices/price-rule.sql.js';
+import { generationCost, generationCosts, pricedGenerations } from '#src/reporting/prices/price-rule.sql.js';
 import { changedPrices, mayReprice } from '#src/reporting/prices/repricing.sql.js';
 import { TURN_FACT_COLS } from './event.projection.js';
 import { GENERATION_FACT_COLS } from './llm-generation.projection.js';
@@ -19,7 +19,8 @@ import { SESSION_FACT_COLS } from './session.projection.js';
  *    rollup-delta mechanism, old facts subtracted and new added: exact in numeric). Their
  *    sessions are recorded for step 2.
  * 2. Sessions and turns: `$3` of the recorded sessions per step get their cost — and that of their
- *    turns — recomputed from their generations as the projections compute it (`generationsCostBy`),
+ *    turns — recomputed from their generations as the projections compute it (the sum of
+ *    `generationCost` over `pricedGenerations`; the sessions' generations priced once, `gc`),
  *    written where it differs, rollups moved by the difference; the step forgets those sessions.
  *
  * Every statement is scoped by `org_id = $1` and runs under the org's price lock held exclusively
@@ -102,16 +103,22 @@ export const REPRICE_SESSIONS_SQL = `
   WITH ds AS (
     SELECT r.session_id FROM reporting_reprice_sessions r WHERE r.reprice_id = $2 AND r.org_id = $1 ORDER BY r.session_id LIMIT $3
   ),
-  os AS (
+  os AS MATERIALIZED (
     SELECT f.* FROM ds CROSS JOIN LATERAL (SELECT * FROM ${SESSION} f WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql('session', 'ds.session_id')} LIMIT 1) f
   ),
-  sc AS ${generationsCostBy(`FROM ds JOIN llm_generations g ON g.org_id = $1 AND g.session_id = ds.session_id`, ['session_id'])},
-  ns AS (
-    SELECT ${factRow('os', SESSION_FACT_COLS, { cost_usd: 'sc.cost_usd' })}
+  -- The sessions' generations, priced once: summed per session here and per turn below.
+  gc AS MATERIALIZED ${generationCosts(`FROM ds JOIN llm_generations g ON g.org_id = $1 AND g.session_id = ds.session_id`, ['session_id', 'turn_id'])},
+  sc AS MATERIALIZED (SELECT org_id, session_id, sum(cost_usd) AS cost_usd FROM gc GROUP BY org_id, session_id),
+  -- The facts whose cost changes, with the new cost beside the old: ns (new) and os_replaced
+  -- (old) are both read off it, never by joining two CTEs (their estimates of one row made that a
+  -- nested loop, a step's sessions compared with each other: a quarter of a step).
+  osc AS MATERIALIZED (
+    SELECT os.*, sc.cost_usd AS new_cost_usd
     FROM os LEFT JOIN sc ON sc.org_id = os.org_id AND sc.session_id = os.session_id
     WHERE sc.cost_usd IS DISTINCT FROM os.cost_usd
   ),
-  os_replaced AS (SELECT os.* FROM os JOIN ns ON ns.org_id = os.org_id AND ns.source_key = os.source_key),
+  ns AS (SELECT ${factRow('osc', SESSION_FACT_COLS, { cost_usd: 'osc.new_cost_usd' })} FROM osc),
+  os_replaced AS (SELECT ${factRow('osc', SESSION_FACT_COLS, {})} FROM osc),
   up_sessions AS (
     UPDATE ${SESSION} f SET cost_usd = ns.cost_usd, projected_at = now()
     FROM ns WHERE f.org_id = $1 AND f.org_id = ns.org_id AND f.source_key = ns.source_key
@@ -119,27 +126,30 @@ export const REPRICE_SESSIONS_SQL = `
   ),
   ${rollupDeltaCtes('roll_sessions', DATASET_BY_NAME.get('sessions')!, 'ns', 'os_replaced', COSTS_ONLY)},
   -- The sessions' turns: their turn events' facts, costed per (session, turn) as the event projection does.
-  ot AS (
+  ot AS MATERIALIZED (
     SELECT f.* FROM ds
     JOIN events e ON e.org_id = $1 AND e.session_id = ds.session_id AND e.type IN ${TURN_EVENT_TYPES_SQL} AND e.turn_id IS NOT NULL
     CROSS JOIN LATERAL (SELECT * FROM ${TURN} f WHERE f.org_id = $1 AND f.source_key = ${sourceKeySql('event', 'e.id')} LIMIT 1) f
   ),
-  tc AS ${generationsCostBy(`FROM (SELECT DISTINCT session_id, turn_id FROM ot WHERE turn_id IS NOT NULL) t
-      JOIN llm_generations g ON g.org_id = $1 AND g.session_id = t.session_id AND g.turn_id = t.turn_id`, ['session_id', 'turn_id'])},
-  nt AS (
-    SELECT ${factRow('ot', TURN_FACT_COLS, { cost_usd: 'tc.cost_usd' })}
+  tc AS MATERIALIZED (SELECT org_id, session_id, turn_id, sum(cost_usd) AS cost_usd FROM gc WHERE turn_id IS NOT NULL GROUP BY org_id, session_id, turn_id),
+  otc AS MATERIALIZED (
+    SELECT ot.*, tc.cost_usd AS new_cost_usd
     FROM ot LEFT JOIN tc ON tc.org_id = ot.org_id AND tc.session_id = ot.session_id AND tc.turn_id = ot.turn_id
     WHERE tc.cost_usd IS DISTINCT FROM ot.cost_usd
   ),
-  ot_replaced AS (SELECT ot.* FROM ot JOIN nt ON nt.org_id = ot.org_id AND nt.source_key = ot.source_key),
+  nt AS (SELECT ${factRow('otc', TURN_FACT_COLS, { cost_usd: 'otc.new_cost_usd' })} FROM otc),
+  ot_replaced AS (SELECT ${factRow('otc', TURN_FACT_COLS, {})} FROM otc),
   up_turns AS (
     UPDATE ${TURN} f SET cost_usd = nt.cost_usd, projected_at = now()
     FROM nt WHERE f.org_id = $1 AND f.org_id = nt.org_id AND f.source_key = nt.source_key
     RETURNING 1
   ),
   ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nt', 'ot_replaced', COSTS_ONLY)},
+  -- ds is the work's first sessions in key order, and nothing adds one now (step 1 is over; the
+  -- caller holds the org's price lock): a range of the primary key, not a join with ds.
   done AS (
-    DELETE FROM reporting_reprice_sessions r USING ds WHERE r.reprice_id = $2 AND r.org_id = $1 AND r.session_id = ds.session_id RETURNING 1
+    DELETE FROM reporting_reprice_sessions r
+    WHERE r.reprice_id = $2 AND r.org_id = $1 AND r.session_id <= (SELECT ds.session_id FROM ds ORDER BY 1 DESC LIMIT 1) RETURNING 1
   )
   SELECT (SELECT count(*) FROM done)::int AS sessions, (SELECT count(*) FROM up_sessions)::int AS repriced_sessions,
          (SELECT count(*) FROM up_turns)::int AS repriced_turns,

@@ -105,13 +105,26 @@ const COST_INPUTS = ['org_id', 'id', 'provider', 'model', 'created_at', 'cost_us
  */
 export const generationsCostBy = (from: string, groupBy: string[]) => {
   const keys = ['org_id', ...groupBy];
-  const cols = [...COST_INPUTS, ...groupBy.filter((c) => !COST_INPUTS.includes(c))];
   return `(
       SELECT ${keys.map((c) => `cg.${c}`).join(', ')}, sum(${generationCost('cg', 'cg')}) AS cost_usd
-      FROM ${pricedGenerations(`SELECT ${cols.map((c) => `g.${c}`).join(', ')} ${from}`)} cg
+      FROM ${pricedGenerations(costInputs(from, groupBy))} cg
       GROUP BY ${keys.map((c) => `cg.${c}`).join(', ')}
     )`;
 };
+
+/** The SELECT of the columns a generation's cost reads, and `keep`, from the generations (alias `g`) of `from`. */
+const costInputs = (from: string, keep: string[]) =>
+  `SELECT ${[...COST_INPUTS, ...keep.filter((c) => !COST_INPUTS.includes(c))].map((c) => `g.${c}`).join(', ')} ${from}`;
+
+/**
+ * A subquery `(…)`: each generation (alias `g`) that `from` joins, once, with its columns `keep`,
+ * `org_id` and its cost as `cost_usd` (generationCost of pricedGenerations): for sums of one set
+ * of generations by more than one grouping — generationsCostBy's per grouping, priced once.
+ */
+export const generationCosts = (from: string, keep: string[]) => `(
+      SELECT cg.org_id, ${keep.map((c) => `cg.${c}`).join(', ')}, ${generationCost('cg', 'cg')} AS cost_usd
+      FROM ${pricedGenerations(costInputs(from, keep))} cg
+    )`;
 
 /**
  * Price changes and the projections that read prices exclude each other per org (advisory locks,
