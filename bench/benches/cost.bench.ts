@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL, PROJECT_EVENTS_UNPRICED_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL, PROJECT_LLM_GENERATIONS_UNPRICED_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL, PROJECT_SESSIONS_UNPRICED_SQL } from '#src/projector/projections/session.projection.js';
@@ -22,6 +23,7 @@ async function projectOnce(ds: DataSource, orgId: string, keys: Record<keyof Sta
   await runner.connect();
   try {
     await runner.startTransaction();
+    await runner.query(PROJECTION_PLAN_SQL); // as the projector runs them (projector.service.ts)
     const t = await timed(async () => {
       for (const type of ['event', 'session', 'llm_generation'] as const) {
         const ids = keys[type];

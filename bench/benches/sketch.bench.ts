@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
@@ -52,6 +53,7 @@ async function projectTwice(ds: DataSource, orgId: string, keys: Record<keyof St
   await runner.connect();
   try {
     await runner.startTransaction();
+    await runner.query(PROJECTION_PLAN_SQL); // as the projector runs them (projector.service.ts)
     const project = async () => {
       for (const type of ['event', 'session', 'llm_generation'] as const) {
         for (let i = 0; i < keys[type].length; i += batch) {

@@ -10,6 +10,7 @@ import { backoffMs } from './backoff.js';
 import { REPRICE_WORK, SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
 import { ClaimedRow, OutboxRepository } from './outbox.repository.js';
 import { RepriceService } from './reprice.service.js';
+import { PROJECTION_PLAN_SQL } from './projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
@@ -116,6 +117,7 @@ export class ProjectorService {
         this.dataSource.transaction(async (em) => {
           // SPEC §10: never price with a table a concurrent price change is replacing (price-rule.sql.ts).
           await em.query(PRICE_LOCK_SQL.project, [[...new Set(rows.map((r) => r.org_id))]]);
+          await em.query(PROJECTION_PLAN_SQL);
           const owned = await this.outbox.lockOwned(em, rows);
           const mine = rows.filter((r) => owned.has(r.id));
           await this.project(em, mine);

@@ -31,6 +31,16 @@ export const upsertFacts = (name: string, table: string, cols: string[], from: s
 export const factByKey = (table: string, orgId: string, sourceKey: string) =>
   `LATERAL (SELECT * FROM ${table} f WHERE f.org_id = ${orgId} AND f.source_key = ${sourceKey} LIMIT 1) f`;
 
+/**
+ * The planner settings of a projection transaction (transaction-local; run before its statements).
+ * Every read a projection makes of a fact, canonical or rollup table is by key; a sequential scan
+ * is only ever chosen when the table's statistics say it is empty — a new org's partition, or one
+ * analyzed while its rows were rolled back or deleted — and the statement then fills it, scanning
+ * it once per key: quadratic in the batch (one rolled-back bench projection of 100,000 keys took
+ * 212 s instead of 8 s; BENCHMARKS.md). Off, the planner still falls back to one where no index fits.
+ */
+export const PROJECTION_PLAN_SQL = `SELECT set_config('enable_seqscan', 'off', true)`;
+
 /** CTE `name`: the stored facts of `table` that the rows of CTE `from` replace (as they were before the statement). */
 export const storedFacts = (name: string, table: string, from: string) =>
   `${name} AS (SELECT f.* FROM ${from} CROSS JOIN ${factByKey(table, `${from}.org_id`, `${from}.source_key`)})`;

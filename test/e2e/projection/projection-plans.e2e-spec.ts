@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
@@ -76,5 +77,25 @@ describe('projection statements read stored facts by primary key (SPEC §5)', ()
       [tables.map((x) => `${x}_${orgId.replaceAll('-', '')}`)]);
     const seqOk = new Set(small.map((r: { name: string }) => `${r.name.replace(/_[0-9a-f]{32}$/, '')}: Seq Scan`));
     expect(reads.filter((r) => !probe.test(r) && !seqOk.has(r))).toEqual([]);
+  });
+
+  it.each([
+    ['llm_generations', PROJECT_LLM_GENERATIONS_SQL, ['fact_llm_generation']],
+    ['events', PROJECT_EVENTS_SQL, ['fact_tool_call', 'fact_turn', 'fact_capability_usage']],
+  ])('%s: an org whose partitions were analyzed empty is still probed by key under the projector\'s settings, not scanned once per key', async (source, sql, tables) => {
+    const empty = await t.key(`plans-empty-${source.replaceAll('_', '-')}`, 'owner');
+    const parts = tables.map((x) => `${x}_${empty.orgId.replaceAll('-', '')}`);
+    for (const part of parts) await t.db.pool.query(`ANALYZE ${part}`);
+    const { rows: stats } = await t.db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname = ANY ($1) AND reltuples = 0`, [parts]);
+    expect(stats[0].n).toBe(parts.length);
+    const ids = Array.from({ length: 500 }, () => randomUUID());
+    const params = [ids.map(() => empty.orgId), ids];
+    // The trap: with the statistics of an empty table, each key's probe is a sequential scan of
+    // the partition the statement is filling. The projector's settings (PROJECTION_PLAN_SQL) keep the probe.
+    const plain = factReads(await explainJson(t.db.pool, `SELECT 1`, sql, params), empty.orgId);
+    expect(plain.filter((r) => r.endsWith(': Seq Scan')).length).toBeGreaterThan(0);
+    const projector = factReads(await explainJson(t.db.pool, PROJECTION_PLAN_SQL, sql, params), empty.orgId);
+    const probe = new RegExp(`^(${tables.join('|')}): Index (Only )?Scan (${tables.map((x) => `${x}_pkey`).join('|')}) by key$`);
+    expect({ reads: projector.filter((r) => !probe.test(r)), tables: new Set(projector.map((r) => r.split(':')[0])) }).toEqual({ reads: [], tables: new Set(tables) });
   });
 });
