@@ -37,22 +37,21 @@ const KEY_STATEMENT: PreparedStatement = { name: 'factline_auth_key', text: KEY_
 /**
  * The key and, when it is live, one token of its rate-limit bucket, in one round trip: the
  * floor under every authenticated request is its round trips (BENCHMARKS.md, result cache).
- * $1 the key hash, $2/$3 the bucket's capacity and refill rate (rate-limiter.ts).
+ * $1 the key hash, $2/$3 the bucket's capacity and refill rate (rate-limiter.ts). `probe`: a
+ * SELECT of one row over the key's org (`k`) whose columns join the result.
  */
-const KEY_AND_TOKEN_SQL = `WITH k AS (${KEY_SQL}),
-  t AS (${takeTokenSql(`SELECT id, $2::float8 - 1, now(), true FROM k WHERE revoked_at IS NULL`)})
-  SELECT k.*, t.allowed, t.tokens FROM k LEFT JOIN t ON t.key_id = k.id`;
-const KEY_AND_TOKEN_STATEMENT: PreparedStatement = { name: 'factline_auth_key_token', text: KEY_AND_TOKEN_SQL };
+const keyAndTokenSql = (probe?: string) => `WITH k AS (${KEY_SQL}),
+  t AS (${takeTokenSql(`SELECT id, $2::float8 - 1, now(), true FROM k WHERE revoked_at IS NULL`)})${probe ? `,
+  p AS (${probe})` : ''}
+  SELECT k.*, t.allowed, t.tokens${probe ? ', p.*' : ''} FROM k LEFT JOIN t ON t.key_id = k.id${probe ? ' CROSS JOIN p' : ''}`;
+const KEY_AND_TOKEN_STATEMENT: PreparedStatement = { name: 'factline_auth_key_token', text: keyAndTokenSql() };
 /**
  * The same, and the freshness probe of every outbox type of the key's org ($4, OUTBOX_TYPES):
  * the query route's one round trip before its cache lookup (auth.hook.ts, ProbeOrgFreshness).
  */
 const KEY_TOKEN_PROBE_STATEMENT: PreparedStatement = {
   name: 'factline_auth_key_token_probe',
-  text: `WITH k AS (${KEY_SQL}),
-  t AS (${takeTokenSql(`SELECT id, $2::float8 - 1, now(), true FROM k WHERE revoked_at IS NULL`)}),
-  p AS (${orgProbeSql('(SELECT org_id FROM k)', '$4::text[]')})
-  SELECT k.*, t.allowed, t.tokens, p.* FROM k LEFT JOIN t ON t.key_id = k.id CROSS JOIN p`,
+  text: keyAndTokenSql(orgProbeSql('(SELECT org_id FROM k)', '$4::text[]')),
 };
 
 export interface CreatedKey {
