@@ -15,6 +15,39 @@ export interface ClaimedRow {
 const SUPERSEDED = `EXISTS (SELECT 1 FROM reporting_outbox p WHERE p.status = 'pending' AND p.org_id = o.org_id
   AND p.source_type = o.source_type AND p.source_id = o.source_id AND p.id <> o.id)`;
 
+/**
+ * The claim's planner settings, until the end of its transaction. The only good plan walks a
+ * pending index in id order, stops at the limit, and finds each claimed row again by its primary
+ * key. The outbox's statistics are always behind (a burst of ingest or a backfill adds rows
+ * faster than autovacuum analyzes): with them the planner picks a bitmap scan and a sort of every
+ * pending row (0.3 s per claim at 200k pending, against 5 ms), or joins the claimed ids to the
+ * UPDATE's target by hashing a full scan of the primary key — every row the outbox keeps,
+ * completed ones included: 55 of a claim's 120 ms at 200k rows, and growing with the retention
+ * (EXPLAIN ANALYZE; BENCHMARKS.md).
+ */
+export const CLAIM_PLAN_SQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),
+  set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`;
+
+/** $1 limit, $2 lease in ms, $3 org (null: all orgs); after CLAIM_PLAN_SQL in the same transaction. */
+export const CLAIM_SQL = `WITH c AS (
+    SELECT o.id FROM reporting_outbox o
+    WHERE o.status = 'pending' AND o.next_attempt_at <= now() AND ($3::uuid IS NULL OR o.org_id = $3)
+      -- OFFSET 0 keeps this a per-row probe of the in-flight index. Flattened into an anti
+      -- join, the planner trusts the (always stale) statistic of ~1 processing row and
+      -- compares every candidate with every in-flight row: 2,000 × 2,000 = 0.5 s per claim
+      -- while another worker holds a batch, against 5 ms probed (EXPLAIN ANALYZE).
+      AND NOT EXISTS (SELECT 1 FROM reporting_outbox p WHERE p.status = 'processing' AND p.org_id = o.org_id
+                      AND p.source_type = o.source_type AND p.source_id = o.source_id OFFSET 0)
+    ORDER BY o.id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+  )
+  UPDATE reporting_outbox o
+     SET status = 'processing', attempts = o.attempts + 1,
+         lease_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+    FROM c WHERE o.id = c.id
+  RETURNING o.id::text AS id, o.org_id, o.source_type, o.source_id, o.attempts`;
+
 export interface FailedRow { id: string; source_type: OutboxType; source_id: string; attempts: number; last_error: string | null; updated_at: Date }
 
 /**
@@ -30,33 +63,8 @@ export class OutboxRepository {
    * same row; never a source that is already in flight elsewhere. Attempts are counted at claim time.
    */
   async claim(em: EntityManager, limit: number, leaseMs: number, orgId?: string): Promise<ClaimedRow[]> {
-    // The only good plan is to walk a pending index in id order and stop at the limit. The
-    // outbox's statistics are always behind (a burst of ingest or a backfill adds rows faster
-    // than autovacuum analyzes), and with them the planner picks a bitmap scan and a sort of
-    // every pending row: 0.3 s per claim at 200k pending against 5 ms. These settings last
-    // until the end of the claim's transaction (the caller's em.transaction).
-    await em.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`);
-    return queryRows<ClaimedRow>(em,
-      `WITH c AS (
-         SELECT o.id FROM reporting_outbox o
-         WHERE o.status = 'pending' AND o.next_attempt_at <= now() AND ($3::uuid IS NULL OR o.org_id = $3)
-           -- OFFSET 0 keeps this a per-row probe of the in-flight index. Flattened into an anti
-           -- join, the planner trusts the (always stale) statistic of ~1 processing row and
-           -- compares every candidate with every in-flight row: 2,000 × 2,000 = 0.5 s per claim
-           -- while another worker holds a batch, against 5 ms probed (EXPLAIN ANALYZE).
-           AND NOT EXISTS (SELECT 1 FROM reporting_outbox p WHERE p.status = 'processing' AND p.org_id = o.org_id
-                           AND p.source_type = o.source_type AND p.source_id = o.source_id OFFSET 0)
-         ORDER BY o.id
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE reporting_outbox o
-          SET status = 'processing', attempts = o.attempts + 1,
-              lease_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
-         FROM c WHERE o.id = c.id
-       RETURNING o.id::text AS id, o.org_id, o.source_type, o.source_id, o.attempts`,
-      [limit, leaseMs, orgId ?? null],
-    );
+    await em.query(CLAIM_PLAN_SQL);
+    return queryRows<ClaimedRow>(em, CLAIM_SQL, [limit, leaseMs, orgId ?? null]);
   }
 
   /**
@@ -64,7 +72,8 @@ export class OutboxRepository {
    * attempts count of its claim (attempts are counted at claim time, so a re-claim after a lease
    * expiry changes them) — locked until the transaction ends. While a projection holds these
    * locks no other worker can release or re-claim the rows, so a source is never projected by two
-   * transactions at once, even when a slow worker outlives its lease.
+   * transactions at once, even when a slow worker outlives its lease. Re-pricing steps run under
+   * it; a projection batch only when its unfenced run met rows it no longer owned (completeClaimed).
    */
   async lockOwned(em: EntityManager, rows: ClaimedRow[]): Promise<Set<string>> {
     const owned = await queryRows<{ id: string }>(em,
@@ -85,6 +94,26 @@ export class OutboxRepository {
   async renewLease(em: EntityManager, id: string, leaseMs: number): Promise<void> {
     await em.query(`UPDATE reporting_outbox SET lease_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
       WHERE id = $1 AND status = 'processing'`, [id, leaseMs]);
+  }
+
+  /**
+   * The end of an unfenced projection: marks the claimed rows completed in the transaction that
+   * projected them, and says whether every one was still this worker's — processing, with the
+   * attempts of its claim. The update takes the rows' locks itself, so a batch projected without
+   * lockOwned first (one lock, one WAL record and one statement per batch fewer) still never
+   * commits rows another worker owns: when one was released or re-claimed meanwhile (its lease
+   * expired mid-batch), the caller rolls the whole batch back, this update with it, and projects
+   * it again under lockOwned.
+   */
+  async completeClaimed(em: EntityManager, rows: ClaimedRow[]): Promise<boolean> {
+    if (rows.length === 0) return true;
+    const done = await queryRows<{ id: string; attempts: number }>(em,
+      `UPDATE reporting_outbox SET status = 'completed', lease_until = NULL, last_error = NULL, updated_at = clock_timestamp()
+        WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING id::text AS id, attempts`,
+      [rows.map((r) => r.id)],
+    );
+    const claimed = new Map(rows.map((r) => [r.id, r.attempts]));
+    return done.length === rows.length && done.every((r) => claimed.get(r.id) === r.attempts);
   }
 
   /** Marks rows completed; callers hold them through lockOwned in the same transaction. */

@@ -26,6 +26,9 @@ const PROJECTIONS: Record<SourceType, string> = {
   usage_ledger: PROJECT_USAGE_LEDGER_SQL,
 };
 
+/** A batch projected unfenced met rows no longer its own: rolled back, to run again fenced. */
+class ClaimsLost extends Error {}
+
 export interface ProjectorRunResult {
   claimed: number;
   completed: number;
@@ -107,24 +110,30 @@ export class ProjectorService {
   }
 
   /**
-   * Projects a batch in one transaction: fence (lock the rows still ours), project facts and
-   * rollups, complete. If it fails, the batch is split in halves and each half retried alone, so
-   * one poison row fails by itself and its neighbours complete (SPEC §5).
+   * Projects a batch in one transaction: project facts and rollups, then complete the rows — which
+   * checks they are all still ours (completeClaimed). When one is not (its lease expired
+   * mid-batch and another worker released or re-claimed it), the transaction rolls back and the
+   * batch runs again fenced: the rows still ours locked first (lockOwned), only those projected.
+   * Either way a batch commits facts only for rows it owns. If it fails, the batch is split in
+   * halves and each half retried alone, so one poison row fails by itself and its neighbours
+   * complete (SPEC §5).
    */
-  private async process(rows: ClaimedRow[]): Promise<{ completed: number; failed: number }> {
+  private async process(rows: ClaimedRow[], fenced = false): Promise<{ completed: number; failed: number }> {
     try {
       const done = await this.retryingConflicts(() =>
         this.dataSource.transaction(async (em) => {
           // SPEC §10: never price with a table a concurrent price change is replacing (price-rule.sql.ts).
           await em.query(PRICE_LOCK_SQL.project, [[...new Set(rows.map((r) => r.org_id))]]);
           await em.query(PROJECTION_PLAN_SQL);
-          const owned = await this.outbox.lockOwned(em, rows);
-          const mine = rows.filter((r) => owned.has(r.id));
+          const owned = fenced ? await this.outbox.lockOwned(em, rows) : undefined;
+          const mine = owned ? rows.filter((r) => owned.has(r.id)) : rows;
           await this.project(em, mine);
-          await this.outbox.complete(em, mine.map((r) => r.id));
+          if (owned) await this.outbox.complete(em, mine.map((r) => r.id));
+          else if (!(await this.outbox.completeClaimed(em, mine))) throw new ClaimsLost();
           // SPEC §15: last, so the row lock is held only to the commit; cached answers of these
-          // orgs' datasets miss from the moment the facts are visible.
-          if (mine.length > 0) await em.query(WATERMARK_SQL.bump, [mine.map((r) => r.org_id), mine.map((r) => r.source_type)]);
+          // orgs' datasets miss from the moment the facts are visible. One pair per (org, source type).
+          const pairs = [...new Map(mine.map((r) => [`${r.org_id} ${r.source_type}`, r])).values()];
+          if (pairs.length > 0) await em.query(WATERMARK_SQL.bump, [pairs.map((r) => r.org_id), pairs.map((r) => r.source_type)]);
           return mine;
         }),
       );
@@ -137,13 +146,14 @@ export class ProjectorService {
       }
       return { completed: done.length, failed: 0 };
     } catch (error) {
+      if (error instanceof ClaimsLost) return this.process(rows, true);
       if (isDatabaseUnavailable(error)) throw error;
       if (rows.length === 1) {
         return { completed: 0, failed: (await this.failRow(rows[0], error)) ? 1 : 0 };
       }
       const mid = Math.ceil(rows.length / 2);
-      const a = await this.process(rows.slice(0, mid));
-      const b = await this.process(rows.slice(mid));
+      const a = await this.process(rows.slice(0, mid), fenced);
+      const b = await this.process(rows.slice(mid), fenced);
       return { completed: a.completed + b.completed, failed: a.failed + b.failed };
     }
   }

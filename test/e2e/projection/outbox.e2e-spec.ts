@@ -1,5 +1,6 @@
 import { newPublicId } from '#src/common/ids/public-id.js';
-import { OutboxRepository } from '#src/projector/outbox.repository.js';
+import { type ClaimedRow, OutboxRepository } from '#src/projector/outbox.repository.js';
+import { ProjectorService } from '#src/projector/projector.service.js';
 import { client, uuidOf } from '../../support/api.js';
 import { generation, session, toolEvent } from '../../support/factories.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
@@ -122,6 +123,30 @@ describe('concurrent projectors and crashed workers (SPEC §5)', () => {
     const { rows } = await a.db.pool.query(`SELECT count(*)::int AS n, max(attempts) AS attempts FROM reporting_outbox WHERE org_id = $1 AND status = 'completed'`, [key.orgId]);
     expect(rows[0]).toEqual({ n: 20, attempts: 2 });
     expect(Number((await a.db.pool.query(`SELECT count(*) FROM fact_llm_generation WHERE org_id = $1`, [key.orgId])).rows[0].count)).toBe(20);
+  });
+
+  it('a worker that outlives its lease commits nothing of the batch another worker re-claimed, and the owner completes it', async () => {
+    const key = await a.key('slow', 'owner');
+    const api = client(a, key.key);
+    await api.ingest('llm_generations', Array.from({ length: 20 }, (_, i) => generation({ input_tokens: i })));
+    const ds = a.app.get(DataSource);
+    const outbox = a.app.get(OutboxRepository);
+    // process() is the pass after the claim (runOnce does both at once); called here to put another worker's claim in between.
+    const projector = a.app.get(ProjectorService) as unknown as { process(rows: ClaimedRow[]): Promise<{ completed: number; failed: number }> };
+    const slow = await ds.transaction((em) => outbox.claim(em, 50, 1000, key.orgId));
+    await sleep(1100);
+    await ds.transaction((em) => outbox.releaseExpired(em, 8));
+    const owner = await ds.transaction((em) => outbox.claim(em, 50, 1000, key.orgId));
+    expect([slow.length, owner.length, owner[0].attempts]).toEqual([20, 20, 2]);
+    const lost = a.logs.length;
+    expect(await projector.process(slow)).toEqual({ completed: 0, failed: 0 });
+    expect(a.logs.slice(lost).filter((l) => l.includes('outbox rows lost to another worker'))).toHaveLength(1);
+    const facts = async () => (await a.db.pool.query(
+      `SELECT (SELECT count(*)::int FROM fact_llm_generation WHERE org_id = $1) AS facts,
+              (SELECT coalesce(sum(row_count), 0)::int FROM rollup_llm_generation_hourly WHERE org_id = $1) AS rolled`, [key.orgId])).rows[0];
+    expect({ ...(await outboxStatuses(a, key.orgId)), ...(await facts()) }).toEqual({ processing: 20, facts: 0, rolled: 0 });
+    expect(await projector.process(owner)).toEqual({ completed: 20, failed: 0 });
+    expect({ ...(await outboxStatuses(a, key.orgId)), ...(await facts()) }).toEqual({ completed: 20, facts: 20, rolled: 20 });
   });
 
   it('a change that lands while its source is in flight is not lost', async () => {

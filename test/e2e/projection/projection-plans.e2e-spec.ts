@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CLAIM_PLAN_SQL, CLAIM_SQL } from '#src/projector/outbox.repository.js';
 import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
@@ -6,7 +7,7 @@ import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.project
 import { PROJECT_USAGE_LEDGER_SQL } from '#src/projector/projections/usage-ledger.projection.js';
 import { client } from '../../support/api.js';
 import { startTestApp, type TestApp } from '../../support/test-app.js';
-import { explainJson, type PlanNode } from '../../support/plans.js';
+import { explainJson, planNodes, type PlanNode } from '../../support/plans.js';
 import { batches, makeWorkload, SOURCES } from '../../reliability/workload.js';
 
 const FACT_TABLES = new Set(['fact_llm_generation', 'fact_session', 'fact_budget_posting', 'fact_tool_call', 'fact_turn', 'fact_capability_usage']);
@@ -79,6 +80,30 @@ describe('projection statements read stored facts by primary key (SPEC §5)', ()
     expect(reads.filter((r) => !probe.test(r) && !seqOk.has(r))).toEqual([]);
   });
 
+  it('the claim finds each claimed row again by its primary key, never by reading every row the outbox keeps', async () => {
+    // An outbox as a drain meets it: many completed rows kept for the retention, a burst pending (the test app runs no projector).
+    const claimOrg = (await t.key('plans-claim', 'owner')).orgId;
+    await t.db.pool.query(
+      `INSERT INTO reporting_outbox (org_id, source_type, source_id, status)
+       SELECT $1, 'event', gen_random_uuid(), CASE WHEN i <= 60000 THEN 'completed' ELSE 'pending' END
+         FROM generate_series(1, 66000) i`, [claimOrg]);
+    try {
+      await t.db.pool.query('ANALYZE reporting_outbox');
+      const reads = (plan: PlanNode) => planNodes(plan).filter((n) => n['Relation Name'] === 'reporting_outbox' && n['Node Type'] !== 'ModifyTable')
+        .map((n) => `${n['Node Type']} ${n['Index Name']}${n['Index Cond'] ? ` (${n['Index Cond']})` : ''}`);
+      const params = [5000, 300_000, null]; // the scheduled projector claims across orgs
+      // The trap: with only the scan settings, the claimed ids are hashed against a full read of the primary key.
+      const scanOnly = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`;
+      expect(reads(await explainJson(t.db.pool, scanOnly, CLAIM_SQL, params))).toContain('Index Scan reporting_outbox_pkey');
+      expect(reads(await explainJson(t.db.pool, CLAIM_PLAN_SQL, CLAIM_SQL, params))).toEqual([
+        'Index Scan reporting_outbox_pending_idx',
+        'Index Only Scan reporting_outbox_inflight_source_idx (((org_id = o_1.org_id) AND (source_type = o_1.source_type) AND (source_id = o_1.source_id)))',
+        'Index Scan reporting_outbox_pkey ((id = c.id))',
+      ]);
+    } finally {
+      await t.db.pool.query(`DELETE FROM reporting_outbox WHERE org_id = $1`, [claimOrg]);
+    }
+  });
   it.each([
     ['llm_generations', PROJECT_LLM_GENERATIONS_SQL, ['fact_llm_generation']],
     ['events', PROJECT_EVENTS_SQL, ['fact_tool_call', 'fact_turn', 'fact_capability_usage']],
