@@ -13,12 +13,17 @@ export const KEYS = `k AS (SELECT DISTINCT org_id, id FROM unnest($1::uuid[], $2
 /** `SET a = excluded.a, …` for an upsert. */
 const setExcluded = (cols: string[]) => cols.map((c) => `${c} = excluded.${c}`).join(', ');
 
-/** CTE `name`: the fact-shaped rows of CTE `from` upserted into `table` by (org_id, source_key). */
-export const upsertFacts = (name: string, table: string, cols: string[], from: string) => `${name} AS (
+/**
+ * CTE `name`: the fact-shaped rows of CTE `from` upserted into `table` by (org_id, source_key).
+ * `returning`: `1` (a row per fact written), or `old.*` — the stored fact each one replaced, as it
+ * was (all nulls for a fact inserted): what the rollups must subtract, found by the upsert's own
+ * probe of the primary key instead of a second one.
+ */
+export const upsertFacts = (name: string, table: string, cols: string[], from: string, returning: '1' | 'old.*' = '1') => `${name} AS (
     INSERT INTO ${table} (org_id, source_key, ${cols.join(', ')})
     SELECT org_id, source_key, ${cols.join(', ')} FROM ${from}
     ON CONFLICT (org_id, source_key) DO UPDATE SET ${setExcluded(cols)}, projected_at = now()
-    RETURNING 1
+    RETURNING ${returning}
   )`;
 
 /**
@@ -41,17 +46,14 @@ export const factByKey = (table: string, orgId: string, sourceKey: string) =>
  */
 export const PROJECTION_PLAN_SQL = `SELECT set_config('enable_seqscan', 'off', true)`;
 
-/** CTE `name`: the stored facts of `table` that the rows of CTE `from` replace (as they were before the statement). */
-export const storedFacts = (name: string, table: string, from: string) =>
-  `${name} AS (SELECT f.* FROM ${from} CROSS JOIN ${factByKey(table, `${from}.org_id`, `${from}.source_key`)})`;
-
 /** Strict JSON number → bigint: a non-number fails the statement (a poison row), never silently 0. */
 export const jsonBigint = (expr: string) => `(CASE WHEN ${expr} IS NULL OR ${expr} = 'null'::jsonb THEN NULL ELSE (${expr} #>> '{}')::bigint END)`;
 
 /**
  * The statement of a source type that feeds one fact table: `newFacts` selects the batch's
- * fact-shaped rows from the claimed keys `k`; the stored facts they replace are read, the new ones
- * upserted, and the dataset's hourly rollup moved by the difference in the same statement.
+ * fact-shaped rows from the claimed keys `k`; they are upserted, and the dataset's hourly rollup
+ * moved by the difference between them and the stored facts the upsert replaced (RETURNING old:
+ * the row each upsert found, as it was — after waiting for any transaction that held it).
  */
 export function oneTableProjection(type: SourceType, cols: string[], newFacts: string): string {
   const { table } = onlyFact(type);
@@ -60,8 +62,8 @@ export function oneTableProjection(type: SourceType, cols: string[], newFacts: s
   WITH ${KEYS},
   n AS (${newFacts}
   ),
-  ${storedFacts('o', table, 'n')},
-  ${upsertFacts('up', table, cols, 'n')},
+  ${upsertFacts('up', table, cols, 'n', 'old.*')},
+  o AS (SELECT * FROM up WHERE org_id IS NOT NULL),
   ${rollupDeltaCtes('roll', dataset, 'n', 'o')}
   SELECT (SELECT count(*) FROM up)::int AS projected, (SELECT count(*) FROM roll)::int AS rollup_rows`;
 }
