@@ -57,36 +57,50 @@ export const applicablePrice = (g: string, alias: string) => `LEFT JOIN LATERAL 
 
 /**
  * A FROM item: the generations that `gens` selects (a query yielding llm_generations columns,
- * at least org_id, id, provider, model, created_at, cost_usd and the token counts), each once,
- * with the price that applies to it as columns `price_id, input_per_mtok, output_per_mtok,
- * cache_read_per_mtok, cache_write_per_mtok` (nulls when none applies or it reports its cost) —
- * so `generationCost(x, x)` is its cost. Set-based, no probe per generation: the batch's distinct
- * (org, provider, model) keys are matched against the price table once (`pg_c`: each key's
- * candidates), every generation meets its key's candidates, and `DISTINCT ON` keeps the first in
- * effect at its time in the rule's order.
+ * at least org_id, id, provider, model, created_at, cost_usd and the token counts; each
+ * generation once), each with the price that applies to it as columns `price_id, input_per_mtok,
+ * output_per_mtok, cache_read_per_mtok, cache_write_per_mtok` (nulls when none applies or it
+ * reports its cost) — so `generationCost(x, x)` is its cost. Set-based, no probe and no sort per
+ * generation: the batch's distinct (org, provider, model) keys are matched against the price
+ * table once (`pg_c`: each key's candidates), and each key's price is laid out as a function of
+ * time (`pg_k`): from each candidate's effective_from on, the best candidate in effect from then
+ * until the next one's — the rule's answer can only change at an effective_from. Each generation
+ * then takes the piece its created_at falls in (width_bucket over the pieces' start times, 0 before
+ * the first: no price).
  *
- * The generations meet the candidates by a FULL JOIN on the key alone: a full join can only be a
- * hash or merge join, so no row estimate of the batch (a CTE's is often 1) can make it a nested
- * loop that rebuilds or rescans the candidates per generation. It equals a left join here: every
- * candidate's key is some generation's. Whether a candidate is in effect (no reported cost, its
- * effective_from ≤ the generation's created_at) is therefore sorted on, not joined on.
+ * The generations meet their key's row by a FULL JOIN on the key: a full join can only be a hash
+ * or merge join, so no row estimate of the batch (a CTE's is often 1) can make it a nested loop
+ * that rebuilds or rescans the price rows per generation. It equals a left join here: every key
+ * of `pg_k` is some generation's.
  */
-const IN_EFFECT_SORT = (g: string, p: string) => `(${g}.cost_usd IS NULL AND ${IN_EFFECT(g, p)})`;
 const PRICE_COLS = ['input_per_mtok', 'output_per_mtok', 'cache_read_per_mtok', 'cache_write_per_mtok'];
-export const pricedGenerations = (gens: string) => `(
+const KEY_COLS = ['key_org_id', 'key_provider', 'key_model'];
+export const pricedGenerations = (gens: string) => {
+  const piece = `CASE WHEN pg.cost_usd IS NULL THEN width_bucket(pg.created_at, pk.seg_from) END`;
+  return `(
       WITH pg_g AS MATERIALIZED (${gens}),
       pg_c AS (
         SELECT pk.org_id AS key_org_id, pk.provider AS key_provider, pk.model AS key_model, pr.*
         FROM (SELECT DISTINCT org_id, provider, model FROM pg_g WHERE cost_usd IS NULL) pk
         JOIN prices pr ON ${MATCHES('pk', 'pr')}
+      ),
+      pg_k AS (
+        SELECT ${KEY_COLS.join(', ')}, array_agg(seg_from ORDER BY seg_from) AS seg_from, array_agg(id ORDER BY seg_from) AS id,
+               ${PRICE_COLS.map((c) => `array_agg(${c} ORDER BY seg_from) AS ${c}`).join(', ')}
+        FROM (
+          SELECT DISTINCT ON (${KEY_COLS.map((c) => `b.${c}`).join(', ')}, b.effective_from)
+                 ${KEY_COLS.map((c) => `b.${c}`).join(', ')}, b.effective_from AS seg_from, c.id, ${PRICE_COLS.map((c) => `c.${c}`).join(', ')}
+          FROM pg_c b JOIN pg_c c ON ${KEY_COLS.map((c) => `c.${c} = b.${c}`).join(' AND ')} AND c.effective_from <= b.effective_from
+          ORDER BY ${KEY_COLS.map((c) => `b.${c}`).join(', ')}, b.effective_from, ${priceOrderBy('c')}
+        ) pieces
+        GROUP BY ${KEY_COLS.join(', ')}
       )
-      SELECT DISTINCT ON (pg.org_id, pg.id) pg.*,
-             CASE WHEN ${IN_EFFECT_SORT('pg', 'pc')} THEN pc.id END AS price_id,
-             ${PRICE_COLS.map((c) => `CASE WHEN ${IN_EFFECT_SORT('pg', 'pc')} THEN pc.${c} END AS ${c}`).join(',\n             ')}
+      SELECT pg.*, (pk.id)[${piece}] AS price_id,
+             ${PRICE_COLS.map((c) => `(pk.${c})[${piece}] AS ${c}`).join(',\n             ')}
       FROM pg_g pg
-      FULL JOIN pg_c pc ON pc.key_org_id = pg.org_id AND pc.key_provider = pg.provider AND pc.key_model = pg.model
-      ORDER BY pg.org_id, pg.id, ${IN_EFFECT_SORT('pg', 'pc')} IS NOT TRUE, ${priceOrderBy('pc')}
+      FULL JOIN pg_k pk ON pk.key_org_id = pg.org_id AND pk.key_provider = pg.provider AND pk.key_model = pg.model
     )`;
+};
 
 /** The generation's cost in USD: reported, else priced by `p` (from applicablePrice or pricedGenerations), else null. */
 export const generationCost = (g: string, p: string) => `coalesce(${g}.cost_usd, (${g}.input_tokens * ${p}.input_per_mtok
