@@ -70,10 +70,11 @@ export class OutboxRepository {
   /**
    * Fencing: of the rows this worker claimed, the ones still its own — processing, with the
    * attempts count of its claim (attempts are counted at claim time, so a re-claim after a lease
-   * expiry changes them) — locked until the transaction ends. While a projection holds these
-   * locks no other worker can release or re-claim the rows, so a source is never projected by two
-   * transactions at once, even when a slow worker outlives its lease. Re-pricing steps run under
-   * it; a projection batch only when its unfenced run met rows it no longer owned (completeClaimed).
+   * expiry changes them) — locked until the transaction ends. While a transaction holds these
+   * locks no other worker can release or re-claim the rows, even when it outlives its lease.
+   * Re-pricing steps run under it; a projection batch only when its unfenced run met rows it no
+   * longer owned (completeClaimed). An unfenced batch can be projecting a source while a worker
+   * that re-claimed it after the lease does too; only the owner's completion can commit.
    */
   async lockOwned(em: EntityManager, rows: ClaimedRow[]): Promise<Set<string>> {
     const owned = await queryRows<{ id: string }>(em,

@@ -5,9 +5,10 @@ import { columnsReadBy, rollupOf, rollupRowsSql } from '#src/reporting/catalog/r
  * CTEs that keep a dataset's hourly rollup exact as a projection rewrites facts (SPEC §6
  * Rollups): every fact the statement writes is added, every fact it replaces or deletes is
  * subtracted, and the net change per rollup row is upserted as a delta. `plus` and `minus` name
- * CTEs of fact-shaped rows (the new facts, and the stored facts as they were before the statement
- * — a data-modifying WITH never sees its own writes, so reading the fact table in the same
- * statement yields the old values).
+ * CTEs of fact-shaped rows: the new facts, and the stored facts they replace or remove — either
+ * read from the fact table in the same statement (a data-modifying WITH never sees its own
+ * writes, so that yields the values before it) or returned by the upsert that replaced them
+ * (RETURNING old: the version it replaced).
  *
  * Percentile sketches (SPEC §15) move the same way: each new fact adds one to its value's bucket,
  * each replaced fact takes one from its old bucket.
