@@ -108,11 +108,7 @@ export class OutboxRepository {
    */
   async completeClaimed(em: EntityManager, rows: ClaimedRow[]): Promise<boolean> {
     if (rows.length === 0) return true;
-    const done = await queryRows<{ id: string; attempts: number }>(em,
-      `UPDATE reporting_outbox SET status = 'completed', lease_until = NULL, last_error = NULL, updated_at = clock_timestamp()
-        WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING id::text AS id, attempts`,
-      [rows.map((r) => r.id)],
-    );
+    const done = await this.completed(em, rows.map((r) => r.id));
     const claimed = new Map(rows.map((r) => [r.id, r.attempts]));
     return done.length === rows.length && done.every((r) => claimed.get(r.id) === r.attempts);
   }
@@ -120,14 +116,18 @@ export class OutboxRepository {
   /** Marks rows completed; callers hold them through lockOwned in the same transaction. */
   async complete(em: EntityManager, ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const rows = await queryRows(em,
+    return (await this.completed(em, ids)).length;
+  }
+
+  /** The completion itself: the listed rows still processing marked completed, returned with their attempts. */
+  private completed(em: EntityManager, ids: string[]): Promise<{ id: string; attempts: number }[]> {
+    return queryRows(em,
       // clock_timestamp(): when the facts were written, not when the transaction began — this
       // is the moment a row became visible, which freshness measurements read.
       `UPDATE reporting_outbox SET status = 'completed', lease_until = NULL, last_error = NULL, updated_at = clock_timestamp()
-        WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING 1`,
+        WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING id::text AS id, attempts`,
       [ids],
     );
-    return rows.length;
   }
 
   /**
