@@ -113,6 +113,43 @@ describe('percentiles from rollup sketches (SPEC §15)', () => {
     );
   });
 
+  it('a batch that moves one bucket of a stored row splices it in exactly as a rebuild computes the row: first, last, between, the same bucket, counted down and out', async () => {
+    const owner = await t.key('sketch-splice', 'owner');
+    const api = client(t, owner.key);
+    const spec = rollupOf(DATASET_BY_NAME.get('llm_generations')!);
+    const sketch = async () => {
+      const { rows } = await t.db.pool.query(
+        `SELECT skk_duration_ms AS keys, skn_duration_ms AS counts, skk_time_to_first_token_ms AS tkeys FROM ${spec.table} WHERE org_id = $1 AND model = 'gpt-5' AND hour = $2`,
+        [owner.orgId, new Date(START).toISOString()],
+      );
+      return rows[0] as { keys: number[]; counts: number[]; tkeys: number[] };
+    };
+    // One generation per projector pass, all in the same hour and model: each pass's delta for
+    // the row is one bucket. Durations 1, 10, 100, 1000 are four buckets, ascending.
+    const gen = (duration: number | null, minute: number, id = newPublicId('gen')) => ({ ...toGen({ model: 0, hour: 0, minute, duration, ttft: duration }), id });
+    const steps: [Gen, number[]][] = [];
+    const g100 = gen(100, 1);
+    const g10 = gen(10, 2);
+    const g1000 = gen(1000, 3);
+    const g1 = gen(1, 4);
+    const g100b = gen(100, 5);
+    steps.push([g100, [1]], [g10, [1, 1]], [g1000, [1, 1, 1]], [g1, [1, 1, 1, 1]], [g100b, [1, 1, 2, 1]]);
+    // Rewrites of the same generations: counted down, out (first, middle and last), and back in between.
+    steps.push([gen(null, 5, g100b.id), [1, 1, 1, 1]], [gen(null, 4, g1.id), [1, 1, 1]], [gen(null, 1, g100.id), [1, 1]], [gen(null, 3, g1000.id), [1]]);
+    steps.push([gen(1000, 3, g1000.id), [1, 1]], [gen(100, 1, g100.id), [1, 1, 1]], [gen(1, 4, g1.id), [1, 1, 1, 1]], [gen(null, 2, g10.id), [1, 1, 1]]);
+    const keys = new Set<number>();
+    for (const [g, counts] of steps) {
+      await ingest(api, [g]);
+      const row = await sketch();
+      expect(row.counts).toEqual(counts);
+      expect(row.keys).toEqual([...row.keys].sort((a, b) => a - b));
+      expect(row.tkeys).toEqual(row.keys);
+      row.keys.forEach((k) => keys.add(k));
+      await expectNoDrift(t, owner.orgId);
+    }
+    expect(keys.size).toBe(4);
+  });
+
   it('a covered percentile is served by the rollup and marked approximate; exact: true answers from the facts, exactly', async () => {
     const owner = await t.key('sketch-e2e', 'owner');
     const api = client(t, owner.key);
