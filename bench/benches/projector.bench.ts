@@ -1,6 +1,12 @@
-import type { Bench } from '../support/context.js';
+import type { DataSource } from 'typeorm';
+import { SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
+import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
+import { WATERMARK_SQL } from '#src/reporting/freshness/watermark.sql.js';
+import { PRICE_LOCK_SQL } from '#src/reporting/prices/price-rule.sql.js';
+import type { Bench, Figure } from '../support/context.js';
 import { bulkProject, clearFacts, ENQUEUE_ALL_SQL } from '../support/data.js';
-import { round, timed } from '../support/stats.js';
+import { BEFORE_SCHEMA, createLayoutBefore, STATEMENTS, statementsWithoutSketches, truncateLayouts, type Statements } from '../support/layout.js';
+import { median, round, timed } from '../support/stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,6 +30,75 @@ export async function drained(ds: import('typeorm').DataSource, orgId: string, m
     await sleep(250);
   }
   throw new Error('the outbox did not drain');
+}
+
+type Batch = { type: SourceType; id: string }[];
+
+/**
+ * One pass of the projector's transactions without the outbox: each batch in its own
+ * transaction, as projector.service.ts runs it (the price lock, the planner settings, one
+ * statement per source type, the watermark bump), committed. `before`: the tables of
+ * BEFORE_SCHEMA first on the search path and no watermark bump (the result cache, SPEC §15, came
+ * with the same issue).
+ */
+async function projectPass(ds: DataSource, orgId: string, batches: Batch[], statements: Statements, before: boolean): Promise<number> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    const t = await timed(async () => {
+      for (const batch of batches) {
+        await runner.startTransaction();
+        if (before) await runner.query(`SELECT set_config('search_path', '${BEFORE_SCHEMA}, ' || current_setting('search_path'), true)`);
+        await runner.query(PRICE_LOCK_SQL.project, [[orgId]]);
+        await runner.query(PROJECTION_PLAN_SQL);
+        const types = SOURCE_TYPES.filter((type) => batch.some((r) => r.type === type));
+        for (const type of types) {
+          const ids = batch.filter((r) => r.type === type).map((r) => r.id);
+          await runner.query(statements[type], [ids.map(() => orgId), ids]);
+        }
+        if (!before) await runner.query(WATERMARK_SQL.bump, [types.map(() => orgId), types]);
+        await runner.commitTransaction();
+      }
+    });
+    return t.ms;
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Issue 18: the projector's throughput before and after the rollup and locality changes, side by
+ * side in one run. The drain's own rows, in its batches (5,000 outbox rows in claim order),
+ * projected by the projector's transactions without the outbox, alternately into the tables as
+ * they are and as they were (createLayoutBefore: unpartitioned, the same keys and indexes,
+ * rollups without sketch columns) with the statements without the sketch deltas; the org's facts
+ * and rollup rows emptied before each pass; five passes each, medians. The drain adds the same
+ * outbox work to both sides, so its own ratio is at least this one.
+ */
+async function beforeAndAfter(ds: DataSource, orgId: string, batchSize: number): Promise<{ after: number[]; before: number[]; rows: number }> {
+  const rows: { type: SourceType; id: string }[] = await ds.query(
+    `SELECT source_type AS type, source_id AS id FROM reporting_outbox WHERE org_id = $1 AND status = 'completed' ORDER BY id`, [orgId]);
+  const batches: Batch[] = [];
+  for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
+  const without = await statementsWithoutSketches();
+  const tables = await createLayoutBefore(ds);
+  const after: number[] = [];
+  const before: number[] = [];
+  try {
+    const pass = async (isBefore: boolean) => {
+      await truncateLayouts(ds, tables, orgId);
+      return projectPass(ds, orgId, batches, isBefore ? without : STATEMENTS, isBefore);
+    };
+    await pass(true); // warm-up: caches and plans of both
+    await pass(false);
+    for (let i = 0; i < 5; i++) {
+      before.push(await pass(true));
+      after.push(await pass(false)); // last: the org's facts stay projected, as the bulk baseline left them
+    }
+  } finally {
+    await ds.query(`DROP SCHEMA ${BEFORE_SCHEMA} CASCADE`);
+  }
+  return { after, before, rows: rows.length };
 }
 
 /**
@@ -54,7 +129,12 @@ export const projectorBench: Bench = {
     await clearFacts(ctx.ds, org.id);
     const bulk = await timed(() => bulkProject(ctx.ds, org.id, 1_000_000));
     const rate = r.n / r.s;
-    return [{
+    const layouts = await beforeAndAfter(ctx.ds, org.id, 5000);
+    const afterMs = median(layouts.after);
+    const beforeMs = median(layouts.before);
+    const perS = (ms: number) => Math.round(layouts.rows / (ms / 1000));
+    const runs = (xs: number[]) => xs.map((x) => round(x / 1000, 2)).join(', ');
+    const figures: Figure[] = [{
       name: 'projector drain',
       bar: '≥ 20,000 outbox rows/s on 200k mixed rows, within 2× of one bulk INSERT … SELECT',
       figure: `${r.n} rows in ${round(r.s, 2)} s (${Math.round(rate)} rows/s; no row claimed twice: max attempts ${r.max_attempts})`,
@@ -63,6 +143,16 @@ export const projectorBench: Bench = {
       ratioLabel: 'drain time ÷ bulk time',
       pass: rate >= 20_000 && r.s <= 2 * (bulk.ms / 1000),
       details: { rows: r.n, seconds: r.s, rows_per_s: rate, bulk_seconds: bulk.ms / 1000, max_attempts: r.max_attempts },
+    }, {
+      name: 'projector before and after issue 18',
+      bar: 'issue 18: the rollup and locality changes keep ≥ 0.85× of the projector\'s rows/s (same rows, same batches, same run)',
+      figure: `after — facts and rollups partitioned by org, sketch deltas, a watermark bump per batch: ${round(afterMs / 1000, 2)} s for ${layouts.rows} rows (${perS(afterMs)} rows/s; median of ${layouts.after.length}: ${runs(layouts.after)} s), the drain's batches in claim order, one transaction each, without the outbox`,
+      baseline: `before — the same tables unpartitioned (same keys and indexes), rollups without sketch columns, statements without the sketch deltas, no watermark: ${round(beforeMs / 1000, 2)} s (${perS(beforeMs)} rows/s; ${runs(layouts.before)} s), alternated`,
+      ratio: round(beforeMs / afterMs, 3),
+      ratioLabel: 'rows/s after ÷ before',
+      pass: beforeMs / afterMs >= 0.85,
+      details: { rows: layouts.rows, after_ms: afterMs, before_ms: beforeMs, after_runs_ms: layouts.after.join(' '), before_runs_ms: layouts.before.join(' ') },
     }];
+    return figures;
   },
 };

@@ -3,16 +3,15 @@ import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
-import { DATASETS } from '#src/reporting/catalog/catalog.js';
-import { rollupOf } from '#src/reporting/catalog/rollup.js';
 import type { Bench, BenchContext, Figure } from '../support/context.js';
 import type { Service } from '../support/service.js';
 import { projectionKeys } from '../support/data.js';
+import { statementsWithoutSketches, type Statements as AllStatements } from '../support/layout.js';
 import { median, round, summary, timed } from '../support/stats.js';
 
 const DAY_MS = 86_400_000;
 
-type Statements = { event: string; session: string; llm_generation: string };
+type Statements = Pick<AllStatements, 'event' | 'session' | 'llm_generation'>;
 type Row = { day: string; model: string | null; p95_duration_ms: number | null };
 
 async function api(service: Service, key: string, query: object): Promise<{ served_by: string; rows: Row[] }> {
@@ -22,24 +21,6 @@ async function api(service: Service, key: string, query: object): Promise<{ serv
   const body = await res.json();
   if (res.status !== 200) throw new Error(`query → ${res.status} ${JSON.stringify(body)}`);
   return body as { served_by: string; rows: Row[] };
-}
-
-/**
- * The projection statements as they were before the sketches: the same modules evaluated again
- * (a distinct module URL) while every rollup spec lists no sketch, so their SQL leaves out the
- * sketch deltas and nothing else. Bench-only: the shared specs are restored before returning.
- */
-async function statementsWithoutSketches(): Promise<Statements> {
-  const specs = DATASETS.map((d) => rollupOf(d));
-  const kept = specs.map((s) => s.sketches);
-  try {
-    for (const s of specs) s.sketches = [];
-    const load = (file: string) => import(new URL(`../../src/projector/projections/${file}?without-sketches`, import.meta.url).href);
-    const [events, sessions, generations] = await Promise.all([load('event.projection.js'), load('session.projection.js'), load('llm-generation.projection.js')]);
-    return { event: events.PROJECT_EVENTS_SQL, session: sessions.PROJECT_SESSIONS_SQL, llm_generation: generations.PROJECT_LLM_GENERATIONS_SQL };
-  } finally {
-    specs.forEach((s, i) => (s.sketches = kept[i]));
-  }
 }
 
 /**
@@ -122,7 +103,6 @@ export const sketchBench: Bench = {
     const { keys, rows } = await projectionKeys(ctx.ds, proj.id);
     const withSketches: Statements = { event: PROJECT_EVENTS_SQL, session: PROJECT_SESSIONS_SQL, llm_generation: PROJECT_LLM_GENERATIONS_SQL };
     const without = await statementsWithoutSketches();
-    if (without.llm_generation.includes('rollup_sketch_key') || !withSketches.llm_generation.includes('rollup_sketch_key')) throw new Error('the statements without sketches were not built');
     await projectTwice(ctx.ds, proj.id, keys, withSketches); // warm-up
     const a: { first: number; again: number }[] = [];
     const b: { first: number; again: number }[] = [];

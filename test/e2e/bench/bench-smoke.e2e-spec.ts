@@ -49,6 +49,7 @@ describe('npm run bench -- --quick', () => {
         'cost: projection with prices',
         'cost: re-pricing',
         'projector drain',
+        'projector before and after issue 18',
         'freshness under sustained ingest',
         'alerts evaluated per minute (one instance)',
         'scheduled delivery after its tick',
