@@ -39,19 +39,34 @@ export function rollupDeltaCtes(name: string, dataset: DatasetDef, plus: string,
   // kept as it is. A delta of one bucket (most rows of a batch: one fact of the row's hour and
   // group) is spliced in by position: its key found in the stored keys (array_position), else
   // inserted where it sorts (width_bucket over the ascending keys). Any other delta is merged in
-  // general: the two sketches' buckets unnested, summed by key, collected in key order.
-  const merge = (k: RollupSketch) => {
-    const [keys, counts, dk, dn] = [`r.${k.keys}`, `r.${k.counts}`, `excluded.${k.keys}[1]`, `excluded.${k.counts}[1]`];
-    return `(${k.keys}, ${k.counts}) = (SELECT ${keys}, ${counts} WHERE cardinality(excluded.${k.keys}) = 0 UNION ALL ` +
-      `SELECT CASE WHEN x.i IS NULL THEN ${keys}[:x.p] || ${dk} || ${keys}[x.p + 1:] WHEN ${counts}[x.i] + ${dn} = 0 THEN ${keys}[:x.i - 1] || ${keys}[x.i + 1:] ELSE ${keys} END, ` +
-      `CASE WHEN x.i IS NULL THEN ${counts}[:x.p] || ${dn} || ${counts}[x.p + 1:] WHEN ${counts}[x.i] + ${dn} = 0 THEN ${counts}[:x.i - 1] || ${counts}[x.i + 1:] ` +
-      `ELSE ${counts}[:x.i - 1] || (${counts}[x.i] + ${dn}) || ${counts}[x.i + 1:] END ` +
-      `FROM (SELECT array_position(${keys}, ${dk}) AS i, width_bucket(${dk}, ${keys}) AS p) x WHERE cardinality(excluded.${k.keys}) = 1 UNION ALL ` +
-      `SELECT coalesce(array_agg(u.k), '{}'), coalesce(array_agg(u.n), '{}') FROM ` +
-      `(SELECT k, sum(n)::int AS n FROM unnest(${keys} || excluded.${k.keys}, ${counts} || excluded.${k.counts}) AS m(k, n) ` +
-      `GROUP BY k HAVING sum(n) <> 0 ORDER BY k) u HAVING cardinality(excluded.${k.keys}) > 1)`;
+  // general: the two sketches' buckets unnested, summed by key, collected in key order. Every
+  // sketch of the row in one subquery (one per conflicting row, not one per sketch); the general
+  // merge runs only for a delta of several buckets, once (x is not flattened: OFFSET 0).
+  const sketchSet = (sketches: readonly RollupSketch[]) => {
+    const parts = sketches.map((k, j) => {
+      const [keys, counts, dk, dn, n] = [`r.${k.keys}`, `r.${k.counts}`, `excluded.${k.keys}[1]`, `excluded.${k.counts}[1]`, `cardinality(excluded.${k.keys})`];
+      const [i, p, g] = [`x.i${j}`, `x.p${j}`, `x.g${j}`];
+      const splice = (arr: string, removed: string, kept: string) =>
+        `CASE WHEN ${n} = 0 THEN ${arr} WHEN ${n} > 1 THEN (${g}).${arr === keys ? 'keys' : 'counts'} ` +
+        `WHEN ${i} IS NULL THEN ${arr}[:${p}] || ${arr === keys ? dk : dn} || ${arr}[${p} + 1:] ` +
+        `WHEN ${counts}[${i}] + ${dn} = 0 THEN ${removed} ELSE ${kept} END`;
+      return {
+        out: [
+          splice(keys, `${keys}[:${i} - 1] || ${keys}[${i} + 1:]`, keys),
+          splice(counts, `${counts}[:${i} - 1] || ${counts}[${i} + 1:]`, `${counts}[:${i} - 1] || (${counts}[${i}] + ${dn}) || ${counts}[${i} + 1:]`),
+        ],
+        inner: [
+          `array_position(${keys}, ${dk}) AS i${j}`, `width_bucket(${dk}, ${keys}) AS p${j}`,
+          `CASE WHEN ${n} > 1 THEN (SELECT ROW(coalesce(array_agg(u.k), '{}'), coalesce(array_agg(u.n), '{}'))::rollup_sketch FROM ` +
+          `(SELECT k, sum(n)::int AS n FROM unnest(${keys} || excluded.${k.keys}, ${counts} || excluded.${k.counts}) AS m(k, n) ` +
+          `GROUP BY k HAVING sum(n) <> 0 ORDER BY k) u) END AS g${j}`,
+        ],
+      };
+    });
+    return `(${sketches.flatMap((k) => [k.keys, k.counts]).join(', ')}) = (SELECT ${parts.flatMap((x) => x.out).join(', ')} ` +
+      `FROM (SELECT ${parts.flatMap((x) => x.inner).join(', ')} OFFSET 0) x)`;
   };
-  const set = [...cols.map((c) => `${c} = r.${c} + excluded.${c}`), ...spec.sketches.map(merge)];
+  const set = [...cols.map((c) => `${c} = r.${c} + excluded.${c}`), ...(spec.sketches.length > 0 ? [sketchSet(spec.sketches)] : [])];
   const changed = [...cols.map((c) => `g.${c} <> 0`), ...spec.sketches.map((k) => `cardinality(g.${k.keys}) > 0`)];
   return `${name}_delta AS (
     ${side(plus, '')}
