@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
+import { batchParams, PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL, PROJECT_EVENTS_UNPRICED_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL, PROJECT_LLM_GENERATIONS_UNPRICED_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL, PROJECT_SESSIONS_UNPRICED_SQL } from '#src/projector/projections/session.projection.js';
@@ -29,7 +29,7 @@ async function projectOnce(ds: DataSource, orgId: string, keys: Record<keyof Sta
         const ids = keys[type];
         for (let i = 0; i < ids.length; i += batch) {
           const part = ids.slice(i, i + batch);
-          await runner.query(sql[type], [part.map(() => orgId), part]);
+          await runner.query(sql[type], batchParams(part.map(() => orgId), part));
         }
       }
     });

@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
-import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
+import { batchParams, PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { WATERMARK_SQL } from '#src/reporting/freshness/watermark.sql.js';
 import { PRICE_LOCK_SQL } from '#src/reporting/prices/price-rule.sql.js';
 import type { Bench, Figure } from '../support/context.js';
@@ -49,7 +49,7 @@ async function projectBatch(runner: QueryRunner, orgId: string, batch: Batch, st
     const types = SOURCE_TYPES.filter((type) => batch.some((r) => r.type === type));
     for (const type of types) {
       const ids = batch.filter((r) => r.type === type).map((r) => r.id);
-      await runner.query(statements[type], [ids.map(() => orgId), ids]);
+      await runner.query(statements[type], batchParams(ids.map(() => orgId), ids));
     }
     if (!before) await runner.query(WATERMARK_SQL.bump, [types.map(() => orgId), types]);
     await runner.commitTransaction();

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
+import { batchParams, PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
@@ -39,7 +39,7 @@ async function projectTwice(ds: DataSource, orgId: string, keys: Record<keyof St
       for (const type of ['event', 'session', 'llm_generation'] as const) {
         for (let i = 0; i < keys[type].length; i += batch) {
           const part = keys[type].slice(i, i + batch);
-          await runner.query(sql[type], [part.map(() => orgId), part]);
+          await runner.query(sql[type], batchParams(part.map(() => orgId), part));
         }
       }
     };

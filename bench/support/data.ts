@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { PROJECTED_EVENT_TYPES_SQL } from '#src/pipeline/pipeline.vocabulary.js';
+import { batchParams } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
@@ -138,7 +139,7 @@ export async function bulkProject(ds: DataSource, orgId: string, chunk = 5_000):
     const ids: { id: string }[] = await ds.query(`SELECT id FROM ${table} WHERE org_id = $1 ORDER BY created_at, id`, [orgId]);
     for (let i = 0; i < ids.length; i += chunk) {
       const part = ids.slice(i, i + chunk).map((r) => r.id);
-      await ds.query(sql, [part.map(() => orgId), part]);
+      await ds.query(sql, batchParams(part.map(() => orgId), part));
     }
     n += ids.length;
   }

@@ -10,7 +10,7 @@ import { backoffMs } from './backoff.js';
 import { REPRICE_WORK, SOURCE_TYPES, type SourceType } from '#src/pipeline/pipeline.vocabulary.js';
 import { ClaimedRow, OutboxRepository } from './outbox.repository.js';
 import { RepriceService } from './reprice.service.js';
-import { PROJECTION_PLAN_SQL } from './projections/common.sql.js';
+import { batchParams, PROJECTION_PLAN_SQL } from './projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from './projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from './projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from './projections/session.projection.js';
@@ -195,7 +195,7 @@ export class ProjectorService {
     for (const type of SOURCE_TYPES) {
       const batch = rows.filter((r) => r.source_type === type);
       if (batch.length === 0) continue;
-      await em.query(PROJECTIONS[type], [batch.map((r) => r.org_id), batch.map((r) => r.source_id)]);
+      await em.query(PROJECTIONS[type], batchParams(batch.map((r) => r.org_id), batch.map((r) => r.source_id)));
     }
   }
 

@@ -3,7 +3,7 @@ import {
   CAPABILITY_USAGE_EVENT_TYPE, factOfEventType, sourceKeySql, sourceUpdatedSql, TOOL_CALL_EVENT_TYPE, TURN_EVENT_TYPES, TURN_EVENT_TYPES_SQL,
 } from '#src/pipeline/pipeline.vocabulary.js';
 import { generationsCostBy } from '#src/reporting/prices/price-rule.sql.js';
-import { ATTRIBUTION, factByKey, jsonBigint, KEYS, upsertFacts } from './common.sql.js';
+import { ATTRIBUTION, BATCH_ORGS, factByKey, jsonBigint, KEYS, upsertFacts } from './common.sql.js';
 import { rollupDeltaCtes } from './rollup-delta.sql.js';
 
 const TOOL_COLS = ['turn_id', 'session_id', ...ATTRIBUTION, 'tool', 'tool_display_name', 'capability', 'status', 'duration_ms', 'created_at', 'source_updated_at'];
@@ -79,9 +79,9 @@ const projectEventsSql = (priced: boolean) => `
   gone_tools AS (SELECT org_id, source_key FROM ot EXCEPT SELECT org_id, source_key FROM nt),
   gone_turns AS (SELECT org_id, source_key FROM ou EXCEPT SELECT org_id, source_key FROM nu),
   gone_caps AS (SELECT org_id, source_key FROM oc EXCEPT SELECT org_id, source_key FROM nc),
-  stale_tools AS (DELETE FROM ${TOOL} f USING gone_tools g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
-  stale_turns AS (DELETE FROM ${TURN.table} f USING gone_turns g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
-  stale_caps AS (DELETE FROM ${CAPABILITY.table} f USING gone_caps g WHERE f.org_id = g.org_id AND f.source_key = g.source_key RETURNING 1),
+  stale_tools AS (DELETE FROM ${TOOL} f USING gone_tools g WHERE f.org_id = g.org_id AND f.org_id = ANY(${BATCH_ORGS}) AND f.source_key = g.source_key RETURNING 1),
+  stale_turns AS (DELETE FROM ${TURN.table} f USING gone_turns g WHERE f.org_id = g.org_id AND f.org_id = ANY(${BATCH_ORGS}) AND f.source_key = g.source_key RETURNING 1),
+  stale_caps AS (DELETE FROM ${CAPABILITY.table} f USING gone_caps g WHERE f.org_id = g.org_id AND f.org_id = ANY(${BATCH_ORGS}) AND f.source_key = g.source_key RETURNING 1),
   ${rollupDeltaCtes('roll_tools', DATASET_BY_NAME.get('tool_calls')!, 'nt', 'ot')},
   ${rollupDeltaCtes('roll_turns', DATASET_BY_NAME.get('turns')!, 'nu', 'ou')},
   ${rollupDeltaCtes('roll_caps', DATASET_BY_NAME.get('capability_usage')!, 'nc', 'oc')}

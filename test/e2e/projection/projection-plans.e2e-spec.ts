@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CLAIM_PLAN_SQL, CLAIM_SQL } from '#src/projector/outbox.repository.js';
-import { PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
+import { batchParams, PROJECTION_PLAN_SQL } from '#src/projector/projections/common.sql.js';
 import { PROJECT_EVENTS_SQL } from '#src/projector/projections/event.projection.js';
 import { PROJECT_LLM_GENERATIONS_SQL } from '#src/projector/projections/llm-generation.projection.js';
 import { PROJECT_SESSIONS_SQL } from '#src/projector/projections/session.projection.js';
@@ -70,7 +70,7 @@ describe('projection statements read stored facts by primary key (SPEC §5)', ()
     ['usage_ledger', PROJECT_USAGE_LEDGER_SQL],
   ])('%s: the fact table is read only by the upsert, which returns the facts it replaced', async (_source, sql) => {
     const ids = Array.from({ length: 500 }, () => randomUUID());
-    const plan = await explainJson(t.db.pool, `SET LOCAL enable_nestloop = off`, sql, [ids.map(() => orgId), ids]);
+    const plan = await explainJson(t.db.pool, `SET LOCAL enable_nestloop = off`, sql, batchParams(ids.map(() => orgId), ids));
     expect(factReads(plan, orgId)).toEqual([]);
   });
 
@@ -79,8 +79,13 @@ describe('projection statements read stored facts by primary key (SPEC §5)', ()
   ])('%s: every read of the fact tables is an index scan of the primary key', async (_source, sql, tables) => {
     const ids = Array.from({ length: 500 }, () => randomUUID());
     const orgs = ids.map(() => orgId);
-    const reads = factReads(await explainJson(t.db.pool, `SET LOCAL enable_nestloop = off`, sql, [orgs, ids]), orgId);
+    const plan = await explainJson(t.db.pool, `SET LOCAL enable_nestloop = off`, sql, batchParams(orgs, ids));
+    const reads = factReads(plan, orgId);
     expect(new Set(reads.map((r) => r.split(':')[0]))).toEqual(new Set(tables));
+    // Planned for the batch's org alone (BATCH_ORGS): no other org's partition, nor the default, in any read or delete.
+    const partitions = planNodes(plan).map((n) => n['Relation Name']).filter((r): r is string => !!r && FACT_TABLES.has(unpartitioned(r)) && r !== unpartitioned(r));
+    expect(partitions.length).toBeGreaterThan(0);
+    expect(partitions.filter((r) => !r.endsWith(`_${orgId.replaceAll('-', '')}`))).toEqual([]);
     const probe = new RegExp(`^(${tables.join('|')}): Index (Only )?Scan (${tables.map((x) => `${x}_pkey`).join('|')}) by key$`);
     // A partition of a few pages (this org's sessions: 150 rows) is rightly read whole instead: bounded, whatever the batch.
     const { rows: small } = await t.db.pool.query(`SELECT c.relname AS name FROM pg_class c WHERE c.relname = ANY ($1) AND c.relpages <= 10`,
@@ -123,7 +128,7 @@ describe('projection statements read stored facts by primary key (SPEC §5)', ()
     const { rows: stats } = await t.db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname = ANY ($1) AND reltuples = 0`, [parts]);
     expect(stats[0].n).toBe(parts.length);
     const ids = Array.from({ length: 500 }, () => randomUUID());
-    const params = [ids.map(() => empty.orgId), ids];
+    const params = batchParams(ids.map(() => empty.orgId), ids);
     // The trap: with the statistics of an empty table, each key's probe is a sequential scan of
     // the partition the statement is filling. The projector's settings (PROJECTION_PLAN_SQL) keep the probe.
     const plain = factReads(await explainJson(t.db.pool, `SELECT 1`, sql, params), empty.orgId);
