@@ -93,10 +93,10 @@ async function pairedPass(ds: DataSource, orgId: string, batches: Batch[], sides
  * database did (SHARED_SCHEMA), and `alone`, the same tables holding this org's rows only
  * (BEFORE_SCHEMA: what the sketch deltas and the partitions cost without what locality gives).
  * Paired batch by batch (pairedPass); the org's rows emptied before each pass; a warm-up pass,
- * then five. The drain adds the same outbox work to every side, so its own ratio is at least
- * this one.
+ * then `passes` (five at full size). The drain adds the same outbox work to every side, so its
+ * own ratio is at least this one.
  */
-export async function beforeAndAfter(ds: DataSource, orgId: string, batchSize: number): Promise<{ after: number[]; shared: number[]; alone: number[]; rows: number }> {
+export async function beforeAndAfter(ds: DataSource, orgId: string, batchSize: number, passes = 5): Promise<{ after: number[]; shared: number[]; alone: number[]; rows: number }> {
   const rows: { type: SourceType; id: string }[] = await ds.query(
     `SELECT source_type AS type, source_id AS id FROM reporting_outbox WHERE org_id = $1 AND status = 'completed' ORDER BY id`, [orgId]);
   const batches: Batch[] = [];
@@ -107,7 +107,7 @@ export async function beforeAndAfter(ds: DataSource, orgId: string, batchSize: n
   const sides: Side[] = [{ statements: STATEMENTS, schema: null }, { statements: without, schema: SHARED_SCHEMA }, { statements: without, schema: BEFORE_SCHEMA }];
   const out = { after: [] as number[], shared: [] as number[], alone: [] as number[], rows: rows.length };
   try {
-    for (let i = 0; i <= 5; i++) {
+    for (let i = 0; i <= passes; i++) {
       await emptyLayouts(ds, tables, orgId, true);
       const [after, shared, alone] = await pairedPass(ds, orgId, batches, sides); // the org's facts stay projected, as the bulk baseline left them
       if (i === 0) continue; // warm-up: caches and plans of every side
@@ -150,7 +150,7 @@ export const projectorBench: Bench = {
     await clearFacts(ctx.ds, org.id);
     const bulk = await timed(() => bulkProject(ctx.ds, org.id, 1_000_000));
     const rate = r.n / r.s;
-    const layouts = await beforeAndAfter(ctx.ds, org.id, 5000);
+    const layouts = await beforeAndAfter(ctx.ds, org.id, 5000, ctx.scale.name === 'quick' ? 2 : 5); // quick: a smoke run, no bar read
     const afterMs = median(layouts.after);
     const sharedMs = median(layouts.shared);
     const aloneMs = median(layouts.alone);
